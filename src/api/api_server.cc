@@ -1,0 +1,35 @@
+#include "api/api_server.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_error.h"
+#include "api/event_handlers.h"
+#include "api/openapi.h"
+#include "api/resource_handlers.h"
+#include "api/token_handlers.h"
+
+namespace kelola {
+
+void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
+  server.Route("GET", "/healthz", [](HttpRequest&) { return JsonResponse(200, {{"status", "ok"}}); });
+  server.Route("GET", "/readyz", [&ctx](HttpRequest&) {
+    bool ready = !ctx.ready || ctx.ready();
+    if (ctx.shutting_down && ctx.shutting_down->load()) ready = false;
+    return JsonResponse(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}});
+  });
+  server.Route("GET", "/metrics", [&ctx](HttpRequest&) {
+    return HttpResponse::Text(200, ctx.render_metrics ? ctx.render_metrics() : "",
+                              "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server.Route("GET", "/v1/version", [&ctx](HttpRequest&) {
+    return JsonResponse(200, {{"version", ctx.version}, {"apiVersion", "kelola.io/v1"}});
+  });
+  auto openapi = std::make_shared<std::string>(BuildOpenApiDocument(ctx.kinds, ctx.version).dump());
+  server.Route("GET", "/v1/openapi.json", [openapi](HttpRequest&) { return HttpResponse::Json(200, *openapi); });
+  // Specific collections before the generic /v1/{plural} routes: first match wins.
+  RegisterEventRoutes(server, ctx);
+  RegisterTokenRoutes(server, ctx);
+  RegisterResourceRoutes(server, ctx);
+}
+
+}  // namespace kelola

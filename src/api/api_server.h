@@ -1,0 +1,43 @@
+// ApiServer: REST v1 on top of HttpServer. Owns no threads; it registers
+// handlers that authenticate, authorize, validate and call the Store.
+//
+//   GET    /healthz /readyz /metrics /v1/version /v1/openapi.json   (no token)
+//   GET    /v1/{plural}            list (labelSelector, limit, continue)
+//   GET    /v1/{plural}/{name}     read
+//   PUT    /v1/{plural}/{name}     create or update (resourceVersion precondition)
+//   DELETE /v1/{plural}/{name}     delete (?resourceVersion= precondition)
+//   GET    /v1/events              list (?after=&type=&subject=&limit=), ?follow=1 for SSE
+//   GET/POST /v1/tokens, DELETE /v1/tokens/{id}                   (admin)
+//
+// Every mutating request, allowed or not, is appended to the event log as an
+// audit event. docs/api.md is the user-facing description.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/kinds.h"
+#include "api/secret_sealer.h"
+#include "base/clock.h"
+#include "net/http_server.h"
+#include "store/store.h"
+
+namespace kelola {
+
+struct ApiContext {
+  Store& store;
+  Clock& clock;
+  const KindRegistry& kinds;
+  const SecretSealer& secrets;
+  std::string version;
+  std::function<std::string()> render_metrics;  // Prometheus text for /metrics
+  std::function<bool()> ready;                  // for /readyz
+  std::atomic<bool>* shutting_down = nullptr;   // ends event streams on shutdown
+};
+
+// Registers every route on `server`. `ctx` must outlive the server.
+void RegisterApiRoutes(HttpServer& server, ApiContext& ctx);
+
+}  // namespace kelola

@@ -1,0 +1,95 @@
+#include "api/kinds.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace kelola {
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+Schema SecretRef(std::string description) {
+  Schema s = Schema::String(std::move(description));
+  s.dns_name = true;
+  return s;
+}
+
+KindInfo HostKind() {
+  Schema address = Schema::String("DNS name or IP address the host is reached at");
+  address.max_length = 253;
+  Schema port = Schema::Integer("SSH port", 1, 65535);
+  port.default_json = "22";
+  Schema user = Schema::String("login user");
+  user.max_length = 64;
+  user.default_json = "\"root\"";
+  Schema credentials = Schema::Object(
+      "credentials, by reference to Secret resources (never inline)",
+      {{"sshKeySecret", SecretRef("Secret holding the private key (PEM/OpenSSH)")},
+       {"passphraseSecret", SecretRef("Secret holding the key's passphrase")},
+       {"passwordSecret", SecretRef("Secret holding a password; used only where configured")}});
+  Schema host_key = Schema::String("expected SSH host public key, as in known_hosts (\"ssh-ed25519 AAAA...\")");
+  host_key.max_length = 16384;
+  return KindInfo{
+      "Host", "hosts", "host", "A machine kelola can reach and manage.",
+      Schema::Object("desired state of a host",
+                     {{"address", address},
+                      {"port", port},
+                      {"user", user},
+                      {"credentials", credentials},
+                      {"hostKey", host_key},
+                      {"jumpHost", SecretRef("name of another Host to tunnel through (ProxyJump)")}},
+                     {"address"}),
+      false};
+}
+
+KindInfo SecretKind() {
+  Schema value = Schema::String("the secret value; write-only, sealed with AES-256-GCM at rest");
+  value.write_only = true;
+  value.max_length = 1024 * 1024;
+  Schema type = Schema::String("what the value is, for humans and integrations");
+  type.enum_values = {"opaque", "password", "token", "ssh-private-key", "tls-key", "webhook-secret"};
+  type.default_json = "\"opaque\"";
+  return KindInfo{"Secret", "secrets", "secret",
+                  "A named value encrypted at rest; the API returns only its metadata.",
+                  Schema::Object("a secret", {{"type", type}, {"value", value}}, {"value"}), true};
+}
+
+}  // namespace
+
+void KindRegistry::Register(KindInfo info) { kinds_.push_back(std::move(info)); }
+
+const KindInfo* KindRegistry::Find(const std::string& name) const {
+  std::string n = Lower(name);
+  for (const auto& k : kinds_) {
+    if (n == k.plural || n == k.singular || n == Lower(k.kind)) return &k;
+  }
+  return nullptr;
+}
+
+const KindInfo* KindRegistry::FindByPlural(const std::string& plural) const {
+  for (const auto& k : kinds_) {
+    if (k.plural == plural) return &k;
+  }
+  return nullptr;
+}
+
+std::string KindRegistry::KnownPlurals() const {
+  std::string out;
+  for (const auto& k : kinds_) {
+    if (!out.empty()) out += ", ";
+    out += k.plural;
+  }
+  return out;
+}
+
+KindRegistry BuiltinKinds() {
+  KindRegistry r;
+  r.Register(HostKind());
+  r.Register(SecretKind());
+  return r;
+}
+
+}  // namespace kelola

@@ -1,0 +1,34 @@
+// The CLI's verbs. Each Add*Command registers a CLI11 subcommand on `app`
+// whose callback stores its exit code in `exit_code`:
+//   0 ok, 1 the operation failed, 2 usage or configuration error.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace kelola {
+
+struct GlobalFlags {
+  std::string server;
+  std::string token;
+  std::string output = "table";
+  std::string client_config;
+};
+
+// Exit code for a Status: 2 for usage/config errors, 1 otherwise.
+int ExitCodeFor(const Status& s);
+// Prints "error: <message>" to stderr and returns ExitCodeFor(s).
+int ReportError(const Status& s);
+
+void AddServerCommand(CLI::App& app, int& exit_code);
+void AddResourceCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // apply, get, delete
+void AddEventsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void AddTokenCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void AddVersionCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+
+}  // namespace kelola

@@ -1,0 +1,55 @@
+#include "daemon/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace kelola {
+namespace {
+
+TEST(ServerConfigTest, DefaultsGiveTheEmbeddedSetup) {
+  auto config = LoadConfigFromString(ServerConfigSchema(), "", "none", {}, {});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto options = ServerOptionsFromConfig(*config);
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->listen, "127.0.0.1:7480");
+  EXPECT_EQ(options->data_dir, ".kelola");
+}
+
+TEST(ServerConfigTest, LayersAndErrors) {
+  auto config = LoadConfigFromString(ServerConfigSchema(), "listen: 127.0.0.1:9000\nlog:\n  level: debug\n",
+                                     "server.yaml", {{"KELOLA_LISTEN", "127.0.0.1:9001"}}, {{"data_dir", "/tmp/x"}});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto options = ServerOptionsFromConfig(*config);
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->listen, "127.0.0.1:9001");
+  EXPECT_EQ(options->data_dir, "/tmp/x");
+  EXPECT_EQ(config->GetString("log.level"), "debug");
+
+  auto bad = LoadConfigFromString(ServerConfigSchema(), "listen: a:b:c:99999\n", "server.yaml", {}, {});
+  ASSERT_TRUE(bad.ok());
+  auto opts = ServerOptionsFromConfig(*bad);
+  ASSERT_FALSE(opts.ok());
+  EXPECT_NE(opts.status().message().find("server.yaml:1"), std::string::npos) << opts.status().message();
+
+  auto tls = LoadConfigFromString(ServerConfigSchema(), "tls:\n  cert_file: /c.pem\n", "server.yaml", {}, {});
+  ASSERT_TRUE(tls.ok());
+  EXPECT_FALSE(ServerOptionsFromConfig(*tls).ok());
+}
+
+TEST(ServerConfigTest, DocsMatchTheSchema) {
+  const char* src = std::getenv("KELOLA_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  std::ifstream f(std::string(src) + "/docs/config.md");
+  ASSERT_TRUE(f) << "docs/config.md is missing";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_NE(ss.str().find(ServerConfigSchema().Describe()), std::string::npos)
+      << "docs/config.md is out of date; its table must read:\n"
+      << ServerConfigSchema().Describe();
+}
+
+}  // namespace
+}  // namespace kelola

@@ -1,0 +1,157 @@
+#include "daemon/server_daemon.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+
+#include "api/api_server.h"
+#include "api/auth.h"
+#include "api/kinds.h"
+#include "api/secret_sealer.h"
+#include "base/metrics.h"
+#include "engine/controller_manager.h"
+#include "net/http_server.h"
+#include "store/store.h"
+
+namespace kelola {
+namespace {
+
+std::string Version() { return KELOLA_VERSION; }
+
+Status WriteTokenFile(const std::string& path, const std::string& token) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return InternalError("creating " + path + ": " + std::strerror(errno));
+  std::string data = token + "\n";
+  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  ::fchmod(fd, 0600);
+  ::fsync(fd);
+  ::close(fd);
+  return ok ? OkStatus() : InternalError("writing " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Status ParseListenAddress(const std::string& text, std::string& host, uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgumentError("listen: expected host:port (e.g. 127.0.0.1:7480), got \"" + text + "\"");
+  }
+  host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string p = text.substr(colon + 1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || end != p.data() + p.size() || value > 65535) {
+    return InvalidArgumentError("listen: port must be 0-65535, got \"" + p + "\"");
+  }
+  port = static_cast<uint16_t>(value);
+  return OkStatus();
+}
+
+class ServerDaemon::Impl {
+ public:
+  explicit Impl(ServerOptions o) : options(std::move(o)) {}
+
+  Result<StartInfo> Start() {
+    std::string host;
+    uint16_t port = 0;
+    KELOLA_RETURN_IF_ERROR(ParseListenAddress(options.listen, host, port));
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) return InvalidArgumentError("data_dir " + options.data_dir + ": " + ec.message());
+    ::chmod(options.data_dir.c_str(), 0700);
+
+    KELOLA_ASSIGN_OR_RETURN(store, OpenSqliteStore(options.data_dir + "/kelola.db", clock));
+    KELOLA_ASSIGN_OR_RETURN(SecretBox box, LoadOrCreateMasterKey(options.data_dir, options.master_key_base64));
+    sealer = std::make_unique<SecretSealer>(*store, std::move(box));
+
+    StartInfo info;
+    KELOLA_ASSIGN_OR_RETURN(auto tokens, store->ListTokens());
+    if (tokens.empty()) {
+      KELOLA_ASSIGN_OR_RETURN(IssuedToken admin, IssueToken(*store, clock, "admin", Role::kAdmin));
+      KELOLA_RETURN_IF_ERROR(WriteTokenFile(options.data_dir + "/admin.token", admin.plaintext));
+      Event e;
+      e.type = "audit.token.created";
+      e.subject = "token/" + admin.record.id;
+      e.actor = "system";
+      e.data_json = R"({"name":"admin","role":"admin","reason":"first start"})";
+      (void)store->AppendEvent(e);
+      info.new_admin_token = admin.plaintext;
+    }
+
+    auto& requests = metrics.AddCounter("kelola_http_requests_total", "HTTP requests served, by route and status code.",
+                                        {"method", "route", "code"});
+    auto& latency = metrics.AddHistogram("kelola_http_request_duration_seconds",
+                                         "Time from request read to response written, by route.", {"method", "route"},
+                                         ExponentialBuckets(0.0001, 4, 9));
+    auto& events_total = metrics.AddGauge("kelola_event_log_last_id", "Id of the newest event in the event log.", {});
+    render_metrics = [this, &events_total] {
+      events_total.Get().Set(static_cast<double>(store->LastEventId()));
+      return metrics.RenderText();
+    };
+
+    ctx = std::make_unique<ApiContext>(ApiContext{*store, clock, kinds, *sealer, Version(), render_metrics,
+                                                  [this] { return ready.load(); }, &shutting_down});
+    HttpServerOptions http;
+    http.host = host;
+    http.port = port;
+    http.io_threads = options.io_threads;
+    http.max_body_bytes = static_cast<size_t>(options.max_body_bytes);
+    http.tls_cert_file = options.tls_cert_file;
+    http.tls_key_file = options.tls_key_file;
+    server = std::make_unique<HttpServer>(http);
+    server->OnResponse([&requests, &latency](const std::string& method, const std::string& route, int status,
+                                             double seconds) {
+      const std::string& r = route.empty() ? std::string("unmatched") : route;
+      requests.WithLabels({method, r, std::to_string(status)}).Inc();
+      latency.WithLabels({method, r}).Observe(seconds);
+    });
+    RegisterApiRoutes(*server, *ctx);
+
+    controllers = std::make_unique<ControllerManager>(*store, clock);
+    KELOLA_RETURN_IF_ERROR(controllers->Start());
+    KELOLA_RETURN_IF_ERROR(server->Start());
+    ready = true;
+    std::string scheme = options.tls_cert_file.empty() ? "http" : "https";
+    std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    info.url = scheme + "://" + shown_host + ":" + std::to_string(server->port());
+    LogInfo("kelola server listening",
+            {{"url", info.url}, {"data_dir", options.data_dir}, {"version", Version()}});
+    return info;
+  }
+
+  void Stop() {
+    if (stopped.exchange(true)) return;
+    ready = false;
+    shutting_down = true;
+    if (server) server->Stop();
+    if (controllers) controllers->Stop();
+    LogInfo("kelola server stopped");
+  }
+
+  ServerOptions options;
+  RealClock clock;
+  KindRegistry kinds = BuiltinKinds();
+  MetricsRegistry metrics;
+  std::function<std::string()> render_metrics;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<SecretSealer> sealer;
+  std::unique_ptr<ApiContext> ctx;
+  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<ControllerManager> controllers;
+  std::atomic<bool> ready{false};
+  std::atomic<bool> shutting_down{false};
+  std::atomic<bool> stopped{false};
+};
+
+ServerDaemon::ServerDaemon(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+ServerDaemon::~ServerDaemon() { Stop(); }
+Result<StartInfo> ServerDaemon::Start() { return impl_->Start(); }
+void ServerDaemon::Stop() { impl_->Stop(); }
+
+}  // namespace kelola

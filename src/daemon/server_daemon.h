@@ -1,0 +1,50 @@
+// ServerDaemon: `kelola server` assembled: the store, the master key, the
+// first admin token, the HTTP server with the REST API, the metrics and the
+// controller runtime. Start() returns once the port is serving; Stop() drains
+// in-flight requests, stops the controllers and closes the store.
+//
+// On first start with an empty data directory an admin token is created,
+// written to DATA_DIR/admin.token (mode 0600) and returned once in
+// StartInfo so the caller can print it.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "base/logging.h"
+#include "base/status.h"
+
+namespace kelola {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:7480";
+  std::string data_dir = ".kelola";
+  int io_threads = 0;  // 0 = one per core
+  int64_t max_body_bytes = 8 * 1024 * 1024;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string master_key_base64;  // KELOLA_MASTER_KEY; "" = DATA_DIR/master.key
+};
+
+struct StartInfo {
+  std::string url;              // "http://127.0.0.1:7480"
+  std::string new_admin_token;  // non-empty only on the first start
+};
+
+class ServerDaemon {
+ public:
+  explicit ServerDaemon(ServerOptions options);
+  ~ServerDaemon();
+  Result<StartInfo> Start();
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses "host:port"; InvalidArgument names the flag/key.
+Status ParseListenAddress(const std::string& text, std::string& host, uint16_t& port);
+
+}  // namespace kelola

@@ -1,0 +1,132 @@
+#include "store/migrations.h"
+
+#include "store/sqlite_connection.h"
+
+namespace kelola {
+
+namespace {
+
+Status ValidateMigrations(const std::vector<Migration>& migrations) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      return InvalidArgumentError("migration #" + std::to_string(i) + " (" + migrations[i].name +
+                                  ") has version " + std::to_string(migrations[i].version) +
+                                  ", expected " + std::to_string(i + 1) +
+                                  ": versions must run 1, 2, 3, ... without gaps");
+    }
+  }
+  return OkStatus();
+}
+
+Result<int64_t> MaxAppliedVersion(SqliteConnection& connection) {
+  KELOLA_ASSIGN_OR_RETURN(auto stmt, connection.Prepare(
+                                         "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  KELOLA_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.ColumnInt(0) : 0;
+}
+
+Result<bool> IsApplied(SqliteConnection& connection, int version) {
+  KELOLA_ASSIGN_OR_RETURN(auto stmt,
+                          connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?"));
+  stmt.BindInt(1, version);
+  return stmt.Step();
+}
+
+Status Apply(SqliteConnection& connection, const Migration& migration, Clock& clock) {
+  KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(connection));
+  // Checked inside the write transaction: another process may have applied it
+  // between our first look and taking the lock.
+  KELOLA_ASSIGN_OR_RETURN(bool applied, IsApplied(connection, migration.version));
+  if (applied) return OkStatus();
+  Status status = connection.Exec(migration.sql);
+  if (!status.ok()) {
+    return status.WithContext("applying migration " + std::to_string(migration.version) + " (" +
+                              migration.name + ")");
+  }
+  {
+    KELOLA_ASSIGN_OR_RETURN(auto insert,
+                            connection.Prepare("INSERT INTO schema_migrations (version, name, "
+                                               "applied_at) VALUES (?, ?, ?)"));
+    insert.BindInt(1, migration.version);
+    insert.BindText(2, migration.name);
+    insert.BindInt(3, UnixMillis(clock.Now()));
+    KELOLA_RETURN_IF_ERROR(insert.Run());
+  }
+  return transaction.Commit();
+}
+
+}  // namespace
+
+Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations,
+                            Clock& clock) {
+  KELOLA_RETURN_IF_ERROR(ValidateMigrations(migrations));
+  KELOLA_RETURN_IF_ERROR(
+      connection.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      " version INTEGER PRIMARY KEY,"
+                      " name TEXT NOT NULL,"
+                      " applied_at INTEGER NOT NULL)"));
+  KELOLA_ASSIGN_OR_RETURN(int64_t current, MaxAppliedVersion(connection));
+  const int known = static_cast<int>(migrations.size());
+  if (current > known) {
+    return FailedPreconditionError("database " + connection.path() + " has schema version " +
+                                   std::to_string(current) + " but this kelola knows only up to " +
+                                   std::to_string(known) + ": it was written by a newer release");
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= current) continue;
+    KELOLA_RETURN_IF_ERROR(Apply(connection, migration, clock));
+  }
+  return known;
+}
+
+const std::vector<Migration>& SqliteStoreMigrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "resources, events, tokens",
+       R"sql(
+CREATE TABLE resources (
+  kind             TEXT    NOT NULL,
+  name             TEXT    NOT NULL,
+  labels           TEXT    NOT NULL,  -- JSON object of strings
+  spec             TEXT    NOT NULL,  -- JSON object, canonical form
+  status           TEXT    NOT NULL,  -- JSON object, canonical form
+  generation       INTEGER NOT NULL,
+  resource_version INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL,  -- Unix milliseconds
+  updated_at       INTEGER NOT NULL,
+  PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+
+-- One row: the store-wide resource version, bumped by every resource write.
+CREATE TABLE resource_version_counter (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+INSERT INTO resource_version_counter (id, value) VALUES (1, 0);
+
+-- AUTOINCREMENT: ids are never reused, even after old events are pruned,
+-- so followers resuming "after id N" never miss or repeat an event.
+CREATE TABLE events (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  time    INTEGER NOT NULL,
+  type    TEXT    NOT NULL,
+  subject TEXT    NOT NULL,
+  actor   TEXT    NOT NULL,
+  data    TEXT    NOT NULL
+);
+CREATE INDEX events_by_subject ON events (subject, id);
+
+CREATE TABLE tokens (
+  id          TEXT    PRIMARY KEY,
+  name        TEXT    NOT NULL,
+  role        TEXT    NOT NULL,
+  secret_hash TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER,
+  revoked     INTEGER NOT NULL DEFAULT 0
+);
+)sql"},
+  };
+  return migrations;
+}
+
+}  // namespace kelola

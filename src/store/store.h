@@ -1,0 +1,142 @@
+// Store: the control plane's durable state behind one interface.
+//
+// Three things live here: resources (versioned declarative documents shaped
+// like Kubernetes objects), the append-only event log (audit trail, change
+// feed for controllers and `GET /v1/events?follow=1`), and API tokens (only
+// their hashes). SqliteStore is the embedded implementation; a PostgreSQL one
+// follows for HA and must pass the same conformance suite (store_conformance.h).
+//
+// Thread-safety: every method may be called from any thread concurrently.
+// Errors: NotFound (no such resource/token), Aborted (resourceVersion
+// precondition failed: the API maps it to 409), AlreadyExists (create of an
+// existing name), InvalidArgument (bad input), Unavailable/Internal (the
+// database failed; nothing was written).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace kelola {
+
+struct Resource {
+  std::string kind;                           // "Host", "Secret", ...
+  std::string name;                           // unique within kind
+  std::map<std::string, std::string> labels;
+  std::string spec_json = "{}";               // the desired state, a JSON object
+  std::string status_json = "{}";             // the observed state, a JSON object
+  int64_t generation = 0;                     // bumped when spec changes
+  int64_t resource_version = 0;               // store-wide counter, bumped on every write
+  WallTime created_at{};
+  WallTime updated_at{};
+};
+
+// A label selector in its parsed form: every requirement must hold.
+struct LabelRequirement {
+  enum class Op { kEquals, kNotEquals, kExists, kNotExists, kIn, kNotIn };
+  std::string key;
+  Op op = Op::kEquals;
+  std::vector<std::string> values;  // one for kEquals/kNotEquals, several for kIn/kNotIn
+};
+
+struct ListOptions {
+  std::string kind;
+  std::vector<LabelRequirement> selector;
+  std::string after_name;  // pagination: names strictly greater than this
+  int limit = 0;           // 0 = no limit
+};
+
+struct ListResult {
+  std::vector<Resource> items;  // sorted by name
+  std::string next_after;       // non-empty when more items follow: pass as after_name
+};
+
+struct PutOptions {
+  // When set, the write succeeds only if the stored resource_version equals
+  // this value (0 means "must not exist yet"). Otherwise Aborted.
+  std::optional<int64_t> expected_resource_version;
+  // Update status only; spec, labels and generation are kept.
+  bool status_only = false;
+  std::string actor;  // who made the change, recorded in the change event
+};
+
+struct Event {
+  int64_t id = 0;        // strictly increasing, assigned by the store
+  WallTime time{};
+  std::string type;      // "resource.created", "audit.token.created", ...
+  std::string subject;   // "Host/web-1", "token/abc", ...
+  std::string actor;     // token name, "system", controller name
+  std::string data_json = "{}";
+};
+
+struct EventFilter {
+  int64_t after_id = 0;
+  std::string type_prefix;  // "" matches all
+  std::string subject;      // "" matches all; else exact match
+  int limit = 1000;
+};
+
+struct ApiToken {
+  std::string id;         // public part, shown in listings
+  std::string name;       // human label
+  std::string role;       // "admin" | "operator" | "viewer"
+  std::string secret_hash;  // hex SHA-256 of the secret part; the secret is never stored
+  WallTime created_at{};
+  std::optional<WallTime> expires_at;
+  bool revoked = false;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Resources. Put creates or updates and appends a "resource.created" or
+  // "resource.updated" event in the same transaction; Delete appends
+  // "resource.deleted". Put sets generation, resource_version and the times.
+  virtual Result<Resource> GetResource(const std::string& kind, const std::string& name) = 0;
+  virtual Result<ListResult> ListResources(const ListOptions& options) = 0;
+  virtual Result<Resource> PutResource(const Resource& resource, const PutOptions& options) = 0;
+  virtual Status DeleteResource(const std::string& kind, const std::string& name,
+                                std::optional<int64_t> expected_resource_version,
+                                const std::string& actor) = 0;
+
+  // Event log.
+  virtual Result<Event> AppendEvent(const Event& event) = 0;
+  virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;
+  virtual int64_t LastEventId() = 0;
+  // Calls `fn` (on the writer's thread, after commit) for each appended
+  // event, including the change events of resource writes. Returns a handle;
+  // the subscription ends when the handle is destroyed. `fn` must be quick.
+  class Subscription {
+   public:
+    virtual ~Subscription() = default;
+  };
+  virtual std::unique_ptr<Subscription> Subscribe(std::function<void(const Event&)> fn) = 0;
+
+  // API tokens.
+  virtual Status CreateToken(const ApiToken& token) = 0;
+  virtual Result<ApiToken> GetToken(const std::string& id) = 0;
+  virtual Result<std::vector<ApiToken>> ListTokens() = 0;
+  virtual Status RevokeToken(const std::string& id) = 0;
+};
+
+// Opens (creating if needed) the SQLite database at `path` in WAL mode and
+// runs pending migrations.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, Clock& clock);
+
+// Matches labels against a selector (shared by every implementation).
+bool MatchesSelector(const std::map<std::string, std::string>& labels,
+                     const std::vector<LabelRequirement>& selector);
+
+// Parses "app=web,tier!=db,env in (prod,staging),!legacy,team" into
+// requirements. InvalidArgument names the offending position.
+Result<std::vector<LabelRequirement>> ParseLabelSelector(const std::string& text);
+
+}  // namespace kelola

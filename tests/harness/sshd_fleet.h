@@ -1,0 +1,72 @@
+// SshdFleet: N OpenSSH servers on 127.0.0.1:<free ports>, standing in for a
+// fleet of SSH hosts. Each has its own throwaway ed25519 host key; all
+// accept one throwaway client key for a login user. known_hosts() pins every
+// host key, so clients can (and should) verify hosts strictly.
+//
+// Login user: "kelola-test" with /bin/sh, created with useradd when missing
+// (a /bin/sh user avoids root's shell start-up cost on every command), and
+// root if it cannot be created. Every file lives in one temp dir, removed
+// on destruction after every sshd is stopped by pid.
+//
+// Errors: FailedPrecondition when sshd or ssh-keygen is not installed;
+// Unavailable when an sshd did not come up (the message carries its log).
+// Thread-safety: one owner; the accessors are const.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "tests/harness/child_process.h"
+#include "tests/harness/temp_dir.h"
+
+namespace kelola::harness {
+
+struct SshHost {
+  std::string address = "127.0.0.1";
+  int port = 0;
+  std::string host_public_key;  // "ssh-ed25519 AAAA..."
+};
+
+class SshdFleet {
+ public:
+  static constexpr const char* kLoginUser = "kelola-test";
+
+  static Result<std::unique_ptr<SshdFleet>> Start(int count);
+  SshdFleet(const SshdFleet&) = delete;
+  SshdFleet& operator=(const SshdFleet&) = delete;
+  ~SshdFleet();
+
+  const std::vector<SshHost>& hosts() const { return hosts_; }
+  // The user to log in as: kLoginUser, or "root" when it could not be made.
+  const std::string& user() const { return user_; }
+  // The client's private key (mode 0600) and public key.
+  std::string client_key_path() const { return dir_->File("client_ed25519"); }
+  std::string client_public_key_path() const { return dir_->File("client_ed25519.pub"); }
+  // A known_hosts file with one "[127.0.0.1]:PORT ssh-ed25519 ..." line per host.
+  std::string known_hosts_path() const { return dir_->File("known_hosts"); }
+  const std::string& known_hosts() const { return known_hosts_; }
+  std::string log_path(size_t host) const;
+
+  // argv for the OpenSSH client running `command` on host `index`, with
+  // strict host key checking against known_hosts_path() and no user config.
+  std::vector<std::string> SshCommand(size_t index, const std::string& command) const;
+
+ private:
+  explicit SshdFleet(std::unique_ptr<TempDir> dir) : dir_(std::move(dir)) {}
+  Status StartHost(size_t index, const std::string& sshd);
+
+  std::unique_ptr<TempDir> dir_;
+  std::string user_;
+  std::vector<SshHost> hosts_;
+  std::vector<std::unique_ptr<ChildProcess>> processes_;
+  std::string known_hosts_;
+};
+
+// Makes sure a /bin/sh login user named `name` exists and is not locked
+// (sshd refuses keys for accounts whose password field starts with '!').
+// Returns the user to use: `name`, or "root" when it cannot be created.
+std::string EnsureLoginUser(const std::string& name);
+
+}  // namespace kelola::harness

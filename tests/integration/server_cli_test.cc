@@ -1,0 +1,225 @@
+// `kelola server` and the CLI as a user runs them: the real binary on a free
+// port, a fresh data directory, and the CLI's exit codes and output.
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/harness/child_process.h"
+#include "tests/harness/free_port.h"
+#include "tests/harness/run_command.h"
+#include "tests/harness/temp_dir.h"
+
+namespace kelola {
+namespace {
+
+using harness::CommandResult;
+using json = nlohmann::json;
+
+std::string Binary() {
+  const char* b = std::getenv("KELOLA_BINARY");
+  return b ? b : "kelola";
+}
+
+class ServerCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = harness::TempDir::Create("kelola-it");
+    ASSERT_TRUE(dir.ok());
+    dir_ = std::move(*dir);
+    home_ = dir_->File("home");
+    ::mkdir(home_.c_str(), 0700);
+  }
+
+  void StartServer(std::vector<std::string> extra = {}) {
+    auto port = harness::FreePort();
+    ASSERT_TRUE(port.ok());
+    port_ = *port;
+    url_ = "http://127.0.0.1:" + std::to_string(port_);
+    std::vector<std::string> argv = {Binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_),
+                                     "--data-dir", dir_->File("data")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto child = harness::ChildProcess::Spawn({.argv = argv, .log_path = dir_->File("server.log")});
+    ASSERT_TRUE(child.ok()) << child.status().ToString();
+    server_ = std::move(*child);
+    for (int i = 0; i < 600 && !harness::PortAcceptsConnections(port_); ++i) {
+      ASSERT_TRUE(server_->Running()) << harness::TailOfFile(dir_->File("server.log"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(harness::PortAcceptsConnections(port_)) << harness::TailOfFile(dir_->File("server.log"));
+  }
+
+  std::string AdminToken() {
+    auto t = harness::ReadFile(dir_->File("data/admin.token"));
+    EXPECT_TRUE(t.ok());
+    std::string s = t.ok() ? *t : "";
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return s;
+  }
+
+  // Runs the CLI with a clean environment pointing at this server.
+  CommandResult Cli(std::vector<std::string> args, const std::string& token, const std::string& input = "") {
+    std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + home_, "PATH=/usr/bin:/bin",
+                                     "KELOLA_SERVER=" + url_};
+    if (!token.empty()) argv.push_back("KELOLA_TOKEN=" + token);
+    argv.push_back(Binary());
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = harness::RunCommand(argv, std::chrono::seconds(60), input);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : CommandResult{};
+  }
+
+  std::unique_ptr<harness::TempDir> dir_;
+  std::string home_;
+  std::unique_ptr<harness::ChildProcess> server_;
+  int port_ = 0;
+  std::string url_;
+};
+
+constexpr const char* kHosts = R"(kind: Host
+metadata:
+  name: web-1
+  labels: {env: prod}
+spec:
+  address: 10.0.0.5
+---
+kind: Host
+metadata:
+  name: web-2
+  labels: {env: dev}
+spec:
+  address: 10.0.0.6
+  port: 2222
+)";
+
+TEST_F(ServerCliTest, FirstStartCreatesAdminTokenOnce) {
+  StartServer();
+  std::string token = AdminToken();
+  EXPECT_EQ(token.rfind("kl_", 0), 0u);
+  struct stat st{};
+  ASSERT_EQ(::stat(dir_->File("data/admin.token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto log = harness::ReadFile(dir_->File("server.log"));
+  ASSERT_TRUE(log.ok());
+  EXPECT_NE(log->find(token), std::string::npos) << "the token is printed once on first start";
+  EXPECT_NE(log->find("running at " + url_), std::string::npos);
+
+  server_->Stop();
+  EXPECT_EQ(server_->exit_code(), 0) << harness::TailOfFile(dir_->File("server.log"));
+  ::unlink(dir_->File("server.log").c_str());
+  StartServer();
+  EXPECT_EQ(AdminToken(), token);
+  auto again = harness::ReadFile(dir_->File("server.log"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->find(token), std::string::npos) << "a restart must not print the token again";
+  EXPECT_EQ(Cli({"version"}, token).exit_code, 0);
+}
+
+TEST_F(ServerCliTest, ApplyGetDeleteAndExitCodes) {
+  StartServer();
+  std::string token = AdminToken();
+  ASSERT_TRUE(harness::WriteFile(dir_->File("hosts.yaml"), kHosts).ok());
+  auto applied = Cli({"apply", "-f", dir_->File("hosts.yaml")}, token);
+  EXPECT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_NE(applied.out.find("host/web-1 applied"), std::string::npos);
+
+  auto table = Cli({"get", "hosts"}, token);
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("NAME"), std::string::npos);
+  EXPECT_NE(table.out.find("web-2"), std::string::npos);
+
+  auto selected = Cli({"get", "hosts", "-l", "env=prod", "-o", "json"}, token);
+  ASSERT_EQ(selected.exit_code, 0) << selected.err;
+  json list = json::parse(selected.out);
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(list["items"][0]["spec"]["port"], 22);
+
+  auto yaml = Cli({"get", "host", "web-2", "-o", "yaml"}, token);
+  EXPECT_EQ(yaml.exit_code, 0);
+  EXPECT_NE(yaml.out.find("port: 2222"), std::string::npos) << yaml.out;
+  // What `get -o yaml` prints can be applied back unchanged.
+  auto reapplied = Cli({"apply", "-f", "-"}, token, yaml.out);
+  EXPECT_EQ(reapplied.exit_code, 0) << reapplied.err;
+
+  auto missing = Cli({"get", "host", "nope"}, token);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("host \"nope\" not found"), std::string::npos) << missing.err;
+
+  EXPECT_EQ(Cli({"delete", "host", "web-1"}, token).exit_code, 0);
+  EXPECT_EQ(Cli({"get", "host", "web-1"}, token).exit_code, 1);
+}
+
+TEST_F(ServerCliTest, BadInputIsExitCodeTwoWithPosition) {
+  StartServer();
+  std::string token = AdminToken();
+  ASSERT_TRUE(harness::WriteFile(dir_->File("bad.yaml"), "kind: Host\nmetadata: {name: a\nspec: {}\n").ok());
+  auto syntax = Cli({"apply", "-f", dir_->File("bad.yaml")}, token);
+  EXPECT_EQ(syntax.exit_code, 2);
+  EXPECT_NE(syntax.err.find("bad.yaml:"), std::string::npos) << syntax.err;
+
+  ASSERT_TRUE(harness::WriteFile(dir_->File("field.yaml"),
+                                 "kind: Host\nmetadata: {name: a}\nspec: {address: x, port: nope}\n").ok());
+  auto field = Cli({"apply", "-f", dir_->File("field.yaml")}, token);
+  EXPECT_EQ(field.exit_code, 2);
+  EXPECT_NE(field.err.find("field.yaml:1"), std::string::npos) << field.err;
+  EXPECT_NE(field.err.find("spec.port: expected an integer"), std::string::npos) << field.err;
+
+  auto kind = Cli({"get", "widgets"}, token);
+  EXPECT_EQ(kind.exit_code, 2);
+  EXPECT_EQ(Cli({"no-such-verb"}, token).exit_code, 2);
+  EXPECT_EQ(Cli({"get", "hosts", "-o", "xml"}, token).exit_code, 2);
+
+  auto unauth = Cli({"get", "hosts"}, "kl_0000000000000000_wrong");
+  EXPECT_EQ(unauth.exit_code, 1);
+  EXPECT_NE(unauth.err.find("invalid token"), std::string::npos) << unauth.err;
+  EXPECT_EQ(unauth.err.find("wrong"), std::string::npos) << "the presented token is never echoed";
+}
+
+TEST_F(ServerCliTest, BadServerConfigNamesFileLineColumn) {
+  ASSERT_TRUE(harness::WriteFile(dir_->File("server.yaml"), "listen: 127.0.0.1:1\nlissten: x\n").ok());
+  auto r = harness::RunCommand({Binary(), "server", "--config", dir_->File("server.yaml"), "--data-dir",
+                                dir_->File("data")});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 2);
+  EXPECT_NE(r->err.find("server.yaml:2:1: unknown key \"lissten\""), std::string::npos) << r->err;
+}
+
+TEST_F(ServerCliTest, TokensRolesAndAuditTrail) {
+  StartServer();
+  std::string admin = AdminToken();
+  auto created = Cli({"token", "create", "--name", "dashboard", "--role", "viewer"}, admin);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string viewer = created.out.substr(0, created.out.find('\n'));
+  ASSERT_TRUE(harness::WriteFile(dir_->File("hosts.yaml"), kHosts).ok());
+  auto denied = Cli({"apply", "-f", dir_->File("hosts.yaml")}, viewer);
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("has role viewer; this needs operator"), std::string::npos) << denied.err;
+  EXPECT_EQ(Cli({"get", "hosts"}, viewer).exit_code, 0);
+
+  auto events = Cli({"events", "--type", "audit.", "-o", "json"}, admin);
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  EXPECT_NE(events.out.find("\"audit.token.created\""), std::string::npos);
+  EXPECT_NE(events.out.find("\"status\":403"), std::string::npos) << events.out;
+  EXPECT_EQ(events.out.find(viewer), std::string::npos) << "token secrets never reach the event log";
+}
+
+TEST_F(ServerCliTest, SigtermDrainsAndDataSurvivesRestart) {
+  StartServer();
+  std::string token = AdminToken();
+  ASSERT_TRUE(harness::WriteFile(dir_->File("hosts.yaml"), kHosts).ok());
+  ASSERT_EQ(Cli({"apply", "-f", dir_->File("hosts.yaml")}, token).exit_code, 0);
+  server_->Stop();  // SIGTERM
+  EXPECT_EQ(server_->exit_code(), 0);
+  StartServer();
+  auto r = Cli({"get", "hosts", "-o", "json"}, token);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["items"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace kelola
