@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace kelola {
 namespace {
 
@@ -22,7 +24,8 @@ TEST(CryptoTest, ConstantTimeEquals) {
 }
 
 TEST(CryptoTest, Base64RoundTripsAndRejectsGarbage) {
-  for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
     auto decoded = Base64Decode(Base64Encode(s));
     ASSERT_TRUE(decoded.ok()) << s;
     EXPECT_EQ(*decoded, s);

@@ -86,8 +86,9 @@ class LogFields {
 };
 
 // Replaces the process-wide logger. `sink` (for tests) receives the lines
-// instead of stderr and must outlive the next InitLogging call; `clock`
-// (for tests) supplies the timestamps and must outlive it too.
+// instead of stderr; `clock` (for tests) supplies the timestamps. Both must
+// stay alive until the next InitLogging call has returned and log calls that
+// were already running have finished.
 void InitLogging(LogFormat format, LogLevel level, std::ostream* sink = nullptr,
                  Clock* clock = nullptr);
 

@@ -12,8 +12,7 @@ std::string ResourceKey(std::string_view kind, std::string_view name) {
 Result<ResourceKeyParts> ParseResourceKey(std::string_view key) {
   auto slash = key.find('/');
   if (slash == std::string_view::npos) {
-    return InvalidArgumentError("resource key \"" + std::string(key) +
-                                "\" has no '/': expected \"Kind/name\"");
+    return InvalidArgumentError("resource key \"" + std::string(key) + "\" has no '/': expected \"Kind/name\"");
   }
   if (slash == 0) {
     return InvalidArgumentError("resource key \"" + std::string(key) + "\" has an empty kind");

@@ -19,8 +19,7 @@ constexpr int kListPageSize = 500;
 constexpr int kMaxWorkers = 64;
 
 struct Controller {
-  Controller(ControllerOptions opts, Clock& clock)
-      : options(std::move(opts)), queue(clock, options.backoff) {}
+  Controller(ControllerOptions opts, Clock& clock) : options(std::move(opts)), queue(clock, options.backoff) {}
 
   bool Watches(const std::string& kind) const {
     return std::find(options.kinds.begin(), options.kinds.end(), kind) != options.kinds.end();
@@ -57,8 +56,7 @@ class ControllerManager::Impl {
     std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
     std::lock_guard<std::mutex> l(mu_);
     if (state_ != State::kRegistering) {
-      return FailedPreconditionError("controller \"" + options.name +
-                                     "\" registered after the manager started");
+      return FailedPreconditionError("controller \"" + options.name + "\" registered after the manager started");
     }
     KELOLA_RETURN_IF_ERROR(Validate(options));
     controllers_.push_back(std::make_unique<Controller>(std::move(options), clock_));
@@ -87,8 +85,7 @@ class ControllerManager::Impl {
     execution_ = execution;
     MonoTime now = clock_.Monotonic();
     for (auto& controller : controllers_) {
-      controller->next_resync =
-          now + std::chrono::duration_cast<MonoTime::duration>(controller->options.resync_period);
+      controller->next_resync = now + std::chrono::duration_cast<MonoTime::duration>(controller->options.resync_period);
     }
     state_ = State::kRunning;
     if (execution == Execution::kWorkerThreads) {
@@ -178,8 +175,7 @@ class ControllerManager::Impl {
     }
     if (!options.reconciler) return InvalidArgumentError(where + "reconciler is null");
     if (options.workers < 1 || options.workers > kMaxWorkers) {
-      return InvalidArgumentError(where + "workers must be between 1 and " +
-                                  std::to_string(kMaxWorkers) + ", got " +
+      return InvalidArgumentError(where + "workers must be between 1 and " + std::to_string(kMaxWorkers) + ", got " +
                                   std::to_string(options.workers));
     }
     if (options.resync_period < Duration::zero()) {
@@ -242,12 +238,11 @@ class ControllerManager::Impl {
     for (Controller* controller : due) {
       Status status = EnqueueAll(*controller);
       if (!status.ok()) {
-        LogWarn("controller resync failed; retrying next period",
-                {{"controller", controller->options.name},
-                 {"period_s", std::chrono::duration_cast<std::chrono::seconds>(
-                                  controller->options.resync_period)
-                                  .count()},
-                 {"error", status.ToString()}});
+        LogWarn(
+            "controller resync failed; retrying next period",
+            {{"controller", controller->options.name},
+             {"period_s", std::chrono::duration_cast<std::chrono::seconds>(controller->options.resync_period).count()},
+             {"error", status.ToString()}});
       }
     }
   }
@@ -297,8 +292,7 @@ class ControllerManager::Impl {
       const Status& status = result.status();
       // Every failure is retried; a non-retryable code only means a person
       // probably has to fix something, so it is logged louder.
-      Log(status.IsRetryable() ? LogLevel::kWarn : LogLevel::kError,
-          "reconcile failed; retrying with backoff",
+      Log(status.IsRetryable() ? LogLevel::kWarn : LogLevel::kError, "reconcile failed; retrying with backoff",
           {{"controller", controller.options.name},
            {"key", key},
            {"failures", controller.queue.NumRequeues(key)},
@@ -322,14 +316,11 @@ class ControllerManager::Impl {
   std::thread resync_thread_;
 };
 
-ControllerManager::ControllerManager(Store& store, Clock& clock)
-    : impl_(std::make_unique<Impl>(store, clock)) {}
+ControllerManager::ControllerManager(Store& store, Clock& clock) : impl_(std::make_unique<Impl>(store, clock)) {}
 
 ControllerManager::~ControllerManager() { impl_->Stop(); }
 
-Status ControllerManager::Register(ControllerOptions options) {
-  return impl_->Register(std::move(options));
-}
+Status ControllerManager::Register(ControllerOptions options) { return impl_->Register(std::move(options)); }
 
 Status ControllerManager::Start(Execution execution) { return impl_->Start(execution); }
 

@@ -43,12 +43,12 @@
 namespace kelola {
 
 struct ControllerOptions {
-  std::string name;                 // unique; used in logs and Stats()
-  std::vector<std::string> kinds;   // resource kinds whose changes enqueue keys
+  std::string name;                // unique; used in logs and Stats()
+  std::vector<std::string> kinds;  // resource kinds whose changes enqueue keys
   std::shared_ptr<Reconciler> reconciler;
-  int workers = 1;                  // threads in kWorkerThreads mode
+  int workers = 1;                                    // threads in kWorkerThreads mode
   Duration resync_period = std::chrono::minutes(10);  // zero disables resync
-  BackoffPolicy backoff;            // retry delays after failed reconciles
+  BackoffPolicy backoff;                              // retry delays after failed reconciles
 };
 
 struct ControllerStats {

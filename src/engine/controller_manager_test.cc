@@ -203,8 +203,7 @@ TEST_F(ControllerManagerTest, FailureBacksOffDoublingUpToMax) {
   Put(Host("a"));
   ASSERT_EQ(manager_.RunPending(), 1u);
   reconciler_->TakeCalls();
-  for (auto delay : {milliseconds(5), milliseconds(10), milliseconds(20), milliseconds(40),
-                     milliseconds(40)}) {
+  for (auto delay : {milliseconds(5), milliseconds(10), milliseconds(20), milliseconds(40), milliseconds(40)}) {
     ExpectRetryAfter(delay, "Host/a");
   }
   // The sixth call fails too; the seventh succeeds and nothing follows it.

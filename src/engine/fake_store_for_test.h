@@ -93,9 +93,8 @@ class FakeStore final : public Store {
       if (options.expected_resource_version) {
         int64_t current = exists ? it->second.resource_version : 0;
         if (current != *options.expected_resource_version) {
-          return AbortedError(resource.kind + "/" + resource.name + ": resourceVersion is " +
-                              std::to_string(current) + ", expected " +
-                              std::to_string(*options.expected_resource_version));
+          return AbortedError(resource.kind + "/" + resource.name + ": resourceVersion is " + std::to_string(current) +
+                              ", expected " + std::to_string(*options.expected_resource_version));
         }
       }
       if (!exists && options.status_only) {
@@ -118,16 +117,15 @@ class FakeStore final : public Store {
       stored.updated_at = now;
       stored.resource_version = ++last_version_;
       resources_[{resource.kind, resource.name}] = stored;
-      event = AppendLocked(exists ? "resource.updated" : "resource.created",
-                           resource.kind + "/" + resource.name, options.actor);
+      event = AppendLocked(exists ? "resource.updated" : "resource.created", resource.kind + "/" + resource.name,
+                           options.actor);
     }
     Publish(event);
     return stored;
   }
 
   Status DeleteResource(const std::string& kind, const std::string& name,
-                        std::optional<int64_t> expected_resource_version,
-                        const std::string& actor) override {
+                        std::optional<int64_t> expected_resource_version, const std::string& actor) override {
     Event event;
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -227,8 +225,7 @@ class FakeStore final : public Store {
     int64_t id_;
   };
 
-  static bool Matches(const std::map<std::string, std::string>& labels,
-                      const std::vector<LabelRequirement>& selector) {
+  static bool Matches(const std::map<std::string, std::string>& labels, const std::vector<LabelRequirement>& selector) {
     for (const auto& req : selector) {
       auto it = labels.find(req.key);
       const bool has = it != labels.end();
@@ -255,8 +252,7 @@ class FakeStore final : public Store {
     return true;
   }
 
-  Event AppendLocked(const std::string& type, const std::string& subject,
-                     const std::string& actor) {
+  Event AppendLocked(const std::string& type, const std::string& subject, const std::string& actor) {
     Event event;
     event.id = events_.empty() ? 1 : events_.back().id + 1;
     event.time = clock_.Now();

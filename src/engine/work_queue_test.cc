@@ -124,8 +124,8 @@ void ExpectReadyAfter(FakeClock& clock, WorkQueue& queue, const std::string& key
 TEST(WorkQueueTest, RateLimitedRequeueDoublesThenCaps) {
   FakeClock clock;
   WorkQueue queue(clock, BackoffPolicy{milliseconds(5), milliseconds(40)});
-  for (Duration expected : std::vector<Duration>{milliseconds(5), milliseconds(10), milliseconds(20),
-                                                  milliseconds(40), milliseconds(40)}) {
+  for (Duration expected :
+       std::vector<Duration>{milliseconds(5), milliseconds(10), milliseconds(20), milliseconds(40), milliseconds(40)}) {
     queue.AddRateLimited("a");
     ExpectReadyAfter(clock, queue, "a", expected);
   }

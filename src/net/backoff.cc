@@ -13,8 +13,8 @@ Duration BackoffDelay(int attempt, Duration initial, Duration max, double random
   attempt = std::clamp(attempt, 0, 62);
   random01 = std::isnan(random01) ? 0.0 : std::clamp(random01, 0.0, 1.0);
   // Doubling in floating point cannot overflow the way an integer shift does.
-  const double cap = std::min(static_cast<double>(max.count()),
-                              static_cast<double>(initial.count()) * std::ldexp(1.0, attempt));
+  const double cap =
+      std::min(static_cast<double>(max.count()), static_cast<double>(initial.count()) * std::ldexp(1.0, attempt));
   const auto delay = static_cast<Duration::rep>(cap * random01);
   return std::min(Duration(delay), max);
 }
@@ -35,8 +35,6 @@ std::optional<Duration> ParseRetryAfter(std::string_view value, WallTime now) {
   return std::max(delta, Duration::zero());
 }
 
-bool IsRetryableHttpStatus(int status) {
-  return status == 429 || status == 502 || status == 503 || status == 504;
-}
+bool IsRetryableHttpStatus(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
 
 }  // namespace kelola

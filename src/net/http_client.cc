@@ -37,13 +37,11 @@ bool IsTokenChar(char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-bool IsToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
+bool IsToken(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar); }
 
 bool IsIdempotent(std::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
-         method == "OPTIONS" || method == "TRACE";
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
+         method == "TRACE";
 }
 
 std::string_view Trim(std::string_view s) {
@@ -70,10 +68,8 @@ bool IsRetryableTransportError(CURLcode code) {
     case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
-    case CURLE_SSL_CONNECT_ERROR:
-      return true;
-    default:
-      return false;
+    case CURLE_SSL_CONNECT_ERROR: return true;
+    default: return false;
   }
 }
 
@@ -81,18 +77,14 @@ Status MapCurlError(CURLcode code, const char* error_buffer, const std::string& 
   std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   std::string message = what + ": " + detail;
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return DeadlineExceededError(what + ": timed out: " + detail);
+    case CURLE_OPERATION_TIMEDOUT: return DeadlineExceededError(what + ": timed out: " + detail);
     case CURLE_PEER_FAILED_VERIFICATION:
       return UnavailableError(what + ": TLS certificate verification failed: " + detail);
-    case CURLE_SSL_CACERT_BADFILE:
-      return InvalidArgumentError(what + ": cannot load the CA file: " + detail);
+    case CURLE_SSL_CACERT_BADFILE: return InvalidArgumentError(what + ": cannot load the CA file: " + detail);
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_BAD_FUNCTION_ARGUMENT:
-      return InvalidArgumentError(message);
-    case CURLE_OUT_OF_MEMORY:
-      return ResourceExhaustedError(message);
+    case CURLE_BAD_FUNCTION_ARGUMENT: return InvalidArgumentError(message);
+    case CURLE_OUT_OF_MEMORY: return ResourceExhaustedError(message);
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -103,10 +95,8 @@ Status MapCurlError(CURLcode code, const char* error_buffer, const std::string& 
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-    case CURLE_WEIRD_SERVER_REPLY:
-      return UnavailableError(message);
-    default:
-      return UnknownError(message);
+    case CURLE_WEIRD_SERVER_REPLY: return UnavailableError(message);
+    default: return UnknownError(message);
   }
 }
 
@@ -231,15 +221,13 @@ class HttpClient::Impl {
       }
       const Duration max_backoff = options_.max_backoff;
       const Duration delay = hint ? std::min(*hint, max_backoff)
-                                  : BackoffDelay(attempt, options_.initial_backoff,
-                                                 max_backoff, Random01());
+                                  : BackoffDelay(attempt, options_.initial_backoff, max_backoff, Random01());
       // Real time on purpose: the server on the other end lives in it.
       std::this_thread::sleep_for(delay);
     }
   }
 
-  Result<ClientResponse> Stream(const ClientRequest& request,
-                                const std::function<bool(std::string_view)>& on_line) {
+  Result<ClientResponse> Stream(const ClientRequest& request, const std::function<bool(std::string_view)>& on_line) {
     CURLcode code = CURLE_OK;
     return Perform(request, &on_line, &code);
   }
@@ -287,15 +275,13 @@ class HttpClient::Impl {
       }
     }
     if (!request.body.empty() && (request.method == "GET" || request.method == "HEAD")) {
-      return InvalidArgumentError(Describe(request) + ": a body is not supported on " +
-                                  request.method);
+      return InvalidArgumentError(Describe(request) + ": a body is not supported on " + request.method);
     }
     return OkStatus();
   }
 
   // One attempt. `on_line` set means streaming. `code` receives curl's result.
-  Result<ClientResponse> Perform(const ClientRequest& request,
-                                 const std::function<bool(std::string_view)>* on_line,
+  Result<ClientResponse> Perform(const ClientRequest& request, const std::function<bool(std::string_view)>* on_line,
                                  CURLcode* code) {
     KELOLA_RETURN_IF_ERROR(Validate(request));
     Handle handle = Acquire();
@@ -318,8 +304,8 @@ class HttpClient::Impl {
     // curl waits up to a second for "100 Continue" before sending large
     // bodies; our servers do not need the round trip.
     add_header("Expect:");
-    const bool has_body = !request.body.empty() || request.method == "POST" ||
-                          request.method == "PUT" || request.method == "PATCH";
+    const bool has_body =
+        !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
     if (has_body && request.headers.find("Content-Type") == request.headers.end()) {
       add_header("Content-Type:");  // stops curl's form-urlencoded default
     }
@@ -329,14 +315,12 @@ class HttpClient::Impl {
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(options_.connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     // Streams run until the caller or the server ends them unless the
     // request itself sets a limit.
     const std::chrono::milliseconds timeout =
         request.timeout.count() > 0 ? request.timeout
-                                    : (on_line != nullptr ? std::chrono::milliseconds(0)
-                                                          : options_.timeout);
+                                    : (on_line != nullptr ? std::chrono::milliseconds(0) : options_.timeout);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     if (!options_.unix_socket.empty()) {
       curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, options_.unix_socket.c_str());
@@ -360,8 +344,7 @@ class HttpClient::Impl {
     } else {
       if (has_body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(request.body.size()));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
       }
       curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
@@ -395,16 +378,13 @@ class HttpClient::Impl {
   std::vector<CURL*> idle_;  // guarded by mu_
 };
 
-HttpClient::HttpClient(HttpClientOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HttpClient::~HttpClient() = default;
 
-Result<ClientResponse> HttpClient::Send(const ClientRequest& request) {
-  return impl_->Send(request);
-}
+Result<ClientResponse> HttpClient::Send(const ClientRequest& request) { return impl_->Send(request); }
 
-Result<ClientResponse> HttpClient::Stream(
-    const ClientRequest& request, const std::function<bool(std::string_view line)>& on_line) {
+Result<ClientResponse> HttpClient::Stream(const ClientRequest& request,
+                                          const std::function<bool(std::string_view line)>& on_line) {
   return impl_->Stream(request, on_line);
 }
 

@@ -29,9 +29,9 @@ struct HttpClientOptions {
   int max_retries = 3;                        // for idempotent requests only
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5'000};
-  std::string unix_socket;    // when set, every request goes over this socket
+  std::string unix_socket;  // when set, every request goes over this socket
   bool verify_tls = true;
-  std::string ca_file;        // extra CA bundle; "" = system default
+  std::string ca_file;  // extra CA bundle; "" = system default
   std::string user_agent = "kelola";
 };
 

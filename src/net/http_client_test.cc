@@ -114,7 +114,6 @@ TEST(HttpClientTest, NoRetryForPostUnlessForced) {
   ASSERT_TRUE(forced.ok());
   EXPECT_EQ(forced->status, 200);
   EXPECT_EQ(flaky.attempts(), 2);
-
 }
 
 TEST(HttpClientTest, RetryCanBeTurnedOffForIdempotentRequests) {
@@ -232,9 +231,7 @@ TEST(HttpClientTest, RejectsInjectionInMethodHeadersAndUrl) {
 TEST(HttpClientTest, StreamDeliversLastLineWithoutNewlineAndReturnsErrorBodies) {
   HttpServer server(ServerOptions());
   server.Route("GET", "/lines", [](HttpRequest&) { return HttpResponse::Text(200, "a\r\nb\n\nc"); });
-  server.Route("GET", "/missing", [](HttpRequest&) {
-    return HttpResponse::Error(404, "NOT_FOUND", "no such stream");
-  });
+  server.Route("GET", "/missing", [](HttpRequest&) { return HttpResponse::Error(404, "NOT_FOUND", "no such stream"); });
   ASSERT_TRUE(server.Start().ok());
   HttpClient client(FastRetries());
   std::vector<std::string> lines;
@@ -258,9 +255,7 @@ TEST(HttpClientTest, StreamDeliversLastLineWithoutNewlineAndReturnsErrorBodies) 
 
 TEST(HttpClientTest, ClientIsSafeToShareAcrossThreads) {
   HttpServer server(ServerOptions());
-  server.Route("GET", "/n/{n}", [](HttpRequest& req) {
-    return HttpResponse::Text(200, req.path_params["n"]);
-  });
+  server.Route("GET", "/n/{n}", [](HttpRequest& req) { return HttpResponse::Text(200, req.path_params["n"]); });
   ASSERT_TRUE(server.Start().ok());
   HttpClient client(FastRetries());
   std::atomic<int> good{0};

@@ -57,10 +57,10 @@ bool IsValidHeaderName(std::string_view name) {
 }
 
 bool IsSilentDisconnect(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == http::error::partial_message ||
-         ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::operation_aborted || ec == asio::error::broken_pipe ||
-         ec == asio::error::bad_descriptor || ec == asio::ssl::error::stream_truncated;
+  return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor ||
+         ec == asio::ssl::error::stream_truncated;
 }
 
 struct TargetParts {
@@ -98,12 +98,9 @@ void CopyHeaders(const HttpResponse& in, http::response<Body>& out) {
   out.set(http::field::server, "kelola");
 }
 
-unsigned ValidStatus(int status) {
-  return status >= 100 && status <= 999 ? static_cast<unsigned>(status) : 500u;
-}
+unsigned ValidStatus(int status) { return status >= 100 && status <= 999 ? static_cast<unsigned>(status) : 500u; }
 
-http::response<http::string_body> BuildResponse(HttpResponse& in, unsigned version,
-                                                bool keep_alive, bool is_head) {
+http::response<http::string_body> BuildResponse(HttpResponse& in, unsigned version, bool keep_alive, bool is_head) {
   http::response<http::string_body> res;
   res.version(version);
   res.result(ValidStatus(in.status));
@@ -174,19 +171,15 @@ void RunProducer(const std::shared_ptr<StreamState>& st, const std::shared_ptr<S
     if (!more) st->producer_done = true;
     if (changed) asio::post(st->executor, [st] { WakeStream(st); });
     if (!more) return;
-    st->cv.wait(lock, [&] {
-      return st->queued_bytes < kMaxQueuedStreamBytes || !st->connection_alive;
-    });
+    st->cv.wait(lock, [&] { return st->queued_bytes < kMaxQueuedStreamBytes || !st->connection_alive; });
   }
 }
 
 template <class Stream>
-class HttpConnection final : public Connection,
-                             public std::enable_shared_from_this<HttpConnection<Stream>> {
+class HttpConnection final : public Connection, public std::enable_shared_from_this<HttpConnection<Stream>> {
  public:
   template <class... StreamArgs>
-  HttpConnection(ConnectionHost& host, ConnectionSet& set, std::string remote,
-                 StreamArgs&&... stream_args)
+  HttpConnection(ConnectionHost& host, ConnectionSet& set, std::string remote, StreamArgs&&... stream_args)
       : host_(host),
         options_(host.options()),
         set_(set),
@@ -305,11 +298,9 @@ class HttpConnection final : public Connection,
     co_await http::async_read_header(stream_, buffer_, parser, Await(ec));
     if (!ec && !parser.is_done()) {
       const auto& header = parser.get();
-      if (header.version() >= 11 &&
-          beast::iequals(header[http::field::expect], "100-continue")) {
+      if (header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                                   Await(ec));
+        co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()), Await(ec));
       }
       if (!ec) co_await http::async_read(stream_, buffer_, parser, Await(ec));
     }
@@ -346,6 +337,11 @@ class HttpConnection final : public Connection,
     const bool keep_alive = req.keep_alive() && !stopping();
     const int status = static_cast<int>(ValidStatus(response.status));
 
+    if (response.stream && is_head) {
+      // HEAD never has a body, so there is nothing to produce.
+      response.stream = nullptr;
+      response.body.clear();
+    }
     if (response.stream) {
       co_await WriteStream(response, version);
       Report(request.method, pattern, status, started);
@@ -361,8 +357,7 @@ class HttpConnection final : public Connection,
   }
 
   void Report(const std::string& method, const std::string& pattern, int status, MonoTime started) {
-    const double seconds =
-        std::chrono::duration<double>(SystemClock().Monotonic() - started).count();
+    const double seconds = std::chrono::duration<double>(SystemClock().Monotonic() - started).count();
     host_.ReportResponse(method, pattern, status, seconds);
   }
 
@@ -416,9 +411,8 @@ class HttpConnection final : public Connection,
     socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
     if (!unread_request && buffer_.size() == 0 && socket().available(ec) == 0) co_return;
-    Expect(Phase::kClosing, std::min(kMaxLinger, options_.read_timeout.count() > 0
-                                                     ? options_.read_timeout
-                                                     : kMaxLinger));
+    Expect(Phase::kClosing,
+           std::min(kMaxLinger, options_.read_timeout.count() > 0 ? options_.read_timeout : kMaxLinger));
     char scratch[4096];
     size_t drained = 0;
     while (!closed_ && drained < kMaxLingerBytes) {
@@ -465,9 +459,7 @@ class HttpConnection final : public Connection,
     WatchForDisconnect(st);
     auto shared = host_.shared();
     const bool started = ServerShared::StartStreamThread(
-        shared, [st, shared, producer = std::move(response.stream)]() mutable {
-          RunProducer(st, shared, producer);
-        });
+        shared, [st, shared, producer = std::move(response.stream)]() mutable { RunProducer(st, shared, producer); });
     if (!started) LogError("cannot start a thread for a streaming response");
 
     Expect(Phase::kStreaming, std::chrono::milliseconds(0));
@@ -511,15 +503,14 @@ class HttpConnection final : public Connection,
   // During a stream nothing else is read, so a read completing means the
   // client hung up (or sent bytes nobody will answer: ignored).
   void WatchForDisconnect(const std::shared_ptr<StreamState>& st) {
-    socket().async_read_some(asio::buffer(watch_buffer_),
-                             [self = this->shared_from_this(), st](error_code ec, size_t) {
-                               if (!ec && st->wake != nullptr) {
-                                 self->WatchForDisconnect(st);
-                                 return;
-                               }
-                               st->client_gone = true;
-                               WakeStream(st);
-                             });
+    socket().async_read_some(asio::buffer(watch_buffer_), [self = this->shared_from_this(), st](error_code ec, size_t) {
+      if (!ec && st->wake != nullptr) {
+        self->WatchForDisconnect(st);
+        return;
+      }
+      st->client_gone = true;
+      WakeStream(st);
+    });
   }
 
   ConnectionHost& host_;
@@ -548,8 +539,7 @@ void ServerShared::ConnectionClosed() {
   if (--live_connections_ == 0) cv_.notify_all();
 }
 
-bool ServerShared::StartStreamThread(const std::shared_ptr<ServerShared>& self,
-                                     std::function<void()> body) {
+bool ServerShared::StartStreamThread(const std::shared_ptr<ServerShared>& self, std::function<void()> body) {
   {
     std::lock_guard lock(self->mu_);
     ++self->stream_threads_;
@@ -579,21 +569,18 @@ bool ServerShared::WaitForStreamThreads(SteadyTime deadline) {
   return cv_.wait_until(lock, deadline, [&] { return stream_threads_ == 0; });
 }
 
-void StartConnection(tcp::socket socket, asio::ssl::context* tls, ConnectionHost& host,
-                     ConnectionSet& set) {
+void StartConnection(tcp::socket socket, asio::ssl::context* tls, ConnectionHost& host, ConnectionSet& set) {
   error_code ec;
   const tcp::endpoint peer = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
   socket.set_option(tcp::no_delay(true), ec);
   std::string remote = FormatEndpoint(peer);
   if (tls == nullptr) {
-    auto conn = std::make_shared<HttpConnection<tcp::socket>>(host, set, std::move(remote),
-                                                              std::move(socket));
+    auto conn = std::make_shared<HttpConnection<tcp::socket>>(host, set, std::move(remote), std::move(socket));
     HttpConnection<tcp::socket>::Start(std::move(conn));
   } else {
     using TlsStream = asio::ssl::stream<tcp::socket>;
-    auto conn = std::make_shared<HttpConnection<TlsStream>>(host, set, std::move(remote),
-                                                            std::move(socket), *tls);
+    auto conn = std::make_shared<HttpConnection<TlsStream>>(host, set, std::move(remote), std::move(socket), *tls);
     HttpConnection<TlsStream>::Start(std::move(conn));
   }
 }

@@ -39,8 +39,7 @@ class ServerShared {
   void ConnectionClosed();
   // Runs `body` on a new detached thread counted until it returns; false
   // when no thread could be started.
-  static bool StartStreamThread(const std::shared_ptr<ServerShared>& self,
-                                std::function<void()> body);
+  static bool StartStreamThread(const std::shared_ptr<ServerShared>& self, std::function<void()> body);
   // Both return true when the count reached zero before `deadline`.
   bool WaitForConnections(SteadyTime deadline);
   bool WaitForStreamThreads(SteadyTime deadline);
@@ -60,10 +59,8 @@ class ConnectionHost {
   virtual const std::shared_ptr<ServerShared>& shared() const = 0;
   // Routes and runs the handler. Never throws; `raw_path` is the undecoded
   // path of the target; `pattern` receives the matched route ("" if none).
-  virtual HttpResponse Dispatch(HttpRequest& request, std::string_view raw_path,
-                                std::string* pattern) = 0;
-  virtual void ReportResponse(const std::string& method, const std::string& pattern, int status,
-                              double seconds) = 0;
+  virtual HttpResponse Dispatch(HttpRequest& request, std::string_view raw_path, std::string* pattern) = 0;
+  virtual void ReportResponse(const std::string& method, const std::string& pattern, int status, double seconds) = 0;
 };
 
 // The server's handle on a live connection; called on its I/O thread only.
@@ -87,8 +84,8 @@ struct ConnectionSet {
 // Takes over an accepted socket and serves it on the socket's executor, which
 // must be the I/O thread owning `set`. `tls` is null for plain HTTP.
 // Must be called on that I/O thread.
-void StartConnection(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context* tls,
-                     ConnectionHost& host, ConnectionSet& set);
+void StartConnection(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context* tls, ConnectionHost& host,
+                     ConnectionSet& set);
 
 // "10.0.0.1:80", "[::1]:80".
 std::string FormatEndpoint(const boost::asio::ip::tcp::endpoint& endpoint);

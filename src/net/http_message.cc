@@ -15,8 +15,8 @@ int HexValue(char c) {
 }
 
 bool IsUnreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
 }
 
 // Escapes for a JSON string literal. Bytes >= 0x80 pass through: messages
@@ -137,8 +137,7 @@ std::map<std::string, std::string> ParseQueryString(std::string_view query) {
     const size_t eq = pair.find('=');
     std::string key = PercentDecode(pair.substr(0, eq), /*plus_is_space=*/true);
     if (key.empty()) continue;
-    std::string value =
-        eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1), true);
+    std::string value = eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1), true);
     out.insert_or_assign(std::move(key), std::move(value));
   }
   return out;

@@ -21,9 +21,9 @@ struct CaseInsensitiveLess {
 using HeaderMap = std::map<std::string, std::string, CaseInsensitiveLess>;
 
 struct HttpRequest {
-  std::string method;   // "GET"
-  std::string target;   // raw request target: "/v1/hosts?limit=10"
-  std::string path;     // percent-decoded path: "/v1/hosts"
+  std::string method;                              // "GET"
+  std::string target;                              // raw request target: "/v1/hosts?limit=10"
+  std::string path;                                // percent-decoded path: "/v1/hosts"
   std::map<std::string, std::string> query;        // decoded query parameters
   std::map<std::string, std::string> path_params;  // from the route pattern
   HeaderMap headers;

@@ -45,9 +45,11 @@ TEST(HttpResponseTest, JsonTextAndErrorSetContentType) {
   HttpResponse error = HttpResponse::Error(404, "NOT_FOUND", "no \"host\"\nhere");
   EXPECT_EQ(error.status, 404);
   EXPECT_EQ(error.headers["Content-Type"], "application/json");
-  EXPECT_EQ(error.body,
-            R"({"error":{"code":"NOT_FOUND","message":"no \"host\"\nhere","details":{}}})");
-  EXPECT_EQ(HttpResponse::Error(400, "X", std::string("a\x01" "b")).body,
+  EXPECT_EQ(error.body, R"({"error":{"code":"NOT_FOUND","message":"no \"host\"\nhere","details":{}}})");
+  EXPECT_EQ(HttpResponse::Error(400, "X",
+                                std::string("a\x01"
+                                            "b"))
+                .body,
             R"({"error":{"code":"X","message":"a\u0001b","details":{}}})");
 }
 

@@ -104,10 +104,8 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
   // ConnectionHost
   const HttpServerOptions& options() const override { return options_; }
   const std::shared_ptr<ServerShared>& shared() const override { return shared_; }
-  HttpResponse Dispatch(HttpRequest& request, std::string_view raw_path,
-                        std::string* pattern) override;
-  void ReportResponse(const std::string& method, const std::string& pattern, int status,
-                      double seconds) override {
+  HttpResponse Dispatch(HttpRequest& request, std::string_view raw_path, std::string* pattern) override;
+  void ReportResponse(const std::string& method, const std::string& pattern, int status, double seconds) override {
     if (!on_response_) return;
     try {
       on_response_(method, pattern, status, seconds);
@@ -142,30 +140,25 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
   std::optional<tcp::acceptor> acceptor_;
 };
 
-HttpResponse HttpServer::Impl::Dispatch(HttpRequest& request, std::string_view raw_path,
-                                        std::string* pattern) {
+HttpResponse HttpServer::Impl::Dispatch(HttpRequest& request, std::string_view raw_path, std::string* pattern) {
   const Router::Match match = router_.Find(request.method, raw_path);
   switch (match.outcome) {
-    case Router::Outcome::kNotFound:
-      return HttpResponse::Error(404, "NOT_FOUND", "no route for path " + request.path);
+    case Router::Outcome::kNotFound: return HttpResponse::Error(404, "NOT_FOUND", "no route for path " + request.path);
     case Router::Outcome::kMethodNotAllowed: {
-      HttpResponse r = HttpResponse::Error(
-          405, "METHOD_NOT_ALLOWED",
-          "method " + request.method + " is not allowed for path " + request.path +
-              "; allowed: " + match.allowed_methods);
+      HttpResponse r = HttpResponse::Error(405, "METHOD_NOT_ALLOWED",
+                                           "method " + request.method + " is not allowed for path " + request.path +
+                                               "; allowed: " + match.allowed_methods);
       r.headers["Allow"] = match.allowed_methods;
       return r;
     }
-    case Router::Outcome::kFound:
-      break;
+    case Router::Outcome::kFound: break;
   }
   *pattern = router_.pattern(match.route);
   request.path_params = match.params;
   try {
     return handlers_[match.route](request);
   } catch (const std::exception& e) {
-    LogError("http handler threw", {{"method", request.method}, {"route", *pattern},
-                                    {"error", e.what()}});
+    LogError("http handler threw", {{"method", request.method}, {"route", *pattern}, {"error", e.what()}});
   } catch (...) {
     LogError("http handler threw", {{"method", request.method}, {"route", *pattern}});
   }
@@ -200,23 +193,20 @@ Status HttpServer::Impl::StartLocked() {
     tls_.emplace(asio::ssl::context::tls_server);
     error_code ec;
     tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                          asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                          asio::ssl::context::single_dh_use,
                       ec);
     tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
     if (ec) {
-      return InvalidArgumentError("loading TLS certificate " + options_.tls_cert_file + ": " +
-                                  ec.message());
+      return InvalidArgumentError("loading TLS certificate " + options_.tls_cert_file + ": " + ec.message());
     }
     tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem, ec);
     if (ec) {
-      return InvalidArgumentError("loading TLS key " + options_.tls_key_file + ": " +
-                                  ec.message());
+      return InvalidArgumentError("loading TLS key " + options_.tls_key_file + ": " + ec.message());
     }
   }
 
-  int threads = options_.io_threads > 0 ? options_.io_threads
-                                        : static_cast<int>(std::thread::hardware_concurrency());
+  int threads = options_.io_threads > 0 ? options_.io_threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(threads, 1);
   for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
   accept_worker_ = std::make_unique<Worker>();
@@ -225,8 +215,7 @@ Status HttpServer::Impl::StartLocked() {
   error_code ec;
   tcp::resolver resolver(accept_worker_->io);
   const auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
-                                          tcp::resolver::passive | tcp::resolver::numeric_service,
-                                          ec);
+                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || endpoints.empty()) {
     return InvalidArgumentError("cannot resolve listen address " + where + ": " + ec.message());
   }
@@ -267,8 +256,7 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
       continue;
     }
     asio::post(target.io, [this, &target, socket = std::move(socket)]() mutable {
-      http_internal::StartConnection(std::move(socket), tls_ ? &*tls_ : nullptr, *this,
-                                     target.connections);
+      http_internal::StartConnection(std::move(socket), tls_ ? &*tls_ : nullptr, *this, target.connections);
     });
   }
 }
@@ -340,17 +328,14 @@ void HttpServer::Impl::Stop() {
   accept_worker_.reset();
 }
 
-HttpServer::HttpServer(HttpServerOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HttpServer::~HttpServer() = default;
 
-void HttpServer::Route(const std::string& method, const std::string& pattern,
-                       HttpHandler handler) {
+void HttpServer::Route(const std::string& method, const std::string& pattern, HttpHandler handler) {
   impl_->Route(method, pattern, std::move(handler));
 }
 
-void HttpServer::OnResponse(
-    std::function<void(const std::string&, const std::string&, int, double)> fn) {
+void HttpServer::OnResponse(std::function<void(const std::string&, const std::string&, int, double)> fn) {
   impl_->OnResponse(std::move(fn));
 }
 

@@ -34,7 +34,7 @@ using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;  // 0 = pick a free port; read it back with port()
+  uint16_t port = 0;   // 0 = pick a free port; read it back with port()
   int io_threads = 0;  // 0 = std::thread::hardware_concurrency()
   size_t max_body_bytes = 8 * 1024 * 1024;
   size_t max_header_bytes = 64 * 1024;

@@ -192,9 +192,7 @@ TEST(HttpServerTest, OversizedBodyGets413) {
 
 TEST(HttpServerTest, KeepAliveReusesTheConnection) {
   HttpServer server(TestOptions());
-  server.Route("GET", "/who", [](HttpRequest& req) {
-    return HttpResponse::Text(200, req.remote_address);
-  });
+  server.Route("GET", "/who", [](HttpRequest& req) { return HttpResponse::Text(200, req.remote_address); });
   ASSERT_TRUE(server.Start().ok());
   HttpClient client(NoRetries());
   auto first = client.Send(Get(server, "/who"));
@@ -254,8 +252,14 @@ TEST(HttpServerTest, StreamsLinesToTheClient) {
   EXPECT_EQ(res->headers["Content-Type"], "text/event-stream");
   EXPECT_EQ(res->headers["Transfer-Encoding"], "chunked");
   EXPECT_EQ(res->body, "");
-  EXPECT_EQ(lines, (std::vector<std::string>{"data: event-0", "", "data: event-1", "",
-                                             "data: event-2", ""}));
+  EXPECT_EQ(lines, (std::vector<std::string>{"data: event-0", "", "data: event-1", "", "data: event-2", ""}));
+
+  ClientRequest head = Get(server, "/events");
+  head.method = "HEAD";
+  auto head_res = client.Send(head);  // headers only, no producer run
+  ASSERT_TRUE(head_res.ok()) << head_res.status().ToString();
+  EXPECT_EQ(head_res->status, 200);
+  EXPECT_EQ(head_res->body, "");
 }
 
 TEST(HttpServerTest, StreamProducerIsReleasedWhenTheClientLeaves) {
@@ -268,8 +272,7 @@ TEST(HttpServerTest, StreamProducerIsReleasedWhenTheClientLeaves) {
   };
   server.Route("GET", "/forever", [&](HttpRequest&) {
     HttpResponse r;
-    r.stream = [sentinel = std::make_shared<Sentinel>(released), n = 0](
-                   std::string& out) mutable {
+    r.stream = [sentinel = std::make_shared<Sentinel>(released), n = 0](std::string& out) mutable {
       out = "tick " + std::to_string(n++) + "\n";
       return true;
     };
@@ -413,8 +416,7 @@ TEST(HttpServerTest, AnswersExpect100Continue) {
   server.Route("POST", "/echo", [](HttpRequest& req) { return HttpResponse::Text(200, req.body); });
   ASSERT_TRUE(server.Start().ok());
   RawConnection raw(server.port());
-  ASSERT_TRUE(raw.Send(
-      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(raw.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
   EXPECT_EQ(raw.ReadResponse(), "HTTP/1.1 100 Continue\r\n\r\n");
   ASSERT_TRUE(raw.Send("hello"));
   const std::string reply = raw.ReadResponse();
@@ -452,13 +454,9 @@ TEST(HttpServerTest, SlowReaderIsCutAfterWriteTimeout) {
   HttpServerOptions o = TestOptions();
   o.write_timeout = milliseconds(200);
   HttpServer server(o);
-  server.Route("GET", "/big", [](HttpRequest&) {
-    return HttpResponse::Text(200, std::string(64 * 1024 * 1024, 'z'));
-  });
+  server.Route("GET", "/big", [](HttpRequest&) { return HttpResponse::Text(200, std::string(64 * 1024 * 1024, 'z')); });
   std::promise<int> reported;
-  server.OnResponse([&](const std::string&, const std::string&, int status, double) {
-    reported.set_value(status);
-  });
+  server.OnResponse([&](const std::string&, const std::string&, int status, double) { reported.set_value(status); });
   ASSERT_TRUE(server.Start().ok());
   RawConnection raw(server.port());
   ASSERT_TRUE(raw.Send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"));

@@ -11,17 +11,27 @@ bool IsTokenChar(char c) {
   // RFC 9110 tchar.
   if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
+    default: return false;
   }
 }
 
 bool IsParamNameChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
 // "/a/b" -> {"a", "b"}; "/" -> {""}. The leading '/' is required by callers.
@@ -44,8 +54,7 @@ Result<size_t> Router::Add(std::string_view method, std::string_view pattern) {
   if (method != "*") {
     for (char c : method) {
       if (!IsTokenChar(c)) {
-        return InvalidArgumentError("route method \"" + std::string(method) +
-                                    "\" is not an HTTP method token");
+        return InvalidArgumentError("route method \"" + std::string(method) + "\" is not an HTTP method token");
       }
     }
   }
@@ -72,15 +81,13 @@ Result<size_t> Router::Add(std::string_view method, std::string_view pattern) {
         }
       }
       if (!names.insert(std::string(name)).second) {
-        return InvalidArgumentError(where + ": placeholder {" + std::string(name) +
-                                    "} appears twice");
+        return InvalidArgumentError(where + ": placeholder {" + std::string(name) + "} appears twice");
       }
       s.text = std::string(name);
       s.is_param = true;
     } else {
       if (seg.find_first_of("{}") != std::string_view::npos) {
-        return InvalidArgumentError(where + ": segment \"" + std::string(seg) +
-                                    "\" has a stray brace");
+        return InvalidArgumentError(where + ": segment \"" + std::string(seg) + "\" has a stray brace");
       }
       s.text = PercentDecode(seg, /*plus_is_space=*/false);
     }

@@ -47,9 +47,8 @@ class SelfSignedCert {
     ok = ok && X509_gmtime_adj(X509_getm_notAfter(x), 86400) != nullptr;
     ok = ok && X509_set_pubkey(x, pkey) == 1;
     X509_NAME* name = ok ? X509_get_subject_name(x) : nullptr;
-    ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                          reinterpret_cast<const unsigned char*>("localhost"), -1,
-                                          -1, 0) == 1;
+    ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"),
+                                          -1, -1, 0) == 1;
     ok = ok && X509_set_issuer_name(x, name) == 1;
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
@@ -72,8 +71,7 @@ class SelfSignedCert {
     }
     if (ok) {
       FILE* f = std::fopen(key_.c_str(), "w");
-      ok = f != nullptr &&
-           PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+      ok = f != nullptr && PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
       if (f != nullptr) std::fclose(f);
     }
     X509_free(x);

@@ -36,9 +36,7 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-Status ErrnoStatus(int err, const std::string& what) {
-  return InternalError(what + ": " + strerrordesc_np(err));
-}
+Status ErrnoStatus(int err, const std::string& what) { return InternalError(what + ": " + strerrordesc_np(err)); }
 
 bool HasNul(const std::string& s) { return s.find('\0') != std::string::npos; }
 
@@ -112,7 +110,8 @@ Result<std::string> ResolveProgram(const std::string& program, const std::string
 Status ValidateSpec(const ProcessSpec& spec) {
   if (spec.argv.empty() || spec.argv[0].empty()) return InvalidArgumentError("process argv is empty");
   for (size_t i = 0; i < spec.argv.size(); ++i) {
-    if (HasNul(spec.argv[i])) return InvalidArgumentError("process argv[" + std::to_string(i) + "] contains a NUL byte");
+    if (HasNul(spec.argv[i]))
+      return InvalidArgumentError("process argv[" + std::to_string(i) + "] contains a NUL byte");
   }
   for (const auto& [key, value] : spec.env) {
     if (key.empty() || key.find('=') != std::string::npos || HasNul(key)) {
@@ -212,7 +211,8 @@ std::string ProcessResult::Describe() const {
   std::string text;
   if (signal != 0) {
     const char* abbrev = sigabbrev_np(signal);
-    text = "killed by signal " + std::to_string(signal) + (abbrev != nullptr ? std::string(" (SIG") + abbrev + ")" : "");
+    text =
+        "killed by signal " + std::to_string(signal) + (abbrev != nullptr ? std::string(" (SIG") + abbrev + ")" : "");
   } else {
     text = "exited with code " + std::to_string(exit_code);
   }
@@ -310,12 +310,12 @@ Result<std::unique_ptr<Process>> Process::Start(const ProcessSpec& spec, Clock& 
   sigfillset(&all_signals);
   rc = rc ? rc : posix_spawnattr_setsigmask(&attr, &no_signals);
   // Ignored signals stay ignored across exec (SIGPIPE often is in servers):
-  // give the child default dispositions.
+  // give the child default dispositions. (glibc itself leaves its internal
+  // signals 32 and 33 ignored in spawned children; nothing else sends them.)
   rc = rc ? rc : posix_spawnattr_setsigdefault(&attr, &all_signals);
   rc = rc ? rc : posix_spawnattr_setpgroup(&attr, 0);
-  rc = rc ? rc
-          : posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                POSIX_SPAWN_SETSIGDEF);
+  rc =
+      rc ? rc : posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
   if (rc == 0) {
     process->started_ = clock.Monotonic();
@@ -341,10 +341,10 @@ Result<ProcessResult> Process::Wait() {
   if (reaped_ || pid_ <= 0) return FailedPreconditionError("Process::Wait called twice");
   ProcessResult result;
   result.pid = pid_;
-  OutputStream out{stdout_fd_, LineSplitter(spec_.on_stdout_line, spec_.max_line_bytes),
-                   &result.stdout_data, &result.stdout_truncated, spec_.max_captured_bytes};
-  OutputStream err{stderr_fd_, LineSplitter(spec_.on_stderr_line, spec_.max_line_bytes),
-                   &result.stderr_data, &result.stderr_truncated, spec_.max_captured_bytes};
+  OutputStream out{stdout_fd_, LineSplitter(spec_.on_stdout_line, spec_.max_line_bytes), &result.stdout_data,
+                   &result.stdout_truncated, spec_.max_captured_bytes};
+  OutputStream err{stderr_fd_, LineSplitter(spec_.on_stderr_line, spec_.max_line_bytes), &result.stderr_data,
+                   &result.stderr_truncated, spec_.max_captured_bytes};
   const MonoTime deadline = spec_.timeout.count() > 0 ? started_ + spec_.timeout : MonoTime::max();
   size_t stdin_written = 0;
   bool terminating = false, killed = false, exited = false;
@@ -418,8 +418,7 @@ Result<ProcessResult> Process::Wait() {
       siginfo_t info{};
       // WNOWAIT: while the leader is an unreaped zombie its pid cannot be
       // reused, so signalling the group (-pid) cannot hit a stranger.
-      if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-          info.si_pid == pid_) {
+      if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_) {
         if (spec_.kill_group_on_exit || terminating) ::kill(-pid_, SIGKILL);
         while (::waitpid(pid_, &wait_status, 0) < 0 && errno == EINTR) {
         }

@@ -66,11 +66,11 @@ struct ProcessSpec {
 };
 
 struct ProcessResult {
-  pid_t pid = 0;             // also the process group id
-  int exit_code = -1;        // -1 when killed by a signal
-  int signal = 0;            // the terminating signal, 0 when it exited
-  bool timed_out = false;    // the timeout fired and the group was killed
-  bool cancelled = false;    // Cancel() was called and the group was killed
+  pid_t pid = 0;           // also the process group id
+  int exit_code = -1;      // -1 when killed by a signal
+  int signal = 0;          // the terminating signal, 0 when it exited
+  bool timed_out = false;  // the timeout fired and the group was killed
+  bool cancelled = false;  // Cancel() was called and the group was killed
   std::string stdout_data;
   std::string stderr_data;
   bool stdout_truncated = false;
@@ -106,11 +106,11 @@ class Process {
   Clock& clock_;
   MonoTime started_{};
   pid_t pid_ = -1;
-  int pidfd_ = -1;       // readable when the child exits
+  int pidfd_ = -1;  // readable when the child exits
   int stdin_fd_ = -1;
   int stdout_fd_ = -1;
   int stderr_fd_ = -1;
-  int wake_fd_ = -1;     // eventfd: Cancel() wakes poll()
+  int wake_fd_ = -1;  // eventfd: Cancel() wakes poll()
   std::atomic<bool> cancel_requested_{false};
   bool reaped_ = false;
 };

@@ -5,8 +5,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/syscall.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,9 +26,9 @@ namespace kelola {
 namespace {
 
 namespace fs = std::filesystem;
+using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using std::chrono::milliseconds;
 
 ProcessResult RunOk(const ProcessSpec& spec) {
   auto result = RunProcess(spec);
@@ -350,6 +350,32 @@ TEST(RunProcess, DescriptorsDoNotLeakIntoTheChild) {
   close(leaky);
   // ls itself holds one descriptor on the directory it lists.
   EXPECT_EQ(r.stdout_data, "0\n1\n2\n3\n");
+}
+
+TEST(RunProcess, ChildStartsWithDefaultSignalHandling) {
+  // Servers often ignore SIGPIPE and threads block signals; neither may leak
+  // into a child (ignored signals survive exec, as does the blocked mask).
+  struct sigaction ignore {
+  }, old_pipe{};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGPIPE, &ignore, &old_pipe), 0);
+  sigset_t usr1, old_mask;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &usr1, &old_mask), 0);
+  ProcessSpec spec;
+  spec.argv = {"/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"};
+  ProcessResult r = RunOk(spec);
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  sigaction(SIGPIPE, &old_pipe, nullptr);
+  std::istringstream lines(r.stdout_data);
+  std::string blocked, ignored;
+  lines >> blocked >> blocked >> ignored >> ignored;
+  EXPECT_EQ(std::stoull(blocked, nullptr, 16), 0u) << r.stdout_data;
+  // Bit n-1 is signal n. glibc's posix_spawn leaves its two internal signals
+  // (32, 33) ignored in every child it spawns; only ours are checked here.
+  const uint64_t ignored_mask = std::stoull(ignored, nullptr, 16);
+  EXPECT_EQ(ignored_mask & ((uint64_t{1} << 31) - 1), 0u) << r.stdout_data;
 }
 
 TEST(Process, CancelFromAnotherThreadStopsTheGroup) {

@@ -44,8 +44,8 @@ class EventBroadcaster::Handle final : public Store::Subscription {
   std::shared_ptr<Subscriber> subscriber_;
 };
 
-std::unique_ptr<Store::Subscription> EventBroadcaster::Subscribe(
-    int64_t after_id, std::function<void(const Event&)> fn) {
+std::unique_ptr<Store::Subscription> EventBroadcaster::Subscribe(int64_t after_id,
+                                                                 std::function<void(const Event&)> fn) {
   auto subscriber = std::make_shared<Subscriber>();
   subscriber->after_id = after_id;
   subscriber->fn = std::move(fn);

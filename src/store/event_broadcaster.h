@@ -28,8 +28,7 @@ class EventBroadcaster {
  public:
   // Subscribes to events with id > `after_id` (the last committed id when
   // subscribing, so a subscriber sees exactly the events committed later).
-  std::unique_ptr<Store::Subscription> Subscribe(int64_t after_id,
-                                                 std::function<void(const Event&)> fn);
+  std::unique_ptr<Store::Subscription> Subscribe(int64_t after_id, std::function<void(const Event&)> fn);
   void Enqueue(std::vector<Event> events);
   void Deliver();
 

@@ -17,8 +17,7 @@ namespace kelola {
 namespace {
 
 bool IsKeyChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-' ||
-         c == '/';
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-' || c == '/';
 }
 
 bool IsValueChar(char c) {
@@ -131,8 +130,8 @@ class SelectorParser {
 
   Status Error(const std::string& what) const {
     std::string found = AtEnd() ? "end of selector" : "'" + std::string(1, Peek()) + "'";
-    return InvalidArgumentError("label selector \"" + std::string(text_) + "\": " + what +
-                                " at column " + std::to_string(pos_ + 1) + ", found " + found);
+    return InvalidArgumentError("label selector \"" + std::string(text_) + "\": " + what + " at column " +
+                                std::to_string(pos_ + 1) + ", found " + found);
   }
 
   std::string_view text_;
@@ -145,8 +144,7 @@ Result<std::vector<LabelRequirement>> ParseLabelSelector(const std::string& text
   return SelectorParser(text).Parse();
 }
 
-bool MatchesSelector(const std::map<std::string, std::string>& labels,
-                     const std::vector<LabelRequirement>& selector) {
+bool MatchesSelector(const std::map<std::string, std::string>& labels, const std::vector<LabelRequirement>& selector) {
   for (const LabelRequirement& requirement : selector) {
     auto it = labels.find(requirement.key);
     const bool present = it != labels.end();
@@ -158,24 +156,16 @@ bool MatchesSelector(const std::map<std::string, std::string>& labels,
     };
     bool ok = false;
     switch (requirement.op) {
-      case LabelRequirement::Op::kExists:
-        ok = present;
-        break;
-      case LabelRequirement::Op::kNotExists:
-        ok = !present;
-        break;
+      case LabelRequirement::Op::kExists: ok = present; break;
+      case LabelRequirement::Op::kNotExists: ok = !present; break;
       case LabelRequirement::Op::kEquals:
         ok = present && !requirement.values.empty() && it->second == requirement.values.front();
         break;
       case LabelRequirement::Op::kNotEquals:
         ok = !present || requirement.values.empty() || it->second != requirement.values.front();
         break;
-      case LabelRequirement::Op::kIn:
-        ok = present && in_values();
-        break;
-      case LabelRequirement::Op::kNotIn:
-        ok = !present || !in_values();
-        break;
+      case LabelRequirement::Op::kIn: ok = present && in_values(); break;
+      case LabelRequirement::Op::kNotIn: ok = !present || !in_values(); break;
     }
     if (!ok) return false;
   }

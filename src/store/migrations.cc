@@ -9,9 +9,8 @@ namespace {
 Status ValidateMigrations(const std::vector<Migration>& migrations) {
   for (size_t i = 0; i < migrations.size(); ++i) {
     if (migrations[i].version != static_cast<int>(i) + 1) {
-      return InvalidArgumentError("migration #" + std::to_string(i) + " (" + migrations[i].name +
-                                  ") has version " + std::to_string(migrations[i].version) +
-                                  ", expected " + std::to_string(i + 1) +
+      return InvalidArgumentError("migration #" + std::to_string(i) + " (" + migrations[i].name + ") has version " +
+                                  std::to_string(migrations[i].version) + ", expected " + std::to_string(i + 1) +
                                   ": versions must run 1, 2, 3, ... without gaps");
     }
   }
@@ -19,15 +18,13 @@ Status ValidateMigrations(const std::vector<Migration>& migrations) {
 }
 
 Result<int64_t> MaxAppliedVersion(SqliteConnection& connection) {
-  KELOLA_ASSIGN_OR_RETURN(auto stmt, connection.Prepare(
-                                         "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  KELOLA_ASSIGN_OR_RETURN(auto stmt, connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   KELOLA_ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? stmt.ColumnInt(0) : 0;
 }
 
 Result<bool> IsApplied(SqliteConnection& connection, int version) {
-  KELOLA_ASSIGN_OR_RETURN(auto stmt,
-                          connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?"));
+  KELOLA_ASSIGN_OR_RETURN(auto stmt, connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?"));
   stmt.BindInt(1, version);
   return stmt.Step();
 }
@@ -40,13 +37,11 @@ Status Apply(SqliteConnection& connection, const Migration& migration, Clock& cl
   if (applied) return OkStatus();
   Status status = connection.Exec(migration.sql);
   if (!status.ok()) {
-    return status.WithContext("applying migration " + std::to_string(migration.version) + " (" +
-                              migration.name + ")");
+    return status.WithContext("applying migration " + std::to_string(migration.version) + " (" + migration.name + ")");
   }
   {
-    KELOLA_ASSIGN_OR_RETURN(auto insert,
-                            connection.Prepare("INSERT INTO schema_migrations (version, name, "
-                                               "applied_at) VALUES (?, ?, ?)"));
+    KELOLA_ASSIGN_OR_RETURN(auto insert, connection.Prepare("INSERT INTO schema_migrations (version, name, "
+                                                            "applied_at) VALUES (?, ?, ?)"));
     insert.BindInt(1, migration.version);
     insert.BindText(2, migration.name);
     insert.BindInt(3, UnixMillis(clock.Now()));
@@ -57,8 +52,7 @@ Status Apply(SqliteConnection& connection, const Migration& migration, Clock& cl
 
 }  // namespace
 
-Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations,
-                            Clock& clock) {
+Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations, Clock& clock) {
   KELOLA_RETURN_IF_ERROR(ValidateMigrations(migrations));
   KELOLA_RETURN_IF_ERROR(
       connection.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -68,9 +62,9 @@ Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migr
   KELOLA_ASSIGN_OR_RETURN(int64_t current, MaxAppliedVersion(connection));
   const int known = static_cast<int>(migrations.size());
   if (current > known) {
-    return FailedPreconditionError("database " + connection.path() + " has schema version " +
-                                   std::to_string(current) + " but this kelola knows only up to " +
-                                   std::to_string(known) + ": it was written by a newer release");
+    return FailedPreconditionError("database " + connection.path() + " has schema version " + std::to_string(current) +
+                                   " but this kelola knows only up to " + std::to_string(known) +
+                                   ": it was written by a newer release");
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;

@@ -31,8 +31,7 @@ struct Migration {
 
 // Applies every migration whose version is not yet recorded. Returns the
 // schema version afterwards.
-Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations,
-                            Clock& clock);
+Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations, Clock& clock);
 
 // The schema of the SQLite store (resources, events, tokens).
 const std::vector<Migration>& SqliteStoreMigrations();

@@ -40,8 +40,7 @@ Status ValidateResourceName(std::string_view name) {
     const char c = name[i];
     if (c <= ' ' || c >= 0x7f || c == '/' || c == '"' || c == '\'' || c == '\\') {
       return InvalidArgumentError("resource name " + Quote(name) + " has an invalid character at position " +
-                                  std::to_string(i + 1) +
-                                  " (printable ASCII without spaces, quotes, '/' or '\\')");
+                                  std::to_string(i + 1) + " (printable ASCII without spaces, quotes, '/' or '\\')");
     }
   }
   return OkStatus();
@@ -89,15 +88,18 @@ Status ValidateSelector(const std::vector<LabelRequirement>& selector) {
     switch (r.op) {
       case Op::kExists:
       case Op::kNotExists:
-        if (n != 0) return InvalidArgumentError("label selector: existence test on " + Quote(r.key) + " takes no values");
+        if (n != 0)
+          return InvalidArgumentError("label selector: existence test on " + Quote(r.key) + " takes no values");
         break;
       case Op::kEquals:
       case Op::kNotEquals:
-        if (n != 1) return InvalidArgumentError("label selector: (in)equality on " + Quote(r.key) + " needs exactly one value");
+        if (n != 1)
+          return InvalidArgumentError("label selector: (in)equality on " + Quote(r.key) + " needs exactly one value");
         break;
       case Op::kIn:
       case Op::kNotIn:
-        if (n == 0) return InvalidArgumentError("label selector: set test on " + Quote(r.key) + " needs at least one value");
+        if (n == 0)
+          return InvalidArgumentError("label selector: set test on " + Quote(r.key) + " needs at least one value");
         break;
     }
     for (const std::string& v : r.values) {
@@ -163,7 +165,8 @@ std::string LabelsToJson(const std::map<std::string, std::string>& labels) {
 
 Result<std::map<std::string, std::string>> LabelsFromJson(std::string_view json) {
   nlohmann::json parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object()) return DataLossError("stored labels are not a JSON object: " + std::string(json.substr(0, 80)));
+  if (!parsed.is_object())
+    return DataLossError("stored labels are not a JSON object: " + std::string(json.substr(0, 80)));
   std::map<std::string, std::string> labels;
   for (const auto& [key, value] : parsed.items()) {
     if (!value.is_string()) return DataLossError("stored label " + key + " is not a string");

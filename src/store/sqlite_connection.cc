@@ -13,21 +13,15 @@ StatusCode CodeFor(int rc) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-      return StatusCode::kUnavailable;
-    case SQLITE_FULL:
-      return StatusCode::kResourceExhausted;
+    case SQLITE_IOERR: return StatusCode::kUnavailable;
+    case SQLITE_FULL: return StatusCode::kResourceExhausted;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return StatusCode::kDataLoss;
-    case SQLITE_CONSTRAINT:
-      return StatusCode::kFailedPrecondition;
+    case SQLITE_NOTADB: return StatusCode::kDataLoss;
+    case SQLITE_CONSTRAINT: return StatusCode::kFailedPrecondition;
     case SQLITE_READONLY:
     case SQLITE_PERM:
-    case SQLITE_AUTH:
-      return StatusCode::kPermissionDenied;
-    default:
-      return StatusCode::kInternal;
+    case SQLITE_AUTH: return StatusCode::kPermissionDenied;
+    default: return StatusCode::kInternal;
   }
 }
 
@@ -39,9 +33,7 @@ SqliteStatement::SqliteStatement(SqliteConnection* connection, sqlite3_stmt* stm
     : connection_(connection), stmt_(stmt) {}
 
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
-    : connection_(other.connection_),
-      stmt_(std::exchange(other.stmt_, nullptr)),
-      bind_error_(other.bind_error_) {}
+    : connection_(other.connection_), stmt_(std::exchange(other.stmt_, nullptr)), bind_error_(other.bind_error_) {}
 
 SqliteStatement::~SqliteStatement() {
   if (stmt_ == nullptr) return;
@@ -55,8 +47,7 @@ void SqliteStatement::BindInt(int index, int64_t value) {
 }
 
 void SqliteStatement::BindText(int index, std::string_view value) {
-  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
+  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
 }
 
@@ -90,14 +81,11 @@ std::string SqliteStatement::ColumnText(int index) const {
   return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
-bool SqliteStatement::ColumnIsNull(int index) const {
-  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
-}
+bool SqliteStatement::ColumnIsNull(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
 
 // ---- SqliteConnection ----
 
-Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
-                                                                 const Options& options) {
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path, const Options& options) {
   sqlite3* db = nullptr;
   // NOMUTEX: the owner serialises access; SQLite's own mutex would be a second lock.
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;

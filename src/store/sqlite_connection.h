@@ -64,8 +64,7 @@ class SqliteConnection {
     bool read_only = false;  // enforced with PRAGMA query_only
     std::chrono::milliseconds busy_timeout{5000};
   };
-  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                        const Options& options);
+  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, const Options& options);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;

@@ -77,18 +77,13 @@ ApiToken ReadTokenRow(const SqliteStatement& row) {
   return t;
 }
 
-std::string VersionText(std::optional<int64_t> v) {
-  return v.has_value() ? std::to_string(*v) : std::string("none");
-}
+std::string VersionText(std::optional<int64_t> v) { return v.has_value() ? std::to_string(*v) : std::string("none"); }
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(Clock& clock, std::unique_ptr<SqliteConnection> writer,
-              std::unique_ptr<SqliteConnection> reader, int64_t last_event_id)
-      : clock_(clock),
-        writer_(std::move(writer)),
-        reader_(std::move(reader)),
-        last_event_id_(last_event_id) {}
+  SqliteStore(Clock& clock, std::unique_ptr<SqliteConnection> writer, std::unique_ptr<SqliteConnection> reader,
+              int64_t last_event_id)
+      : clock_(clock), writer_(std::move(writer)), reader_(std::move(reader)), last_event_id_(last_event_id) {}
 
   Result<Resource> GetResource(const std::string& kind, const std::string& name) override {
     KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
@@ -141,8 +136,8 @@ class SqliteStore final : public Store {
       std::lock_guard<std::mutex> lock(write_mu_);
       KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
       KELOLA_ASSIGN_OR_RETURN(auto existing, FindResource(*writer_, resource.kind, resource.name));
-      KELOLA_RETURN_IF_ERROR(CheckPrecondition(resource.kind, resource.name, existing,
-                                               options.expected_resource_version));
+      KELOLA_RETURN_IF_ERROR(
+          CheckPrecondition(resource.kind, resource.name, existing, options.expected_resource_version));
       if (options.status_only && !existing.has_value()) {
         return NotFoundError(Subject(resource.kind, resource.name) +
                              " not found: a status update needs an existing resource");
@@ -171,9 +166,9 @@ class SqliteStore final : public Store {
       KELOLA_ASSIGN_OR_RETURN(stored.resource_version, NextResourceVersion());
       stored.updated_at = FromMillis(UnixMillis(clock_.Now()));
       KELOLA_RETURN_IF_ERROR(WriteResourceRow(stored));
-      KELOLA_ASSIGN_OR_RETURN(
-          Event event, InsertChangeEvent(existing.has_value() ? "resource.updated" : "resource.created",
-                                         stored, options.actor, stored.updated_at));
+      KELOLA_ASSIGN_OR_RETURN(Event event,
+                              InsertChangeEvent(existing.has_value() ? "resource.updated" : "resource.created", stored,
+                                                options.actor, stored.updated_at));
       KELOLA_RETURN_IF_ERROR(transaction.Commit());
       Published(std::move(event));
     }
@@ -182,8 +177,7 @@ class SqliteStore final : public Store {
   }
 
   Status DeleteResource(const std::string& kind, const std::string& name,
-                        std::optional<int64_t> expected_resource_version,
-                        const std::string& actor) override {
+                        std::optional<int64_t> expected_resource_version, const std::string& actor) override {
     KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
     KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
     {
@@ -191,23 +185,21 @@ class SqliteStore final : public Store {
       KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
       KELOLA_ASSIGN_OR_RETURN(auto existing, FindResource(*writer_, kind, name));
       if (!existing.has_value()) return NotFoundError(Subject(kind, name) + " not found");
-      if (expected_resource_version.has_value() &&
-          *expected_resource_version != existing->resource_version) {
+      if (expected_resource_version.has_value() && *expected_resource_version != existing->resource_version) {
         return AbortedError("delete of " + Subject(kind, name) + " expected resourceVersion " +
                             VersionText(expected_resource_version) + " but the current one is " +
                             std::to_string(existing->resource_version));
       }
       {
-        KELOLA_ASSIGN_OR_RETURN(
-            auto stmt, writer_->Prepare("DELETE FROM resources WHERE kind = ? AND name = ?"));
+        KELOLA_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM resources WHERE kind = ? AND name = ?"));
         stmt.BindText(1, kind);
         stmt.BindText(2, name);
         KELOLA_RETURN_IF_ERROR(stmt.Run());
       }
       // The deletion gets a version of its own, like any other change.
       KELOLA_ASSIGN_OR_RETURN(existing->resource_version, NextResourceVersion());
-      KELOLA_ASSIGN_OR_RETURN(Event event, InsertChangeEvent("resource.deleted", *existing, actor,
-                                                               FromMillis(UnixMillis(clock_.Now()))));
+      KELOLA_ASSIGN_OR_RETURN(
+          Event event, InsertChangeEvent("resource.deleted", *existing, actor, FromMillis(UnixMillis(clock_.Now()))));
       KELOLA_RETURN_IF_ERROR(transaction.Commit());
       Published(std::move(event));
     }
@@ -275,10 +267,9 @@ class SqliteStore final : public Store {
       if (exists) return AlreadyExistsError("token " + token.id + " already exists");
     }
     {
-      KELOLA_ASSIGN_OR_RETURN(
-          auto insert,
-          writer_->Prepare("INSERT INTO tokens (id, name, role, secret_hash, created_at, "
-                           "expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      KELOLA_ASSIGN_OR_RETURN(auto insert,
+                              writer_->Prepare("INSERT INTO tokens (id, name, role, secret_hash, created_at, "
+                                               "expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)"));
       insert.BindText(1, token.id);
       insert.BindText(2, token.name);
       insert.BindText(3, token.role);
@@ -298,9 +289,8 @@ class SqliteStore final : public Store {
   Result<ApiToken> GetToken(const std::string& id) override {
     if (id.empty()) return InvalidArgumentError("token id is empty");
     return WithReader([&](SqliteConnection& db) -> Result<ApiToken> {
-      KELOLA_ASSIGN_OR_RETURN(
-          auto stmt, db.Prepare("SELECT id, name, role, secret_hash, created_at, expires_at, "
-                                "revoked FROM tokens WHERE id = ?"));
+      KELOLA_ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT id, name, role, secret_hash, created_at, expires_at, "
+                                                    "revoked FROM tokens WHERE id = ?"));
       stmt.BindText(1, id);
       KELOLA_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) return NotFoundError("token " + id + " not found");
@@ -310,9 +300,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<ApiToken>> ListTokens() override {
     return WithReader([&](SqliteConnection& db) -> Result<std::vector<ApiToken>> {
-      KELOLA_ASSIGN_OR_RETURN(
-          auto stmt, db.Prepare("SELECT id, name, role, secret_hash, created_at, expires_at, "
-                                "revoked FROM tokens ORDER BY id"));
+      KELOLA_ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT id, name, role, secret_hash, created_at, expires_at, "
+                                                    "revoked FROM tokens ORDER BY id"));
       std::vector<ApiToken> tokens;
       while (true) {
         KELOLA_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -325,8 +314,7 @@ class SqliteStore final : public Store {
   Status RevokeToken(const std::string& id) override {
     if (id.empty()) return InvalidArgumentError("token id is empty");
     std::lock_guard<std::mutex> lock(write_mu_);
-    KELOLA_ASSIGN_OR_RETURN(auto stmt,
-                            writer_->Prepare("UPDATE tokens SET revoked = 1 WHERE id = ? RETURNING 1"));
+    KELOLA_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("UPDATE tokens SET revoked = 1 WHERE id = ? RETURNING 1"));
     stmt.BindText(1, id);
     KELOLA_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return NotFoundError("token " + id + " not found");
@@ -357,8 +345,7 @@ class SqliteStore final : public Store {
   }
 
   static Status CheckPrecondition(const std::string& kind, const std::string& name,
-                                  const std::optional<Resource>& existing,
-                                  std::optional<int64_t> expected) {
+                                  const std::optional<Resource>& existing, std::optional<int64_t> expected) {
     if (!expected.has_value()) return OkStatus();
     if (*expected == 0) {
       if (existing.has_value()) {
@@ -381,9 +368,8 @@ class SqliteStore final : public Store {
 
   // Callers hold write_mu_ and an open transaction.
   Result<int64_t> NextResourceVersion() {
-    KELOLA_ASSIGN_OR_RETURN(
-        auto stmt, writer_->Prepare("UPDATE resource_version_counter SET value = value + 1 "
-                                    "WHERE id = 1 RETURNING value"));
+    KELOLA_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("UPDATE resource_version_counter SET value = value + 1 "
+                                                        "WHERE id = 1 RETURNING value"));
     KELOLA_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return DataLossError("resource_version_counter row is missing");
     int64_t version = stmt.ColumnInt(0);
@@ -393,14 +379,13 @@ class SqliteStore final : public Store {
 
   Status WriteResourceRow(const Resource& r) {
     KELOLA_ASSIGN_OR_RETURN(
-        auto stmt,
-        writer_->Prepare("INSERT INTO resources (kind, name, labels, spec, status, generation, "
-                         "resource_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                         "ON CONFLICT (kind, name) DO UPDATE SET labels = excluded.labels, "
-                         "spec = excluded.spec, status = excluded.status, "
-                         "generation = excluded.generation, "
-                         "resource_version = excluded.resource_version, "
-                         "updated_at = excluded.updated_at"));
+        auto stmt, writer_->Prepare("INSERT INTO resources (kind, name, labels, spec, status, generation, "
+                                    "resource_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                    "ON CONFLICT (kind, name) DO UPDATE SET labels = excluded.labels, "
+                                    "spec = excluded.spec, status = excluded.status, "
+                                    "generation = excluded.generation, "
+                                    "resource_version = excluded.resource_version, "
+                                    "updated_at = excluded.updated_at"));
     stmt.BindText(1, r.kind);
     stmt.BindText(2, r.name);
     stmt.BindText(3, LabelsToJson(r.labels));
@@ -413,17 +398,14 @@ class SqliteStore final : public Store {
     return stmt.Run();
   }
 
-  Result<Event> InsertChangeEvent(const std::string& type, const Resource& r,
-                                  const std::string& actor, WallTime time) {
+  Result<Event> InsertChangeEvent(const std::string& type, const Resource& r, const std::string& actor, WallTime time) {
     Event event;
     event.time = time;
     event.type = type;
     event.subject = Subject(r.kind, r.name);
     event.actor = actor;
-    nlohmann::json data = {{"kind", r.kind},
-                           {"name", r.name},
-                           {"resourceVersion", r.resource_version},
-                           {"generation", r.generation}};
+    nlohmann::json data = {
+        {"kind", r.kind}, {"name", r.name}, {"resourceVersion", r.resource_version}, {"generation", r.generation}};
     event.data_json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     KELOLA_ASSIGN_OR_RETURN(event.id, InsertEvent(event));
     return event;
@@ -431,9 +413,8 @@ class SqliteStore final : public Store {
 
   // Callers hold write_mu_; a lone INSERT commits by itself.
   Result<int64_t> InsertEvent(const Event& event) {
-    KELOLA_ASSIGN_OR_RETURN(auto stmt,
-                            writer_->Prepare("INSERT INTO events (time, type, subject, actor, data) "
-                                             "VALUES (?, ?, ?, ?, ?) RETURNING id"));
+    KELOLA_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("INSERT INTO events (time, type, subject, actor, data) "
+                                                        "VALUES (?, ?, ?, ?, ?) RETURNING id"));
     stmt.BindInt(1, UnixMillis(event.time));
     stmt.BindText(2, event.type);
     stmt.BindText(3, event.subject);
@@ -492,8 +473,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, Clock& c
     options.read_only = true;
     KELOLA_ASSIGN_OR_RETURN(reader, SqliteConnection::Open(path, options));
   }
-  return std::unique_ptr<Store>(
-      new SqliteStore(clock, std::move(writer), std::move(reader), last_event_id));
+  return std::unique_ptr<Store>(new SqliteStore(clock, std::move(writer), std::move(reader), last_event_id));
 }
 
 Status CheckSqliteStoreIntegrity(const std::string& path) {

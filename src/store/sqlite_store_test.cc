@@ -140,8 +140,7 @@ TEST(Migrations, RunInOrderOnceAndRollBackAFailure) {
   FakeClock clock;
   auto db = SqliteConnection::Open((dir.path() / "m.db").string(), {});
   ASSERT_TRUE(db.ok());
-  std::vector<Migration> migrations = {{1, "t", "CREATE TABLE t (x INTEGER)"},
-                                       {2, "row", "INSERT INTO t VALUES (1)"}};
+  std::vector<Migration> migrations = {{1, "t", "CREATE TABLE t (x INTEGER)"}, {2, "row", "INSERT INTO t VALUES (1)"}};
   EXPECT_EQ(ApplyMigrations(**db, migrations, clock).value_or(-1), 2);
   EXPECT_EQ(ApplyMigrations(**db, migrations, clock).value_or(-1), 2);
   EXPECT_EQ((*db)->QueryText("SELECT COUNT(*) FROM t").value_or(""), "1") << "each runs once";
@@ -224,8 +223,8 @@ TEST(SqliteStoreCrash, CommittedWritesSurviveSigkill) {
     int wstatus = 0;
     ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
-        << "child ended on its own (exit " << (WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1)
-        << ") after " << seen_this_round << " writes";
+        << "child ended on its own (exit " << (WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) << ") after "
+        << seen_this_round << " writes";
 
     Status integrity = CheckSqliteStoreIntegrity(path);
     ASSERT_TRUE(integrity.ok()) << "round " << round << ": " << integrity.ToString();

@@ -100,6 +100,12 @@ class Store {
   // Resources. Put creates or updates and appends a "resource.created" or
   // "resource.updated" event in the same transaction; Delete appends
   // "resource.deleted". Put sets generation, resource_version and the times.
+  // Without status_only, Put writes labels, spec and status as given. A Put
+  // that changes nothing (JSON compared canonically) returns the stored
+  // resource as is: no new resource_version, no event, so a controller that
+  // re-writes the same status does not wake itself. ListOptions.kind is
+  // required. Event data of change events:
+  // {"kind","name","resourceVersion","generation"}.
   virtual Result<Resource> GetResource(const std::string& kind, const std::string& name) = 0;
   virtual Result<ListResult> ListResources(const ListOptions& options) = 0;
   virtual Result<Resource> PutResource(const Resource& resource, const PutOptions& options) = 0;
@@ -107,13 +113,20 @@ class Store {
                                 std::optional<int64_t> expected_resource_version,
                                 const std::string& actor) = 0;
 
-  // Event log.
+  // Event log. AppendEvent assigns the id, and the time when event.time is
+  // unset (epoch); times are kept to the millisecond. data_json must be a
+  // JSON object. ListEvents returns events in id order; limit <= 0 means
+  // 1000, and at most 10000 are returned.
   virtual Result<Event> AppendEvent(const Event& event) = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;
   virtual int64_t LastEventId() = 0;
   // Calls `fn` (on the writer's thread, after commit) for each appended
   // event, including the change events of resource writes. Returns a handle;
   // the subscription ends when the handle is destroyed. `fn` must be quick.
+  // Delivery is in id order, of events committed after Subscribe returned,
+  // with no store lock held: `fn` may call the store (even write) and may
+  // destroy its own handle. Once the handle is destroyed, `fn` is not called
+  // again (destruction waits for a call running on another thread).
   class Subscription {
    public:
     virtual ~Subscription() = default;

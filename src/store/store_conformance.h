@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -33,6 +34,9 @@ struct StoreConformanceParam {
   std::string name;  // the test name suffix: letters and digits only
   std::function<std::unique_ptr<StoreTestDatabase>()> new_database;
 };
+
+// Keeps test names readable in ctest ("# GetParam() = Sqlite").
+inline void PrintTo(const StoreConformanceParam& param, std::ostream* os) { *os << param.name; }
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreConformanceParam> {
  protected:

@@ -77,12 +77,11 @@ TEST_P(StoreConformanceTest, AppendEventKeepsAGivenTime) {
 
 TEST_P(StoreConformanceTest, ListEventsFilters) {
   std::vector<int64_t> ids;
-  for (const auto& [type, subject] : std::vector<std::pair<std::string, std::string>>{
-           {"run.started", "Pipeline/a"},
-           {"run.finished", "Pipeline/a"},
-           {"alert.firing", "AlertRule/cpu"},
-           {"run.started", "Pipeline/b"},
-           {"runbook.done", "Runbook/x"}}) {
+  for (const auto& [type, subject] : std::vector<std::pair<std::string, std::string>>{{"run.started", "Pipeline/a"},
+                                                                                      {"run.finished", "Pipeline/a"},
+                                                                                      {"alert.firing", "AlertRule/cpu"},
+                                                                                      {"run.started", "Pipeline/b"},
+                                                                                      {"runbook.done", "Runbook/x"}}) {
     auto e = store().AppendEvent(MakeEvent(type, subject));
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     ids.push_back(e->id);
@@ -206,7 +205,10 @@ TEST_P(StoreConformanceTest, SubscribersSeeConcurrentWritesOnceEachInIdOrder) {
         if (i % 2 == 0) {
           EXPECT_TRUE(store().AppendEvent(MakeEvent("tick", "t" + std::to_string(t))).ok());
         } else {
-          EXPECT_TRUE(store().PutResource(MakeResource("Host", "h" + std::to_string(t), "{\"i\":" + std::to_string(i) + "}"), {}).ok());
+          EXPECT_TRUE(
+              store()
+                  .PutResource(MakeResource("Host", "h" + std::to_string(t), "{\"i\":" + std::to_string(i) + "}"), {})
+                  .ok());
         }
       }
     });

@@ -17,8 +17,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Resource MakeResource(const std::string& kind, const std::string& name,
-                      std::map<std::string, std::string> labels = {},
+Resource MakeResource(const std::string& kind, const std::string& name, std::map<std::string, std::string> labels = {},
                       const std::string& spec = "{}") {
   Resource r;
   r.kind = kind;
@@ -195,7 +194,8 @@ TEST_P(StoreConformanceTest, LabelChangeBumpsGenerationButKeyOrderDoesNot) {
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->generation, 1) << "the same document in another key order is no spec change";
   EXPECT_EQ(same->resource_version, v1->resource_version) << "a write that changes nothing is no write";
-  auto relabeled = store().PutResource(MakeResource("Host", "a", {{"new", "label"}}, R"({"x":1,"y":{"p":1,"q":2}})"), {});
+  auto relabeled =
+      store().PutResource(MakeResource("Host", "a", {{"new", "label"}}, R"({"x":1,"y":{"p":1,"q":2}})"), {});
   ASSERT_TRUE(relabeled.ok());
   EXPECT_EQ(relabeled->generation, 2);
   EXPECT_GT(relabeled->resource_version, v1->resource_version);
@@ -309,8 +309,7 @@ TEST_P(StoreConformanceTest, WritesAppendTheirChangeEvents) {
   EXPECT_EQ(d1["generation"], 2);
   EXPECT_EQ((*events)[2].type, "resource.deleted");
   EXPECT_EQ((*events)[2].actor, "carol");
-  EXPECT_GT(nlohmann::json::parse((*events)[2].data_json)["resourceVersion"].get<int64_t>(),
-            updated->resource_version);
+  EXPECT_GT(nlohmann::json::parse((*events)[2].data_json)["resourceVersion"].get<int64_t>(), updated->resource_version);
   EXPECT_EQ(store().LastEventId(), (*events)[2].id);
 }
 

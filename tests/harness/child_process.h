@@ -24,9 +24,9 @@
 namespace kelola::harness {
 
 struct SpawnOptions {
-  std::vector<std::string> argv;   // argv[0]: absolute path or a name found in PATH
-  std::string log_path;            // stdout and stderr are appended here; "" = /dev/null
-  std::vector<std::string> env;    // "NAME=value" entries added to (or replacing) the environment
+  std::vector<std::string> argv;  // argv[0]: absolute path or a name found in PATH
+  std::string log_path;           // stdout and stderr are appended here; "" = /dev/null
+  std::vector<std::string> env;   // "NAME=value" entries added to (or replacing) the environment
   // Start in a session of its own, so that it outlives this process if
   // Release()d (dockerd), and does not get the terminal's signals.
   bool new_session = false;

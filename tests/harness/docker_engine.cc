@@ -40,8 +40,7 @@ Result<std::string> PingApiVersion() {
 // Holds an exclusive flock on a file for its lifetime.
 class FileLock {
  public:
-  explicit FileLock(const std::string& path)
-      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+  explicit FileLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
     if (fd_ >= 0) ::flock(fd_, LOCK_EX);
   }
   FileLock(const FileLock&) = delete;
@@ -57,7 +56,12 @@ class FileLock {
 // True when the ELF image has no program interpreter, i.e. runs in an
 // empty FROM-scratch image.
 bool IsStaticElf(const std::string& image) {
-  if (image.size() < 64 || image.compare(0, 4, "\x7f" "ELF") != 0 || image[4] != 2) return false;
+  if (image.size() < 64 ||
+      image.compare(0, 4,
+                    "\x7f"
+                    "ELF") != 0 ||
+      image[4] != 2)
+    return false;
   auto read = [&](size_t offset, size_t width) {
     uint64_t value = 0;
     for (size_t i = 0; i < width; ++i) {
@@ -112,11 +116,10 @@ Result<std::unique_ptr<DockerEngine>> DockerEngine::Ensure() {
   }
   auto dockerd = FindExecutable("dockerd");
   if (!dockerd) {
-    return FailedPreconditionError(
-        "no Docker engine answers on " + std::string(kSocketPath) + " (" +
-        version.status().message() +
-        ") and dockerd is not installed, so none can be started: install the Debian package "
-        "docker.io (scripts/install-deps does)");
+    return FailedPreconditionError("no Docker engine answers on " + std::string(kSocketPath) + " (" +
+                                   version.status().message() +
+                                   ") and dockerd is not installed, so none can be started: install the Debian package "
+                                   "docker.io (scripts/install-deps does)");
   }
   ::mkdir(kDockerdLogDir, 0755);
   FileLock lock(std::string(kDockerdLogDir) + "/start.lock");
@@ -135,14 +138,12 @@ Result<std::unique_ptr<DockerEngine>> DockerEngine::Ensure() {
     const MonoTime deadline = clock.Monotonic() + kDockerdStartTimeout;
     while (!(version = PingApiVersion()).ok()) {
       if (!process->Running()) {
-        return UnavailableError("dockerd exited with code " +
-                                std::to_string(process->exit_code().value_or(-1)) +
+        return UnavailableError("dockerd exited with code " + std::to_string(process->exit_code().value_or(-1)) +
                                 " before answering; " + log + " ends with:\n" + TailOfFile(log));
       }
       if (clock.Monotonic() >= deadline) {
         return UnavailableError("dockerd (pid " + std::to_string(process->pid()) +
-                                ") did not answer /_ping within 30 s; " + log + " ends with:\n" +
-                                TailOfFile(log));
+                                ") did not answer /_ping within 30 s; " + log + " ends with:\n" + TailOfFile(log));
       }
       // Real time on purpose: waiting for a real daemon.
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -153,9 +154,9 @@ Result<std::unique_ptr<DockerEngine>> DockerEngine::Ensure() {
 
 std::string DockerEngine::BaseUrl() const { return "http://docker/v" + api_version_; }
 
-Result<HttpReply> DockerEngine::Call(const std::string& method, const std::string& path,
-                                     const std::string& body, const std::string& content_type,
-                                     std::vector<std::string> headers, Duration timeout) {
+Result<HttpReply> DockerEngine::Call(const std::string& method, const std::string& path, const std::string& body,
+                                     const std::string& content_type, std::vector<std::string> headers,
+                                     Duration timeout) {
   HttpRequestSpec request;
   request.method = method;
   request.url = BaseUrl() + path;
@@ -196,8 +197,7 @@ Status DockerEngine::BuildBusyboxImage(const std::string& tag) {
                                          "CMD [\"/bin/sh\"]\n"));
   KELOLA_RETURN_IF_ERROR(context.AddFile("busybox", *busybox, 0755));
   const std::string labels = json{{kTestLabel, "1"}}.dump();
-  auto reply = Call("POST",
-                    "/build?t=" + UrlEncode(tag) + "&rm=1&forcerm=1&labels=" + UrlEncode(labels),
+  auto reply = Call("POST", "/build?t=" + UrlEncode(tag) + "&rm=1&forcerm=1&labels=" + UrlEncode(labels),
                     context.Finish(), "application/x-tar");
   const std::string what = "building image " + tag;
   KELOLA_RETURN_IF_ERROR(ExpectStatus(reply, 200, what));
@@ -206,18 +206,15 @@ Status DockerEngine::BuildBusyboxImage(const std::string& tag) {
   return ExpectStatus(Call("GET", "/images/" + tag + "/json"), 200, "inspecting image " + tag);
 }
 
-Status DockerEngine::TagImage(const std::string& source, const std::string& repo,
-                              const std::string& tag) {
-  return ExpectStatus(
-      Call("POST", "/images/" + source + "/tag?repo=" + UrlEncode(repo) + "&tag=" + UrlEncode(tag)),
-      201, "tagging " + source + " as " + repo + ":" + tag);
+Status DockerEngine::TagImage(const std::string& source, const std::string& repo, const std::string& tag) {
+  return ExpectStatus(Call("POST", "/images/" + source + "/tag?repo=" + UrlEncode(repo) + "&tag=" + UrlEncode(tag)),
+                      201, "tagging " + source + " as " + repo + ":" + tag);
 }
 
 Status DockerEngine::PushImage(const std::string& repo, const std::string& tag) {
   // The engine refuses a push without X-Registry-Auth even when the
   // registry needs none; e30= is base64 of "{}".
-  auto reply = Call("POST", "/images/" + repo + "/push?tag=" + UrlEncode(tag), "", "",
-                    {"X-Registry-Auth: e30="});
+  auto reply = Call("POST", "/images/" + repo + "/push?tag=" + UrlEncode(tag), "", "", {"X-Registry-Auth: e30="});
   const std::string what = "pushing " + repo + ":" + tag;
   KELOLA_RETURN_IF_ERROR(ExpectStatus(reply, 200, what));
   return CheckProgressStream(reply->body, what);
@@ -225,10 +222,8 @@ Status DockerEngine::PushImage(const std::string& repo, const std::string& tag) 
 
 Result<DockerEngine::ContainerRun> DockerEngine::RunContainer(const std::string& image,
                                                               const std::vector<std::string>& cmd) {
-  json spec = {{"Image", image},
-               {"Cmd", cmd},
-               {"Labels", {{kTestLabel, "1"}}},
-               {"HostConfig", {{"NetworkMode", "none"}}}};
+  json spec = {
+      {"Image", image}, {"Cmd", cmd}, {"Labels", {{kTestLabel, "1"}}}, {"HostConfig", {{"NetworkMode", "none"}}}};
   auto created = Call("POST", "/containers/create", spec.dump(), "application/json");
   KELOLA_RETURN_IF_ERROR(ExpectStatus(created, 201, "creating a container from " + image));
   json created_body = json::parse(created->body, nullptr, false);
@@ -243,13 +238,11 @@ Result<DockerEngine::ContainerRun> DockerEngine::RunContainer(const std::string&
     ~Remover() { (void)engine->Call("DELETE", "/containers/" + id + "?force=1"); }
   } remover{this, id};
 
-  KELOLA_RETURN_IF_ERROR(
-      ExpectStatus(Call("POST", "/containers/" + id + "/start"), 204, "starting container " + id));
+  KELOLA_RETURN_IF_ERROR(ExpectStatus(Call("POST", "/containers/" + id + "/start"), 204, "starting container " + id));
   auto waited = Call("POST", "/containers/" + id + "/wait");
   KELOLA_RETURN_IF_ERROR(ExpectStatus(waited, 200, "waiting for container " + id));
   json wait_body = json::parse(waited->body, nullptr, false);
-  if (!wait_body.is_object() || !wait_body.contains("StatusCode") ||
-      !wait_body["StatusCode"].is_number_integer()) {
+  if (!wait_body.is_object() || !wait_body.contains("StatusCode") || !wait_body["StatusCode"].is_number_integer()) {
     return InternalError("container wait answered without a StatusCode: " + waited->body);
   }
   auto logs = Call("GET", "/containers/" + id + "/logs?stdout=1&stderr=1");

@@ -45,9 +45,8 @@ class DockerEngine {
 
   // One Engine API call: `path` like "/containers/create?name=x", prefixed
   // with the negotiated version.
-  Result<HttpReply> Call(const std::string& method, const std::string& path,
-                         const std::string& body = "", const std::string& content_type = "",
-                         std::vector<std::string> headers = {},
+  Result<HttpReply> Call(const std::string& method, const std::string& path, const std::string& body = "",
+                         const std::string& content_type = "", std::vector<std::string> headers = {},
                          Duration timeout = std::chrono::seconds(120));
 
   // Builds `tag` FROM scratch holding the host's static busybox (with its

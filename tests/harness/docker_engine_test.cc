@@ -11,18 +11,17 @@ constexpr const char* kBusyboxTag = "kelola-test/busybox:harness";
 
 // Skips only when Docker cannot be had at all (not installed); a Docker
 // that is installed but fails is a test failure.
-#define KELOLA_ENSURE_DOCKER(engine)                                           \
-  auto engine##_result = DockerEngine::Ensure();                               \
-  if (engine##_result.status().code() == StatusCode::kFailedPrecondition) {    \
-    GTEST_SKIP() << engine##_result.status().message();                        \
-  }                                                                            \
-  ASSERT_TRUE(engine##_result.ok()) << engine##_result.status().ToString();    \
+#define KELOLA_ENSURE_DOCKER(engine)                                        \
+  auto engine##_result = DockerEngine::Ensure();                            \
+  if (engine##_result.status().code() == StatusCode::kFailedPrecondition) { \
+    GTEST_SKIP() << engine##_result.status().message();                     \
+  }                                                                         \
+  ASSERT_TRUE(engine##_result.ok()) << engine##_result.status().ToString(); \
   DockerEngine& engine = **engine##_result
 
 TEST(DockerEngineTest, PingsWithNegotiatedVersion) {
   KELOLA_ENSURE_DOCKER(docker);
-  EXPECT_EQ(LowerApiVersion(docker.api_version(), DockerEngine::kMaxApiVersion),
-            docker.api_version());
+  EXPECT_EQ(LowerApiVersion(docker.api_version(), DockerEngine::kMaxApiVersion), docker.api_version());
   auto ping = docker.Call("GET", "/_ping");
   ASSERT_TRUE(ping.ok()) << ping.status().ToString();
   EXPECT_EQ(ping->status, 200);
@@ -50,9 +49,9 @@ TEST(DockerEngineTest, BuildsBusyboxImageAndRunsAContainer) {
   EXPECT_EQ(failing->output.err, "bad\n");
 
   // RunContainer removes what it created.
-  auto left = docker.Call("GET", "/containers/json?all=1&filters=" +
-                                     UrlEncode("{\"label\":[\"kelola-test\"],\"ancestor\":[\"" +
-                                               std::string(kBusyboxTag) + "\"]}"));
+  auto left = docker.Call(
+      "GET", "/containers/json?all=1&filters=" +
+                 UrlEncode("{\"label\":[\"kelola-test\"],\"ancestor\":[\"" + std::string(kBusyboxTag) + "\"]}"));
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(left->body, "[]\n");
 }

@@ -16,10 +16,14 @@ std::string RegistryConfig(const std::string& data_dir, int port) {
          "log: {level: info, fields: {service: registry}}\n"
          "storage:\n"
          "  cache: {blobdescriptor: inmemory}\n"
-         "  filesystem: {rootdirectory: " + data_dir + "}\n"
+         "  filesystem: {rootdirectory: " +
+         data_dir +
+         "}\n"
          "  delete: {enabled: true}\n"
          "http:\n"
-         "  addr: 127.0.0.1:" + std::to_string(port) + "\n"
+         "  addr: 127.0.0.1:" +
+         std::to_string(port) +
+         "\n"
          "  headers: {X-Content-Type-Options: [nosniff]}\n";
 }
 
@@ -51,14 +55,12 @@ Result<std::unique_ptr<DockerRegistry>> DockerRegistry::Start() {
     while (process->Running() && clock.Monotonic() < deadline) {
       auto reply = HttpCall(probe);
       if (reply.ok() && reply->status == 200) {
-        return std::unique_ptr<DockerRegistry>(
-            new DockerRegistry(std::move(dir), std::move(process), port));
+        return std::unique_ptr<DockerRegistry>(new DockerRegistry(std::move(dir), std::move(process), port));
       }
       if (reply.ok()) {
         // 401 means the package's default config was used: a bug here,
         // not a slow start.
-        last = UnavailableError("registry answered GET /v2/ with " +
-                                std::to_string(reply->status));
+        last = UnavailableError("registry answered GET /v2/ with " + std::to_string(reply->status));
         if (reply->status == 401) break;
       } else {
         last = reply.status();
@@ -67,9 +69,8 @@ Result<std::unique_ptr<DockerRegistry>> DockerRegistry::Start() {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     process->Stop();
-    last = UnavailableError("docker-registry on port " + std::to_string(port) +
-                            " did not become ready (" + last.ToString() + "); log:\n" +
-                            TailOfFile(options.log_path));
+    last = UnavailableError("docker-registry on port " + std::to_string(port) + " did not become ready (" +
+                            last.ToString() + "); log:\n" + TailOfFile(options.log_path));
     // A lost race for the port is worth another try; anything else is not
     // going to change.
     if (TailOfFile(options.log_path).find("address already in use") == std::string::npos) break;

@@ -122,8 +122,7 @@ TEST(ChildProcessTest, ReportsExitCode) {
   ASSERT_TRUE(child.ok());
   while ((*child)->Running()) usleep(1000);
   EXPECT_EQ((*child)->exit_code(), 7);
-  EXPECT_EQ(ChildProcess::Spawn({{"kelola-no-such-program"}}).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(ChildProcess::Spawn({{"kelola-no-such-program"}}).status().code(), StatusCode::kNotFound);
 }
 
 TEST(TarWriterTest, ArchiveExtractsWithTar) {
@@ -140,8 +139,7 @@ TEST(TarWriterTest, ArchiveExtractsWithTar) {
   EXPECT_EQ(archive.size() % 512, 0u);
   ASSERT_TRUE(WriteFile((*dir)->File("context.tar"), archive).ok());
   std::filesystem::create_directory((*dir)->File("out"));
-  auto extracted =
-      RunCommandOk({"tar", "-xf", (*dir)->File("context.tar"), "-C", (*dir)->File("out")});
+  auto extracted = RunCommandOk({"tar", "-xf", (*dir)->File("context.tar"), "-C", (*dir)->File("out")});
   ASSERT_TRUE(extracted.ok()) << extracted.status().ToString();
   EXPECT_EQ(*ReadFile((*dir)->File("out/Dockerfile")), "FROM scratch\n");
   EXPECT_EQ(*ReadFile((*dir)->File("out/tool")), big);

@@ -67,8 +67,7 @@ Result<HttpReply> HttpCall(const HttpRequestSpec& request) {
   if (request.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
@@ -76,9 +75,7 @@ Result<HttpReply> HttpCall(const HttpRequestSpec& request) {
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(
-                       std::chrono::duration_cast<std::chrono::milliseconds>(request.timeout)
-                           .count()));
+                   static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(request.timeout).count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   // Tests talk to loopback only: never let an environment proxy intercept.
   curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
@@ -93,12 +90,9 @@ Result<HttpReply> HttpCall(const HttpRequestSpec& request) {
                        curl_easy_strerror(code);
     switch (code) {
       case CURLE_COULDNT_CONNECT:
-      case CURLE_COULDNT_RESOLVE_HOST:
-        return UnavailableError(what);
-      case CURLE_OPERATION_TIMEDOUT:
-        return DeadlineExceededError(what);
-      default:
-        return InternalError(what);
+      case CURLE_COULDNT_RESOLVE_HOST: return UnavailableError(what);
+      case CURLE_OPERATION_TIMEDOUT: return DeadlineExceededError(what);
+      default: return InternalError(what);
     }
   }
   return reply;

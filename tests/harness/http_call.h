@@ -21,8 +21,8 @@ namespace kelola::harness {
 
 struct HttpRequestSpec {
   std::string method = "GET";
-  std::string url;                  // "http://127.0.0.1:5000/v2/" or "http://docker/v1.41/_ping"
-  std::string unix_socket;          // when set, the URL's host is ignored
+  std::string url;                   // "http://127.0.0.1:5000/v2/" or "http://docker/v1.41/_ping"
+  std::string unix_socket;           // when set, the URL's host is ignored
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   Duration timeout = std::chrono::seconds(30);

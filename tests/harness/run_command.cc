@@ -49,8 +49,7 @@ std::string Describe(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Result<CommandResult> RunCommand(const std::vector<std::string>& argv, Duration timeout,
-                                 const std::string& input) {
+Result<CommandResult> RunCommand(const std::vector<std::string>& argv, Duration timeout, const std::string& input) {
   if (argv.empty()) return InvalidArgumentError("run: empty argv");
   auto program = FindExecutable(argv[0]);
   if (!program) return NotFoundError("run: program \"" + argv[0] + "\" not found");
@@ -143,9 +142,7 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv, Duration 
   }
   if (timed_out) {
     return DeadlineExceededError("command did not finish within " +
-                                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                    timeout)
-                                                    .count()) +
+                                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
                                  " s and was killed: " + Describe(argv));
   }
   result.exit_code = DecodeWaitStatus(status);
@@ -155,8 +152,8 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv, Duration 
 Result<CommandResult> RunCommandOk(const std::vector<std::string>& argv, Duration timeout) {
   KELOLA_ASSIGN_OR_RETURN(CommandResult result, RunCommand(argv, timeout));
   if (result.exit_code != 0) {
-    return InternalError("command failed with exit code " + std::to_string(result.exit_code) +
-                         ": " + Describe(argv) + ": " + result.err);
+    return InternalError("command failed with exit code " + std::to_string(result.exit_code) + ": " + Describe(argv) +
+                         ": " + result.err);
   }
   return result;
 }

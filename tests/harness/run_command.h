@@ -25,13 +25,11 @@ struct CommandResult {
   std::string err;
 };
 
-Result<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                 Duration timeout = std::chrono::seconds(60),
+Result<CommandResult> RunCommand(const std::vector<std::string>& argv, Duration timeout = std::chrono::seconds(60),
                                  const std::string& input = "");
 
 // RunCommand, and anything but exit 0 becomes an Internal error quoting
 // the command, its exit code and its stderr.
-Result<CommandResult> RunCommandOk(const std::vector<std::string>& argv,
-                                   Duration timeout = std::chrono::seconds(60));
+Result<CommandResult> RunCommandOk(const std::vector<std::string>& argv, Duration timeout = std::chrono::seconds(60));
 
 }  // namespace kelola::harness

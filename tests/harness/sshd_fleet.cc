@@ -21,10 +21,18 @@ constexpr auto kReadyTimeout = std::chrono::seconds(15);
 std::string SshdConfig(const std::string& dir, size_t index, int port) {
   const std::string n = std::to_string(index);
   return "ListenAddress 127.0.0.1\n"
-         "Port " + std::to_string(port) + "\n"
-         "HostKey " + dir + "/hostkey-" + n + "\n"
-         "PidFile " + dir + "/sshd-" + n + ".pid\n"
-         "AuthorizedKeysFile " + dir + "/authorized_keys\n"
+         "Port " +
+         std::to_string(port) +
+         "\n"
+         "HostKey " +
+         dir + "/hostkey-" + n +
+         "\n"
+         "PidFile " +
+         dir + "/sshd-" + n +
+         ".pid\n"
+         "AuthorizedKeysFile " +
+         dir +
+         "/authorized_keys\n"
          // Keys live under /tmp, which StrictModes rejects as world-writable.
          "StrictModes no\n"
          "PermitRootLogin prohibit-password\n"
@@ -69,8 +77,7 @@ std::string EnsureLoginUser(const std::string& name) {
     // Another test process may have created it meanwhile: check again
     // rather than trust the exit code.
     if (::getpwnam(name.c_str()) == nullptr) {
-      std::fprintf(stderr, "harness: cannot create user %s (%s); logging in as root\n",
-                   name.c_str(),
+      std::fprintf(stderr, "harness: cannot create user %s (%s); logging in as root\n", name.c_str(),
                    created.ok() ? Trim(created->err).c_str() : created.status().ToString().c_str());
       return "root";
     }
@@ -109,10 +116,9 @@ Result<std::unique_ptr<SshdFleet>> SshdFleet::Start(int count) {
   std::unique_ptr<SshdFleet> fleet(new SshdFleet(std::move(dir)));
   fleet->user_ = EnsureLoginUser(kLoginUser);
   const std::string& path = fleet->dir_->path();
-  KELOLA_RETURN_IF_ERROR(
-      RunCommandOk({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kelola-test-client",
-                    "-f", fleet->client_key_path()})
-          .status());
+  KELOLA_RETURN_IF_ERROR(RunCommandOk({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kelola-test-client", "-f",
+                                       fleet->client_key_path()})
+                             .status());
   KELOLA_ASSIGN_OR_RETURN(std::string client_public, ReadFile(fleet->client_public_key_path()));
   KELOLA_RETURN_IF_ERROR(WriteFile(path + "/authorized_keys", client_public, 0644));
 
@@ -120,8 +126,7 @@ Result<std::unique_ptr<SshdFleet>> SshdFleet::Start(int count) {
     KELOLA_RETURN_IF_ERROR(fleet->StartHost(static_cast<size_t>(i), *sshd));
   }
   for (const auto& host : fleet->hosts_) {
-    fleet->known_hosts_ +=
-        "[" + host.address + "]:" + std::to_string(host.port) + " " + host.host_public_key + "\n";
+    fleet->known_hosts_ += "[" + host.address + "]:" + std::to_string(host.port) + " " + host.host_public_key + "\n";
   }
   KELOLA_RETURN_IF_ERROR(WriteFile(fleet->known_hosts_path(), fleet->known_hosts_, 0644));
   return fleet;
@@ -131,9 +136,9 @@ Status SshdFleet::StartHost(size_t index, const std::string& sshd) {
   const std::string& path = dir_->path();
   const std::string n = std::to_string(index);
   const std::string host_key = path + "/hostkey-" + n;
-  KELOLA_RETURN_IF_ERROR(RunCommandOk({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-                                       "kelola-test-host-" + n, "-f", host_key})
-                             .status());
+  KELOLA_RETURN_IF_ERROR(
+      RunCommandOk({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kelola-test-host-" + n, "-f", host_key})
+          .status());
   KELOLA_ASSIGN_OR_RETURN(std::string host_public, ReadFile(host_key + ".pub"));
   // "ssh-ed25519 AAAA... comment" -> "ssh-ed25519 AAAA..."
   auto second_space = host_public.find(' ', host_public.find(' ') + 1);
@@ -163,8 +168,7 @@ Status SshdFleet::StartHost(size_t index, const std::string& sshd) {
     }
     process->Stop();
     std::string log = TailOfFile(log_path(index));
-    last = UnavailableError("sshd " + n + " on 127.0.0.1:" + std::to_string(port) +
-                            " did not come up; log:\n" + log);
+    last = UnavailableError("sshd " + n + " on 127.0.0.1:" + std::to_string(port) + " did not come up; log:\n" + log);
     // Only a lost race for the port is worth another try.
     if (log.find("Address already in use") == std::string::npos) break;
   }
@@ -177,12 +181,11 @@ SshdFleet::~SshdFleet() {
   dir_.reset();
 }
 
-std::string SshdFleet::log_path(size_t host) const {
-  return dir_->File("sshd-" + std::to_string(host) + ".log");
-}
+std::string SshdFleet::log_path(size_t host) const { return dir_->File("sshd-" + std::to_string(host) + ".log"); }
 
 std::vector<std::string> SshdFleet::SshCommand(size_t index, const std::string& command) const {
   const SshHost& host = hosts_.at(index);
+  // clang-format off
   return {"ssh",
           "-F", "/dev/null",
           "-i", client_key_path(),
@@ -195,6 +198,7 @@ std::vector<std::string> SshdFleet::SshCommand(size_t index, const std::string& 
           "-p", std::to_string(host.port),
           user_ + "@" + host.address,
           command};
+  // clang-format on
 }
 
 }  // namespace kelola::harness

@@ -12,12 +12,12 @@
 namespace kelola::harness {
 namespace {
 
-#define KELOLA_START_FLEET(fleet, n)                                          \
-  auto fleet##_result = SshdFleet::Start(n);                                  \
-  if (fleet##_result.status().code() == StatusCode::kFailedPrecondition) {    \
-    GTEST_SKIP() << fleet##_result.status().message();                        \
-  }                                                                           \
-  ASSERT_TRUE(fleet##_result.ok()) << fleet##_result.status().ToString();     \
+#define KELOLA_START_FLEET(fleet, n)                                       \
+  auto fleet##_result = SshdFleet::Start(n);                               \
+  if (fleet##_result.status().code() == StatusCode::kFailedPrecondition) { \
+    GTEST_SKIP() << fleet##_result.status().message();                     \
+  }                                                                        \
+  ASSERT_TRUE(fleet##_result.ok()) << fleet##_result.status().ToString();  \
   SshdFleet& fleet = **fleet##_result
 
 TEST(SshdFleetTest, EveryHostRunsACommandOverSsh) {
@@ -38,13 +38,11 @@ TEST(SshdFleetTest, HostsHaveDistinctPinnedKeys) {
   EXPECT_NE(hosts[0].port, hosts[1].port);
   EXPECT_NE(hosts[0].host_public_key, hosts[1].host_public_key);
   EXPECT_EQ(hosts[0].host_public_key.rfind("ssh-ed25519 ", 0), 0u);
-  EXPECT_NE(fleet.known_hosts().find("[127.0.0.1]:" + std::to_string(hosts[1].port) + " " +
-                                     hosts[1].host_public_key),
+  EXPECT_NE(fleet.known_hosts().find("[127.0.0.1]:" + std::to_string(hosts[1].port) + " " + hosts[1].host_public_key),
             std::string::npos);
 
   // A known_hosts that pins host 1 under host 0's name must be refused.
-  std::string wrong = "[127.0.0.1]:" + std::to_string(hosts[0].port) + " " +
-                      hosts[1].host_public_key + "\n";
+  std::string wrong = "[127.0.0.1]:" + std::to_string(hosts[0].port) + " " + hosts[1].host_public_key + "\n";
   std::string wrong_path = fleet.known_hosts_path() + ".wrong";
   {
     FILE* f = std::fopen(wrong_path.c_str(), "w");
