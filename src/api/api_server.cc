@@ -11,6 +11,8 @@
 namespace kelola {
 
 void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
+  ctx.tokens = std::make_unique<TokenVerifier>(ctx.store, ctx.clock);
+  ctx.read_cache = std::make_unique<ResourceReadCache>(ctx.store);
   server.Route("GET", "/healthz", [](HttpRequest&) { return JsonResponse(200, {{"status", "ok"}}); });
   server.Route("GET", "/readyz", [&ctx](HttpRequest&) {
     bool ready = !ctx.ready || ctx.ready();

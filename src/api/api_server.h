@@ -18,7 +18,9 @@
 #include <memory>
 #include <string>
 
+#include "api/auth.h"
 #include "api/kinds.h"
+#include "api/read_cache.h"
 #include "api/secret_sealer.h"
 #include "base/clock.h"
 #include "net/http_server.h"
@@ -35,6 +37,9 @@ struct ApiContext {
   std::function<std::string()> render_metrics;  // Prometheus text for /metrics
   std::function<bool()> ready;                  // for /readyz
   std::atomic<bool>* shutting_down = nullptr;   // ends event streams on shutdown
+  // Created by RegisterApiRoutes: the hot path's caches (auth.h, read_cache.h).
+  std::unique_ptr<TokenVerifier> tokens;
+  std::unique_ptr<ResourceReadCache> read_cache;
 };
 
 // Registers every route on `server`. `ctx` must outlive the server.

@@ -43,7 +43,14 @@ Result<IssuedToken> IssueToken(Store& store, Clock& clock, const std::string& na
   return out;
 }
 
-Result<Principal> Authenticate(Store& store, Clock& clock, std::string_view header) {
+namespace {
+
+struct PresentedToken {
+  std::string id;
+  std::string secret_hash;
+};
+
+Result<PresentedToken> ParseBearer(std::string_view header) {
   if (header.empty()) return UnauthenticatedError("missing Authorization header (expected \"Bearer <token>\")");
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) {
@@ -55,23 +62,61 @@ Result<Principal> Authenticate(Store& store, Clock& clock, std::string_view head
       token[kPrefix.size() + id_len] != '_') {
     return UnauthenticatedError("malformed token (expected kl_<id>_<secret>)");
   }
-  std::string id(token.substr(kPrefix.size(), id_len));
-  std::string_view secret = token.substr(kPrefix.size() + id_len + 1);
+  return PresentedToken{std::string(token.substr(kPrefix.size(), id_len)),
+                        Sha256Hex(token.substr(kPrefix.size() + id_len + 1))};
+}
+
+Result<Principal> Check(const ApiToken& record, const PresentedToken& presented, WallTime now) {
+  if (!ConstantTimeEquals(presented.secret_hash, record.secret_hash)) return UnauthenticatedError("invalid token");
+  if (record.revoked) return UnauthenticatedError("token " + record.id + " has been revoked");
+  if (record.expires_at && now >= *record.expires_at) {
+    return UnauthenticatedError("token " + record.id + " has expired");
+  }
+  KELOLA_ASSIGN_OR_RETURN(Role role, ParseRole(record.role));
+  return Principal{record.id, record.name, role};
+}
+
+Result<ApiToken> Lookup(Store& store, const std::string& id) {
   auto record = store.GetToken(id);
-  // Hash even when the id is unknown so that timing does not reveal which ids exist.
-  std::string presented = Sha256Hex(secret);
-  if (!record.ok()) {
-    if (record.status().code() != StatusCode::kNotFound) return record.status();
-    (void)ConstantTimeEquals(presented, presented);
-    return UnauthenticatedError("invalid token");
+  if (!record.ok() && record.status().code() == StatusCode::kNotFound) return UnauthenticatedError("invalid token");
+  return record;
+}
+
+}  // namespace
+
+Result<Principal> Authenticate(Store& store, Clock& clock, std::string_view header) {
+  KELOLA_ASSIGN_OR_RETURN(PresentedToken presented, ParseBearer(header));
+  KELOLA_ASSIGN_OR_RETURN(ApiToken record, Lookup(store, presented.id));
+  return Check(record, presented, clock.Now());
+}
+
+TokenVerifier::TokenVerifier(Store& store, Clock& clock, std::chrono::seconds ttl)
+    : store_(store), clock_(clock), ttl_(ttl) {
+  subscription_ = store_.Subscribe([this](const Event& e) {
+    if (e.type == "audit.token.revoked" && e.subject.rfind("token/", 0) == 0) {
+      std::lock_guard<std::mutex> l(mu_);
+      cache_.erase(e.subject.substr(6));
+    }
+  });
+}
+
+TokenVerifier::~TokenVerifier() { subscription_.reset(); }
+
+Result<Principal> TokenVerifier::Authenticate(std::string_view header) {
+  KELOLA_ASSIGN_OR_RETURN(PresentedToken presented, ParseBearer(header));
+  const MonoTime now = clock_.Monotonic();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = cache_.find(presented.id);
+    if (it != cache_.end() && now - it->second.fetched < ttl_) return Check(it->second.record, presented, clock_.Now());
   }
-  if (!ConstantTimeEquals(presented, record->secret_hash)) return UnauthenticatedError("invalid token");
-  if (record->revoked) return UnauthenticatedError("token " + id + " has been revoked");
-  if (record->expires_at && clock.Now() >= *record->expires_at) {
-    return UnauthenticatedError("token " + id + " has expired");
+  KELOLA_ASSIGN_OR_RETURN(ApiToken record, Lookup(store_, presented.id));
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (cache_.size() > 10'000) cache_.clear();  // bounds memory against floods of distinct ids
+    cache_[presented.id] = Cached{record, now};
   }
-  KELOLA_ASSIGN_OR_RETURN(Role role, ParseRole(record->role));
-  return Principal{record->id, record->name, role};
+  return Check(record, presented, clock_.Now());
 }
 
 }  // namespace kelola

@@ -9,6 +9,9 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,5 +47,29 @@ Result<IssuedToken> IssueToken(Store& store, Clock& clock, const std::string& na
 // Verifies an "Authorization: Bearer kl_..." header value. Unauthenticated
 // with a reason that never echoes the presented secret.
 Result<Principal> Authenticate(Store& store, Clock& clock, std::string_view authorization_header);
+
+// TokenVerifier: Authenticate with a short-lived cache of token records, so
+// the hot path does not read the store for every request. A revocation made
+// through this replica takes effect at once (the "audit.token.revoked"
+// event evicts the record); one made elsewhere takes effect within `ttl`.
+// Expiry is always checked against the clock. Thread-safe.
+class TokenVerifier {
+ public:
+  TokenVerifier(Store& store, Clock& clock, std::chrono::seconds ttl = std::chrono::seconds(5));
+  ~TokenVerifier();
+  Result<Principal> Authenticate(std::string_view authorization_header);
+
+ private:
+  struct Cached {
+    ApiToken record;
+    MonoTime fetched;
+  };
+  Store& store_;
+  Clock& clock_;
+  const std::chrono::seconds ttl_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Cached> cache_;  // token id -> record
+  std::unique_ptr<Store::Subscription> subscription_;
+};
 
 }  // namespace kelola

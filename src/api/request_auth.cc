@@ -28,7 +28,7 @@ void Audit(ApiContext& ctx, const HttpRequest& req, const std::string& actor, in
 std::function<HttpResponse(HttpRequest&)> Authorized(ApiContext& ctx, Role need, AuthedHandler handler) {
   return [&ctx, need, handler = std::move(handler)](HttpRequest& req) {
     const bool mutating = IsMutating(req.method);
-    auto principal = Authenticate(ctx.store, ctx.clock, req.Header("Authorization"));
+    auto principal = ctx.tokens->Authenticate(req.Header("Authorization"));
     if (!principal.ok()) {
       HttpResponse r = ErrorResponse(principal.status());
       if (mutating || principal.status().code() == StatusCode::kUnauthenticated) {

@@ -92,9 +92,9 @@ HttpResponse Get(ApiContext& ctx, HttpRequest& req) {
   auto kind = KindFromPath(ctx, req);
   if (!kind.ok()) return ErrorResponse(kind.status());
   const std::string& name = req.path_params.at("name");
-  auto r = ctx.store.GetResource((*kind)->kind, name);
-  if (!r.ok()) return ErrorResponse(Explain(r.status(), **kind, name));
-  return JsonResponse(200, EncodeResource(*r, **kind));
+  auto body = ctx.read_cache->Get(**kind, name);
+  if (!body.ok()) return ErrorResponse(Explain(body.status(), **kind, name));
+  return HttpResponse::Json(200, **body);
 }
 
 HttpResponse Put(ApiContext& ctx, HttpRequest& req, const Principal& who) {

@@ -29,7 +29,7 @@ Status ValidateOptions(const SshOptions& o) {
   }
   if (o.user.empty()) return InvalidArgumentError("ssh " + o.host + ": user is empty");
   const SshCredentials& c = o.credentials;
-  if (c.private_key_path.empty() && !c.use_agent && !c.password.has_value()) {
+  if (c.private_key_path.empty() && c.private_key_data.empty() && !c.use_agent && !c.password.has_value()) {
     return InvalidArgumentError("ssh " + o.user + "@" + o.host +
                                 ": no credentials configured (a private key file, the agent or a password)");
   }
@@ -89,16 +89,24 @@ Status ApplyOptions(ssh_session s, const SshOptions& o) {
 Status Authenticate(ssh_session s, const SshOptions& o, const std::string& target) {
   const SshCredentials& c = o.credentials;
   std::vector<std::string> tried;
-  if (!c.private_key_path.empty()) {
+  if (!c.private_key_path.empty() || !c.private_key_data.empty()) {
+    const bool from_file = c.private_key_data.empty();
+    const std::string source = from_file ? "key " + c.private_key_path : "the configured key";
     ssh_key raw = nullptr;
     const char* passphrase = c.private_key_passphrase.empty() ? nullptr : c.private_key_passphrase.c_str();
-    if (std::FILE* probe = std::fopen(c.private_key_path.c_str(), "r")) {
-      std::fclose(probe);
+    int imported = SSH_ERROR;
+    if (from_file) {
+      if (std::FILE* probe = std::fopen(c.private_key_path.c_str(), "r")) {
+        std::fclose(probe);
+      } else {
+        return InvalidArgumentError("ssh " + target + ": cannot read private key file " + c.private_key_path);
+      }
+      imported = ssh_pki_import_privkey_file(c.private_key_path.c_str(), passphrase, nullptr, nullptr, &raw);
     } else {
-      return InvalidArgumentError("ssh " + target + ": cannot read private key file " + c.private_key_path);
+      imported = ssh_pki_import_privkey_base64(c.private_key_data.c_str(), passphrase, nullptr, nullptr, &raw);
     }
-    if (ssh_pki_import_privkey_file(c.private_key_path.c_str(), passphrase, nullptr, nullptr, &raw) != SSH_OK) {
-      return UnauthenticatedError("ssh " + target + ": cannot load private key " + c.private_key_path +
+    if (imported != SSH_OK) {
+      return UnauthenticatedError("ssh " + target + ": cannot load " + source +
                                   (passphrase == nullptr ? " (encrypted keys need a passphrase)"
                                                          : " (wrong passphrase, or not a key)"));
     }
@@ -106,7 +114,7 @@ Status Authenticate(ssh_session s, const SshOptions& o, const std::string& targe
     int rc = ssh_userauth_publickey(s, nullptr, key.get());
     if (rc == SSH_AUTH_SUCCESS) return OkStatus();
     if (rc == SSH_AUTH_ERROR) return LibsshError(s, StatusCode::kUnavailable, "ssh " + target + ": authentication");
-    tried.push_back("key " + c.private_key_path + " (" + DescribeKey(key.get()) + ")");
+    tried.push_back(source + " (" + DescribeKey(key.get()) + ")");
   }
   if (c.use_agent) {
     int rc = ssh_userauth_agent(s, nullptr);

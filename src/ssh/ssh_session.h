@@ -42,6 +42,7 @@ enum class HostKeyPolicy {
 // Which credentials to offer, tried in this order. At least one is needed.
 struct SshCredentials {
   std::string private_key_path;        // OpenSSH or PEM: ed25519, ECDSA, RSA
+  std::string private_key_data;        // secret; the key itself, instead of a file
   std::string private_key_passphrase;  // secret; "" for an unencrypted key
   bool use_agent = false;              // keys of a running ssh-agent
   std::string agent_socket;            // "" = $SSH_AUTH_SOCK
