@@ -48,7 +48,7 @@ FleetRunReport SampleReport() {
   report.changed = 1;
   report.batches = 3;
   report.aborted = true;
-  report.abort_reason = "the run stopped in batch 2 of 3";
+  report.abort_reason = "the run stopped after batch 2 of 3";
   report.duration = std::chrono::milliseconds(1500);
   return report;
 }
@@ -62,7 +62,7 @@ TEST(FleetReportTest, TableShowsOneLinePerHostAndASummary) {
       "web-3  deploy@10.0.0.3:22  failed   -     unreachable    no       0.00s  ssh deploy@10.0.0.3:22: cannot connect: "
       "Connection refused\n"
       "web-4  deploy@10.0.0.4:22  skipped  -     -              no       -      not run: the run stopped\n"
-      "4 hosts: 1 ok, 2 failed, 1 skipped, 1 changed in 1.50s; the run stopped in batch 2 of 3\n";
+      "4 hosts: 1 ok, 2 failed, 1 skipped, 1 changed in 1.50s; the run stopped after batch 2 of 3\n";
   EXPECT_EQ(table, expected);
   FleetTableOptions narrow;
   narrow.output_width = 10;

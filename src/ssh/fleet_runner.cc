@@ -54,7 +54,6 @@ struct BatchState {
   std::mutex mu;
   size_t next = 0;
   int failed = 0;
-  bool stop = false;
 };
 
 }  // namespace
@@ -119,7 +118,6 @@ Result<FleetRunReport> RunOnFleet(const FleetInventory& inventory, const std::ve
           std::lock_guard<std::mutex> lock(state.mu);
           if (state.next >= batch_end) return;
           index = state.next++;
-          if (state.stop) continue;  // left as skipped below
         }
         HostRunResult& result = report.hosts[index];
         const FleetHost& host = *hosts[index];
@@ -147,9 +145,6 @@ Result<FleetRunReport> RunOnFleet(const FleetInventory& inventory, const std::ve
         {
           std::lock_guard<std::mutex> lock(state.mu);
           if (failed) ++state.failed;
-          if (FailureThresholdExceeded(state.failed, static_cast<int>(batch_size), options.rollout)) {
-            state.stop = true;
-          }
         }
         std::lock_guard<std::mutex> lock(report_mu);
         --progress.running;
@@ -165,21 +160,16 @@ Result<FleetRunReport> RunOnFleet(const FleetInventory& inventory, const std::ve
     for (size_t w = 0; w < workers; ++w) threads.emplace_back(work);
     for (auto& thread : threads) thread.join();
 
-    if (state.stop) {
+    if (FailureThresholdExceeded(state.failed, static_cast<int>(batch_size), options.rollout)) {
       char percent[32];
       std::snprintf(percent, sizeof percent, "%.0f%%", 100.0 * state.failed / static_cast<double>(batch_size));
       char limit[32];
       std::snprintf(limit, sizeof limit, "%g%%", options.rollout.max_fail_percentage);
       report.aborted = true;
-      report.abort_reason = "the run stopped in batch " + std::to_string(b + 1) + " of " +
+      report.abort_reason = "the run stopped after batch " + std::to_string(b + 1) + " of " +
                             std::to_string(batches.size()) + ": " + std::to_string(state.failed) + " of " +
                             std::to_string(batch_size) + " hosts failed (" + percent + "), more than max_fail_percentage " +
                             limit;
-      for (size_t i = batch_start; i < batch_end; ++i) {
-        if (report.hosts[i].state == HostRunResult::State::kSkipped) {
-          report.hosts[i].error = "not run: " + report.abort_reason;
-        }
-      }
     }
     batch_start = batch_end;
   }

@@ -5,9 +5,9 @@
 //   serial: "20%"   batches of 20% of the selected hosts (rounded down, at least 1)
 //   (unset)         one batch with every host
 //   max_fail_percentage: 10
-//                   stop when more than 10% of the current batch failed: hosts
-//                   of that batch not yet started, and all later batches, are
-//                   skipped (Ansible's meaning; 0 = the first failure stops)
+//                   when more than 10% of a batch's hosts failed, the batch
+//                   completes and every later batch is skipped (Ansible's
+//                   meaning; 0 = any failure stops the run after its batch)
 //
 // Thread-safety: values and pure functions. Errors: InvalidArgument naming
 // the bad value.

@@ -1,16 +1,21 @@
 // Store: the control plane's durable state behind one interface.
 //
-// Three things live here: resources (versioned declarative documents shaped
+// Four things live here: resources (versioned declarative documents shaped
 // like Kubernetes objects), the append-only event log (audit trail, change
-// feed for controllers and `GET /v1/events?follow=1`), and API tokens (only
-// their hashes). SqliteStore is the embedded implementation; a PostgreSQL one
-// follows for HA and must pass the same conformance suite (store_conformance.h).
+// feed for controllers and `GET /v1/events?follow=1`), API tokens (only
+// their hashes), and leases (leader election between server replicas, with
+// fencing tokens). SqliteStore is the embedded implementation; PostgresStore
+// serves several replicas; both pass one conformance suite
+// (store_conformance.h).
 //
 // Thread-safety: every method may be called from any thread concurrently.
 // Errors: NotFound (no such resource/token), Aborted (resourceVersion
-// precondition failed: the API maps it to 409), AlreadyExists (create of an
-// existing name), InvalidArgument (bad input), Unavailable/Internal (the
-// database failed; nothing was written).
+// precondition failed: the API maps it to 409; or a lease held by another),
+// AlreadyExists (create of an existing name), FailedPrecondition (a write's
+// fencing token is no longer the lease's current one: the writer lost its
+// leadership), InvalidArgument (bad input), Unavailable/Internal (the
+// database failed; nothing was written, except that Unavailable from a
+// lost connection during commit leaves the outcome unknown).
 #pragma once
 
 #include <cstdint>
@@ -58,6 +63,29 @@ struct ListResult {
   std::string next_after;       // non-empty when more items follow: pass as after_name
 };
 
+// A lease: the right to act as the single leader for `name` (one controller,
+// say) until `expires_at`, unless renewed. Times are the store's clock.
+struct Lease {
+  std::string name;    // "controller/hosts"
+  std::string holder;  // who holds it ("host:pid:nonce"); "" once released
+  // Fencing token: grows by one every time the lease changes hands (or is
+  // taken again after expiring or being released), never otherwise.
+  int64_t token = 0;
+  WallTime acquired_at{};
+  WallTime renewed_at{};
+  WallTime expires_at{};
+};
+
+// Attached to a write: it commits only if lease `lease` exists, is held (not
+// released) and its current token is `token`, checked in the write's own
+// transaction. A leader that was paused past its lease and replaced can
+// therefore not overwrite its successor's work: its writes fail with
+// FailedPrecondition.
+struct LeaseFence {
+  std::string lease;
+  int64_t token = 0;
+};
+
 struct PutOptions {
   // When set, the write succeeds only if the stored resource_version equals
   // this value (0 means "must not exist yet"). Otherwise Aborted.
@@ -65,6 +93,13 @@ struct PutOptions {
   // Update status only; spec, labels and generation are kept.
   bool status_only = false;
   std::string actor;  // who made the change, recorded in the change event
+  std::optional<LeaseFence> fence;
+};
+
+struct DeleteOptions {
+  std::optional<int64_t> expected_resource_version;  // as in PutOptions
+  std::string actor;
+  std::optional<LeaseFence> fence;
 };
 
 struct Event {
@@ -110,8 +145,11 @@ class Store {
   virtual Result<ListResult> ListResources(const ListOptions& options) = 0;
   virtual Result<Resource> PutResource(const Resource& resource, const PutOptions& options) = 0;
   virtual Status DeleteResource(const std::string& kind, const std::string& name,
-                                std::optional<int64_t> expected_resource_version,
-                                const std::string& actor) = 0;
+                                const DeleteOptions& options) = 0;
+  Status DeleteResource(const std::string& kind, const std::string& name,
+                        std::optional<int64_t> expected_resource_version, const std::string& actor) {
+    return DeleteResource(kind, name, DeleteOptions{expected_resource_version, actor, std::nullopt});
+  }
 
   // Event log. AppendEvent assigns the id, and the time when event.time is
   // unset (epoch); times are kept to the millisecond. data_json must be a
@@ -119,6 +157,9 @@ class Store {
   // 1000, and at most 10000 are returned.
   virtual Result<Event> AppendEvent(const Event& event) = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter) = 0;
+  // The newest event id this store instance knows to be committed: its own
+  // writes at once, other replicas' writes once their notification arrived.
+  // Cheap (no database round trip).
   virtual int64_t LastEventId() = 0;
   // Calls `fn` (on the writer's thread, after commit) for each appended
   // event, including the change events of resource writes. Returns a handle;
@@ -126,7 +167,9 @@ class Store {
   // Delivery is in id order, of events committed after Subscribe returned,
   // with no store lock held: `fn` may call the store (even write) and may
   // destroy its own handle. Once the handle is destroyed, `fn` is not called
-  // again (destruction waits for a call running on another thread).
+  // again (destruction waits for a call running on another thread). With a
+  // shared database (PostgreSQL) events written by other processes are
+  // delivered too, in the same single id order, on a notification thread.
   class Subscription {
    public:
     virtual ~Subscription() = default;
@@ -138,11 +181,37 @@ class Store {
   virtual Result<ApiToken> GetToken(const std::string& id) = 0;
   virtual Result<std::vector<ApiToken>> ListTokens() = 0;
   virtual Status RevokeToken(const std::string& id) = 0;
+
+  // Leases. TryAcquireLease takes the lease when it does not exist, was
+  // released or has expired (token + 1), or extends it when `holder`
+  // already holds it unexpired (same token); otherwise Aborted naming the
+  // holder. RenewLease extends the lease while `holder` still holds it with
+  // `token` (even just after expiry, as long as nobody took it over: the
+  // token proves nobody else acted); otherwise FailedPrecondition (NotFound
+  // when the lease never existed). ReleaseLease gives it up at once, so
+  // another replica need not wait for expiry; same errors as RenewLease.
+  // Durations are at least 1 ms; times are kept to the millisecond. Taking
+  // a lease over and releasing it append "lease.acquired" and
+  // "lease.released" events (subject "lease/NAME"); renewals append none.
+  virtual Result<Lease> TryAcquireLease(const std::string& name, const std::string& holder, Duration duration) = 0;
+  virtual Result<Lease> RenewLease(const std::string& name, const std::string& holder, int64_t token,
+                                   Duration duration) = 0;
+  virtual Status ReleaseLease(const std::string& name, const std::string& holder, int64_t token) = 0;
+  // Every lease ever taken, by name; expired and released ones included.
+  virtual Result<std::vector<Lease>> ListLeases() = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode and
 // runs pending migrations.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, Clock& clock);
+
+// Connects to PostgreSQL at `url` ("postgresql://user@host:5432/kelola", or
+// any libpq connection string) and runs pending migrations, once across
+// replicas (under an advisory lock). Several processes may open the same
+// database: that is how server replicas share state. See postgres_store.h.
+// Unavailable when the server cannot be reached; InvalidArgument for a
+// malformed URL.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, Clock& clock);
 
 // Matches labels against a selector (shared by every implementation).
 bool MatchesSelector(const std::map<std::string, std::string>& labels,

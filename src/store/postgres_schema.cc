@@ -1,0 +1,133 @@
+#include "store/postgres_schema.h"
+
+namespace kelola {
+namespace {
+
+// pg_advisory_lock key: "kelola" in ASCII, so it is recognisable in pg_locks.
+constexpr const char* kMigrationLockKey = "118083355110497";
+
+Status ApplyOne(PgConnection& conn, const Migration& migration, Clock& clock) {
+  KELOLA_RETURN_IF_ERROR(conn.Exec("BEGIN").status());
+  Status status = conn.ExecScript(migration.sql);
+  if (status.ok()) {
+    status = conn.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                       {std::to_string(migration.version), migration.name, std::to_string(UnixMillis(clock.Now()))})
+                 .status();
+  }
+  if (status.ok()) status = conn.Exec("COMMIT").status();
+  if (!status.ok()) {
+    if (!conn.broken()) (void)conn.Exec("ROLLBACK");
+    return status.WithContext("applying migration " + std::to_string(migration.version) + " (" + migration.name +
+                              ")");
+  }
+  return OkStatus();
+}
+
+Result<int> ApplyLocked(PgConnection& conn, const std::vector<Migration>& migrations, Clock& clock) {
+  KELOLA_RETURN_IF_ERROR(conn.ExecScript(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY,"
+      " name TEXT NOT NULL,"
+      " applied_at BIGINT NOT NULL)"));
+  KELOLA_ASSIGN_OR_RETURN(PgResult rows, conn.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  const int64_t current = rows.Int(0, 0);
+  const int known = static_cast<int>(migrations.size());
+  if (current > known) {
+    return FailedPreconditionError("database " + conn.redacted_url() + " has schema version " +
+                                   std::to_string(current) + " but this kelola knows only up to " +
+                                   std::to_string(known) + ": it was written by a newer release");
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= current) continue;
+    KELOLA_RETURN_IF_ERROR(ApplyOne(conn, migration, clock));
+  }
+  return known;
+}
+
+}  // namespace
+
+Result<int> ApplyPostgresMigrations(PgConnection& conn, const std::vector<Migration>& migrations, Clock& clock) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      return InvalidArgumentError("migration #" + std::to_string(i) + " (" + migrations[i].name +
+                                  ") is out of sequence: versions must run 1, 2, 3, ...");
+    }
+  }
+  KELOLA_RETURN_IF_ERROR(conn.Exec("SELECT pg_advisory_lock($1)", {kMigrationLockKey}).status());
+  Result<int> applied = ApplyLocked(conn, migrations, clock);
+  if (!conn.broken()) (void)conn.Exec("SELECT pg_advisory_unlock($1)", {kMigrationLockKey});
+  return applied;
+}
+
+const std::vector<Migration>& PostgresStoreMigrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "resources, events, tokens, leases",
+       R"sql(
+-- COLLATE "C": names sort and compare bytewise, as in SQLite, whatever the
+-- database's locale.
+CREATE TABLE resources (
+  kind             TEXT COLLATE "C" NOT NULL,
+  name             TEXT COLLATE "C" NOT NULL,
+  labels           TEXT   NOT NULL,  -- JSON object of strings
+  spec             TEXT   NOT NULL,  -- JSON object, canonical form
+  status           TEXT   NOT NULL,  -- JSON object, canonical form
+  generation       BIGINT NOT NULL,
+  resource_version BIGINT NOT NULL,
+  created_at       BIGINT NOT NULL,  -- Unix milliseconds
+  updated_at       BIGINT NOT NULL,
+  PRIMARY KEY (kind, name)
+);
+
+-- 'resource_version': bumped by every resource write. 'event_id': the last
+-- event id. Writers lock these rows until they commit, which serializes
+-- resource writes and event appends across replicas: versions and event ids
+-- become visible in the order they were assigned.
+CREATE TABLE counters (
+  name  TEXT PRIMARY KEY,
+  value BIGINT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('resource_version', 0), ('event_id', 0);
+
+CREATE TABLE events (
+  id      BIGINT PRIMARY KEY,
+  time    BIGINT NOT NULL,
+  type    TEXT COLLATE "C" NOT NULL,
+  subject TEXT COLLATE "C" NOT NULL,
+  actor   TEXT NOT NULL,
+  data    TEXT NOT NULL
+);
+CREATE INDEX events_by_subject ON events (subject, id);
+
+-- Every replica LISTENs on kelola_events and reads the new rows when told.
+CREATE FUNCTION kelola_notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('kelola_events', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER events_notify AFTER INSERT ON events
+  FOR EACH STATEMENT EXECUTE FUNCTION kelola_notify_events();
+
+CREATE TABLE tokens (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  name        TEXT    NOT NULL,
+  role        TEXT    NOT NULL,
+  secret_hash TEXT    NOT NULL,
+  created_at  BIGINT  NOT NULL,
+  expires_at  BIGINT,
+  revoked     BOOLEAN NOT NULL DEFAULT false
+);
+
+CREATE TABLE leases (
+  name        TEXT COLLATE "C" PRIMARY KEY,
+  holder      TEXT   NOT NULL,  -- '' once released
+  token       BIGINT NOT NULL,  -- fencing token
+  acquired_at BIGINT NOT NULL,
+  renewed_at  BIGINT NOT NULL,
+  expires_at  BIGINT NOT NULL
+);
+)sql"},
+  };
+  return migrations;
+}
+
+}  // namespace kelola
