@@ -21,24 +21,17 @@ const kelola::ConfigSchema& SampleSchema() {
     auto* s = new kelola::ConfigSchema;
     s->Add({.name = "listen", .type = ConfigType::kString, .default_value = "127.0.0.1:7480"});
     s->Add({.name = "data_dir", .type = ConfigType::kString, .default_value = "/var/lib/kelola"});
-    s->Add({.name = "log.format",
-            .type = ConfigType::kString,
-            .default_value = "text",
-            .allowed = {"text", "json"}});
+    s->Add({.name = "log.format", .type = ConfigType::kString, .default_value = "text", .allowed = {"text", "json"}});
     s->Add({.name = "log.level",
             .type = ConfigType::kString,
             .default_value = "info",
             .allowed = {"debug", "info", "warn", "error"}});
-    s->Add(
-        {.name = "workers", .type = ConfigType::kInt, .default_value = "4", .min = 1, .max = 256});
+    s->Add({.name = "workers", .type = ConfigType::kInt, .default_value = "4", .min = 1, .max = 256});
     s->Add({.name = "tls.enabled", .type = ConfigType::kBool, .default_value = "false"});
     s->Add({.name = "tls.cert.path", .type = ConfigType::kString, .default_value = ""});
     s->Add({.name = "shutdown_grace", .type = ConfigType::kDuration, .default_value = "30s"});
     s->Add({.name = "peers", .type = ConfigType::kStringList, .default_value = ""});
-    s->Add({.name = "store.password",
-            .type = ConfigType::kString,
-            .default_value = "",
-            .secret = true});
+    s->Add({.name = "store.password", .type = ConfigType::kString, .default_value = "", .secret = true});
     return s;
   }();
   return *schema;
@@ -71,28 +64,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto config = kelola::LoadConfigFromString(schema, yaml, "fuzz.yaml", env, flags);
   if (!config.ok()) {
     const std::string& message = config.status().message();
-    bool located = message.starts_with("fuzz.yaml") || message.starts_with("environment ") ||
-                   message.starts_with("flag --");
+    bool located =
+        message.starts_with("fuzz.yaml") || message.starts_with("environment ") || message.starts_with("flag --");
     if (config.status().code() != kelola::StatusCode::kInvalidArgument || !located) std::abort();
     return 0;
   }
   for (const kelola::ConfigKey& key : schema.keys()) {
     switch (key.type) {
-      case kelola::ConfigType::kString:
-        (void)config->GetString(key.name);
-        break;
-      case kelola::ConfigType::kInt:
-        (void)config->GetInt(key.name);
-        break;
-      case kelola::ConfigType::kBool:
-        (void)config->GetBool(key.name);
-        break;
-      case kelola::ConfigType::kDuration:
-        (void)config->GetDuration(key.name);
-        break;
-      case kelola::ConfigType::kStringList:
-        (void)config->GetList(key.name);
-        break;
+      case kelola::ConfigType::kString: (void)config->GetString(key.name); break;
+      case kelola::ConfigType::kInt: (void)config->GetInt(key.name); break;
+      case kelola::ConfigType::kBool: (void)config->GetBool(key.name); break;
+      case kelola::ConfigType::kDuration: (void)config->GetDuration(key.name); break;
+      case kelola::ConfigType::kStringList: (void)config->GetList(key.name); break;
     }
     (void)config->SourceOf(key.name);
   }

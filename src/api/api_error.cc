@@ -32,10 +32,9 @@ HttpResponse JsonResponse(int http_status, const nlohmann::json& body) {
 }
 
 HttpResponse ErrorResponse(const Status& status, const nlohmann::json& details) {
-  nlohmann::json body = {{"error",
-                          {{"code", std::string(StatusCodeName(status.code()))},
-                           {"message", status.message()},
-                           {"details", details}}}};
+  nlohmann::json body = {
+      {"error",
+       {{"code", std::string(StatusCodeName(status.code()))}, {"message", status.message()}, {"details", details}}}};
   HttpResponse r = JsonResponse(HttpStatusFor(status.code()), body);
   if (status.code() == StatusCode::kUnauthenticated) r.headers["WWW-Authenticate"] = "Bearer realm=\"kelola\"";
   return r;

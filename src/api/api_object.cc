@@ -43,7 +43,8 @@ Result<json> YamlToJson(const YAML::Node& node, const std::string& source) {
       if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return json(i);
       char* end = nullptr;
       double d = std::strtod(s.c_str(), &end);
-      if (!s.empty() && end == s.c_str() + s.size() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '.')) {
+      if (!s.empty() && end == s.c_str() + s.size() &&
+          (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '.')) {
         return json(d);
       }
       return json(s);
@@ -81,7 +82,8 @@ Result<std::optional<int64_t>> DecodeResourceVersion(const json& v) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
     if (ec == std::errc() && p == s.data() + s.size() && n >= 0) return std::optional<int64_t>(n);
   }
-  return InvalidArgumentError("metadata.resourceVersion: expected a non-negative integer (or its string), got " + v.dump());
+  return InvalidArgumentError("metadata.resourceVersion: expected a non-negative integer (or its string), got " +
+                              v.dump());
 }
 
 }  // namespace
@@ -148,12 +150,13 @@ Status ValidateLabels(const std::map<std::string, std::string>& labels, const st
       }
     }
     if (!IsValidLabelPart(key, 63, false)) {
-      return InvalidArgumentError(path + "." + k +
-                                  ": label key must be 1-63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric");
+      return InvalidArgumentError(
+          path + "." + k + ": label key must be 1-63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric");
     }
     if (!IsValidLabelPart(v, 63, true)) {
-      return InvalidArgumentError(path + "." + k +
-                                  ": label value must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric");
+      return InvalidArgumentError(
+          path + "." + k +
+          ": label value must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric");
     }
   }
   return OkStatus();
@@ -191,8 +194,9 @@ Result<ApiObject> DecodeApiObject(const json& doc, const KindInfo& kind, const s
         } else if (mk == "generation" || mk == "createdAt" || mk == "updatedAt") {
           // Server-owned; accepted so that a document read with `get -o yaml` can be applied back.
         } else {
-          return InvalidArgumentError("metadata." + mk +
-                                      ": unknown field (known: name, labels, resourceVersion, generation, createdAt, updatedAt)");
+          return InvalidArgumentError(
+              "metadata." + mk +
+              ": unknown field (known: name, labels, resourceVersion, generation, createdAt, updatedAt)");
         }
       }
     } else if (key == "spec") {

@@ -59,8 +59,7 @@ TEST_F(ApiObjectTest, MalformedJsonSaysWhere) {
   auto doc = ParseJsonBody("{\n  \"spec\": {\"address\": }\n}");
   ASSERT_FALSE(doc.ok());
   EXPECT_EQ(doc.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(doc.status().message().find("invalid JSON at line 2, column"), std::string::npos)
-      << doc.status().message();
+  EXPECT_NE(doc.status().message().find("invalid JSON at line 2, column"), std::string::npos) << doc.status().message();
   EXPECT_EQ(ParseJsonBody("").status().message(), "body: empty; expected a JSON object");
 }
 

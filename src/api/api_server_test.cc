@@ -30,9 +30,9 @@ class ApiServerTest : public ::testing::Test {
     auto box = SecretBox::Create(std::string(32, 'm'));
     ASSERT_TRUE(box.ok());
     sealer_ = std::make_unique<SecretSealer>(*store_, std::move(*box));
-    ctx_ = std::make_unique<ApiContext>(ApiContext{*store_, clock_, kinds_, *sealer_, "test",
-                                                   [] { return std::string("kelola_up 1\n"); }, nullptr,
-                                                   &shutting_down_});
+    ctx_ =
+        std::make_unique<ApiContext>(ApiContext{*store_, clock_, kinds_, *sealer_, "test",
+                                                [] { return std::string("kelola_up 1\n"); }, nullptr, &shutting_down_});
     HttpServerOptions opts;
     opts.max_body_bytes = 64 * 1024;
     server_ = std::make_unique<HttpServer>(opts);
@@ -96,8 +96,7 @@ TEST_F(ApiServerTest, CreateGetListDelete) {
   EXPECT_EQ(doc["metadata"]["generation"], 1);
   EXPECT_EQ(doc["spec"]["port"], 22);
 
-  Call("PUT", "/v1/hosts/web-2", operator_,
-       R"({"metadata":{"labels":{"env":"dev"}},"spec":{"address":"10.0.0.6"}})");
+  Call("PUT", "/v1/hosts/web-2", operator_, R"({"metadata":{"labels":{"env":"dev"}},"spec":{"address":"10.0.0.6"}})");
   json list = Body(Call("GET", "/v1/hosts?labelSelector=env%3Dprod", viewer_));
   ASSERT_EQ(list["items"].size(), 1u);
   EXPECT_EQ(list["items"][0]["metadata"]["name"], "web-1");
@@ -105,7 +104,8 @@ TEST_F(ApiServerTest, CreateGetListDelete) {
   json page = Body(Call("GET", "/v1/hosts?limit=1", viewer_));
   ASSERT_EQ(page["items"].size(), 1u);
   ASSERT_TRUE(page["metadata"].contains("continue"));
-  json next = Body(Call("GET", "/v1/hosts?limit=1&continue=" + page["metadata"]["continue"].get<std::string>(), viewer_));
+  json next =
+      Body(Call("GET", "/v1/hosts?limit=1&continue=" + page["metadata"]["continue"].get<std::string>(), viewer_));
   ASSERT_EQ(next["items"].size(), 1u);
   EXPECT_EQ(next["items"][0]["metadata"]["name"], "web-2");
 

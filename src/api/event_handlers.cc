@@ -18,8 +18,9 @@ using json = nlohmann::json;
 json EncodeEvent(const Event& e) {
   json data = json::parse(e.data_json, nullptr, false);
   if (data.is_discarded()) data = e.data_json;
-  return json{{"id", e.id},     {"time", FormatRfc3339(e.time)}, {"type", e.type},
-              {"subject", e.subject}, {"actor", e.actor}, {"data", data}};
+  return json{{"id", e.id},       {"time", FormatRfc3339(e.time)},
+              {"type", e.type},   {"subject", e.subject},
+              {"actor", e.actor}, {"data", data}};
 }
 
 Result<int64_t> ParseId(const std::string& text, const char* what) {
@@ -145,9 +146,8 @@ HttpResponse Events(ApiContext& ctx, HttpRequest& req) {
 }  // namespace
 
 void RegisterEventRoutes(HttpServer& server, ApiContext& ctx) {
-  server.Route("GET", "/v1/events", Authorized(ctx, Role::kViewer, [&ctx](HttpRequest& r, const Principal&) {
-                 return Events(ctx, r);
-               }));
+  server.Route("GET", "/v1/events",
+               Authorized(ctx, Role::kViewer, [&ctx](HttpRequest& r, const Principal&) { return Events(ctx, r); }));
 }
 
 }  // namespace kelola

@@ -25,24 +25,26 @@ KindInfo HostKind() {
   Schema user = Schema::String("login user");
   user.max_length = 64;
   user.default_json = "\"root\"";
-  Schema credentials = Schema::Object(
-      "credentials, by reference to Secret resources (never inline)",
-      {{"sshKeySecret", SecretRef("Secret holding the private key (PEM/OpenSSH)")},
-       {"passphraseSecret", SecretRef("Secret holding the key's passphrase")},
-       {"passwordSecret", SecretRef("Secret holding a password; used only where configured")}});
+  Schema credentials =
+      Schema::Object("credentials, by reference to Secret resources (never inline)",
+                     {{"sshKeySecret", SecretRef("Secret holding the private key (PEM/OpenSSH)")},
+                      {"passphraseSecret", SecretRef("Secret holding the key's passphrase")},
+                      {"passwordSecret", SecretRef("Secret holding a password; used only where configured")}});
   Schema host_key = Schema::String("expected SSH host public key, as in known_hosts (\"ssh-ed25519 AAAA...\")");
   host_key.max_length = 16384;
-  return KindInfo{
-      "Host", "hosts", "host", "A machine kelola can reach and manage.",
-      Schema::Object("desired state of a host",
-                     {{"address", address},
-                      {"port", port},
-                      {"user", user},
-                      {"credentials", credentials},
-                      {"hostKey", host_key},
-                      {"jumpHost", SecretRef("name of another Host to tunnel through (ProxyJump)")}},
-                     {"address"}),
-      false};
+  return KindInfo{"Host",
+                  "hosts",
+                  "host",
+                  "A machine kelola can reach and manage.",
+                  Schema::Object("desired state of a host",
+                                 {{"address", address},
+                                  {"port", port},
+                                  {"user", user},
+                                  {"credentials", credentials},
+                                  {"hostKey", host_key},
+                                  {"jumpHost", SecretRef("name of another Host to tunnel through (ProxyJump)")}},
+                                 {"address"}),
+                  false};
 }
 
 KindInfo SecretKind() {
@@ -52,9 +54,12 @@ KindInfo SecretKind() {
   Schema type = Schema::String("what the value is, for humans and integrations");
   type.enum_values = {"opaque", "password", "token", "ssh-private-key", "tls-key", "webhook-secret"};
   type.default_json = "\"opaque\"";
-  return KindInfo{"Secret", "secrets", "secret",
+  return KindInfo{"Secret",
+                  "secrets",
+                  "secret",
                   "A named value encrypted at rest; the API returns only its metadata.",
-                  Schema::Object("a secret", {{"type", type}, {"value", value}}, {"value"}), true};
+                  Schema::Object("a secret", {{"type", type}, {"value", value}}, {"value"}),
+                  true};
 }
 
 }  // namespace

@@ -22,7 +22,11 @@ json ErrorResponses() {
 }
 
 json Param(const std::string& name, const std::string& in, const std::string& description, bool required = false) {
-  return {{"name", name}, {"in", in}, {"required", required}, {"description", description}, {"schema", {{"type", "string"}}}};
+  return {{"name", name},
+          {"in", in},
+          {"required", required},
+          {"description", description},
+          {"schema", {{"type", "string"}}}};
 }
 
 }  // namespace
@@ -64,21 +68,21 @@ json BuildOpenApiDocument(const KindRegistry& kinds, const std::string& version)
                    {"metadata", {{"type", "object"}, {"properties", {{"continue", {{"type", "string"}}}}}}},
                    {"items", {{"type", "array"}, {"items", Ref(k.kind)}}}}}};
     json name_param = Param("name", "path", "resource name", true);
-    json collection = {
-        {"get",
-         {{"summary", "List " + k.plural},
-          {"operationId", "list" + k.kind},
-          {"parameters",
-           {Param("labelSelector", "query", "e.g. app=web,tier!=db,env in (prod,staging)"),
-            Param("limit", "query", "page size, 1-1000 (default 500)"),
-            Param("continue", "query", "token from the previous page's metadata.continue")}},
-          {"responses", ErrorResponses()}}}};
+    json collection = {{"get",
+                        {{"summary", "List " + k.plural},
+                         {"operationId", "list" + k.kind},
+                         {"parameters",
+                          {Param("labelSelector", "query", "e.g. app=web,tier!=db,env in (prod,staging)"),
+                           Param("limit", "query", "page size, 1-1000 (default 500)"),
+                           Param("continue", "query", "token from the previous page's metadata.continue")}},
+                         {"responses", ErrorResponses()}}}};
     collection["get"]["responses"]["200"] = {{"description", "the list"}, {"content", JsonContent(list)}};
     json item = {
-        {"get", {{"summary", "Read a " + k.singular}, {"operationId", "get" + k.kind}, {"responses", ErrorResponses()}}},
+        {"get",
+         {{"summary", "Read a " + k.singular}, {"operationId", "get" + k.kind}, {"responses", ErrorResponses()}}},
         {"put",
-         {{"summary", "Create or update a " + k.singular +
-                          " (metadata.resourceVersion makes it conditional: 409 when stale)"},
+         {{"summary",
+           "Create or update a " + k.singular + " (metadata.resourceVersion makes it conditional: 409 when stale)"},
           {"operationId", "put" + k.kind},
           {"requestBody", {{"required", true}, {"content", JsonContent(Ref(k.kind))}}},
           {"responses", ErrorResponses()}}},
@@ -106,13 +110,12 @@ json BuildOpenApiDocument(const KindRegistry& kinds, const std::string& version)
                    {"responses", ErrorResponses()}}}};
   events["get"]["responses"]["200"] = {{"description", "events"}};
   paths["/v1/events"] = events;
-  json token_create = {
-      {"type", "object"},
-      {"properties",
-       {{"name", {{"type", "string"}}},
-        {"role", {{"type", "string"}, {"enum", {"admin", "operator", "viewer"}}}},
-        {"ttlSeconds", {{"type", "integer"}, {"minimum", 0}}}}},
-      {"required", {"name", "role"}}};
+  json token_create = {{"type", "object"},
+                       {"properties",
+                        {{"name", {{"type", "string"}}},
+                         {"role", {{"type", "string"}, {"enum", {"admin", "operator", "viewer"}}}},
+                         {"ttlSeconds", {{"type", "integer"}, {"minimum", 0}}}}},
+                       {"required", {"name", "role"}}};
   paths["/v1/tokens"] = {
       {"get", {{"summary", "List tokens (admin)"}, {"operationId", "listTokens"}, {"responses", ErrorResponses()}}},
       {"post",
@@ -123,12 +126,15 @@ json BuildOpenApiDocument(const KindRegistry& kinds, const std::string& version)
   paths["/v1/tokens"]["get"]["responses"]["200"] = {{"description", "tokens without secrets"}};
   paths["/v1/tokens"]["post"]["responses"]["201"] = {{"description", "the token, with its secret"}};
   paths["/v1/tokens/{id}"] = {
-      {"delete", {{"summary", "Revoke a token (admin)"}, {"operationId", "revokeToken"}, {"responses", ErrorResponses()}}},
+      {"delete",
+       {{"summary", "Revoke a token (admin)"}, {"operationId", "revokeToken"}, {"responses", ErrorResponses()}}},
       {"parameters", {Param("id", "path", "token id", true)}}};
   paths["/v1/tokens/{id}"]["delete"]["responses"]["200"] = {{"description", "revoked"}};
   for (const char* p : {"/healthz", "/readyz", "/metrics", "/v1/version", "/v1/openapi.json"}) {
-    paths[p] = {{"get", {{"summary", std::string("unauthenticated: ") + p}, {"security", json::array()},
-                         {"responses", {{"200", {{"description", "ok"}}}}}}}};
+    paths[p] = {{"get",
+                 {{"summary", std::string("unauthenticated: ") + p},
+                  {"security", json::array()},
+                  {"responses", {{"200", {{"description", "ok"}}}}}}}};
   }
   return {{"openapi", "3.0.3"},
           {"info", {{"title", "kelola API"}, {"version", version}}},
@@ -136,8 +142,7 @@ json BuildOpenApiDocument(const KindRegistry& kinds, const std::string& version)
           {"security", {{{"bearer", json::array()}}}},
           {"paths", paths},
           {"components",
-           {{"schemas", schemas},
-            {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
+           {{"schemas", schemas}, {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
 }
 
 }  // namespace kelola

@@ -40,7 +40,7 @@ class ResourceReadCache {
   const size_t max_entries_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> entries_;  // "Kind/name" -> body
-  uint64_t invalidations_ = 0;  // guarded by mu_
+  uint64_t invalidations_ = 0;                                                   // guarded by mu_
   int64_t delivered_up_to_ = 0;  // highest event id seen; guarded by mu_
   std::unique_ptr<Store::Subscription> subscription_;
 };

@@ -16,8 +16,8 @@ void Audit(ApiContext& ctx, const HttpRequest& req, const std::string& actor, in
   e.type = "audit.request";
   e.subject = req.path;
   e.actor = actor;
-  nlohmann::json data = {{"method", req.method}, {"path", req.path}, {"status", status},
-                         {"remote", req.remote_address}};
+  nlohmann::json data = {
+      {"method", req.method}, {"path", req.path}, {"status", status}, {"remote", req.remote_address}};
   if (!reason.empty()) data["reason"] = reason;
   e.data_json = data.dump();
   (void)ctx.store.AppendEvent(e);  // the request's own outcome stands even if the audit write fails
@@ -37,9 +37,9 @@ std::function<HttpResponse(HttpRequest&)> Authorized(ApiContext& ctx, Role need,
       return r;
     }
     if (principal->role < need) {
-      Status denied = PermissionDeniedError("token \"" + principal->name + "\" has role " +
-                                            std::string(RoleName(principal->role)) + "; this needs " +
-                                            std::string(RoleName(need)));
+      Status denied =
+          PermissionDeniedError("token \"" + principal->name + "\" has role " + std::string(RoleName(principal->role)) +
+                                "; this needs " + std::string(RoleName(need)));
       HttpResponse r = ErrorResponse(denied);
       Audit(ctx, req, principal->Actor(), r.status, denied.message());
       return r;

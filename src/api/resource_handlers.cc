@@ -30,8 +30,8 @@ Result<int> ParseLimit(const std::string& text) {
   int n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc() || p != text.data() + text.size() || n < 1 || n > kMaxPageSize) {
-    return InvalidArgumentError("query parameter limit: expected an integer from 1 to " +
-                                std::to_string(kMaxPageSize) + ", got \"" + text + "\"");
+    return InvalidArgumentError("query parameter limit: expected an integer from 1 to " + std::to_string(kMaxPageSize) +
+                                ", got \"" + text + "\"");
   }
   return n;
 }
@@ -47,9 +47,7 @@ Result<std::optional<int64_t>> ParseVersionParam(const std::string& text) {
   return std::optional<int64_t>(n);
 }
 
-std::string Describe(const KindInfo& kind, const std::string& name) {
-  return kind.singular + " \"" + name + "\"";
-}
+std::string Describe(const KindInfo& kind, const std::string& name) { return kind.singular + " \"" + name + "\""; }
 
 Status Explain(const Status& s, const KindInfo& kind, const std::string& name) {
   switch (s.code()) {
@@ -82,10 +80,8 @@ HttpResponse List(ApiContext& ctx, HttpRequest& req) {
   for (const auto& r : result->items) items.push_back(EncodeResource(r, **kind));
   json meta = json::object();
   if (!result->next_after.empty()) meta["continue"] = result->next_after;
-  return JsonResponse(200, json{{"apiVersion", kApiVersion},
-                                {"kind", (*kind)->kind + "List"},
-                                {"metadata", meta},
-                                {"items", items}});
+  return JsonResponse(
+      200, json{{"apiVersion", kApiVersion}, {"kind", (*kind)->kind + "List"}, {"metadata", meta}, {"items", items}});
 }
 
 HttpResponse Get(ApiContext& ctx, HttpRequest& req) {
@@ -111,8 +107,8 @@ HttpResponse Put(ApiContext& ctx, HttpRequest& req, const Principal& who) {
   r.name = obj->name;
   r.labels = obj->labels;
   if ((*kind)->is_secret) {
-    auto spec = ctx.secrets.SealSpec(obj->name, obj->spec.value("type", "opaque"),
-                                     obj->spec.value("value", std::string()));
+    auto spec =
+        ctx.secrets.SealSpec(obj->name, obj->spec.value("type", "opaque"), obj->spec.value("value", std::string()));
     if (!spec.ok()) return ErrorResponse(spec.status());
     r.spec_json = *spec;
   } else {
@@ -152,17 +148,15 @@ HttpResponse Delete(ApiContext& ctx, HttpRequest& req, const Principal& who) {
 }  // namespace
 
 void RegisterResourceRoutes(HttpServer& server, ApiContext& ctx) {
-  server.Route("GET", "/v1/{plural}", Authorized(ctx, Role::kViewer, [&ctx](HttpRequest& r, const Principal&) {
-                 return List(ctx, r);
-               }));
+  server.Route("GET", "/v1/{plural}",
+               Authorized(ctx, Role::kViewer, [&ctx](HttpRequest& r, const Principal&) { return List(ctx, r); }));
   server.Route("GET", "/v1/{plural}/{name}",
                Authorized(ctx, Role::kViewer, [&ctx](HttpRequest& r, const Principal&) { return Get(ctx, r); }));
   server.Route("PUT", "/v1/{plural}/{name}",
                Authorized(ctx, Role::kOperator, [&ctx](HttpRequest& r, const Principal& p) { return Put(ctx, r, p); }));
-  server.Route("DELETE", "/v1/{plural}/{name}", Authorized(ctx, Role::kOperator, [&ctx](HttpRequest& r,
-                                                                                      const Principal& p) {
-                 return Delete(ctx, r, p);
-               }));
+  server.Route(
+      "DELETE", "/v1/{plural}/{name}",
+      Authorized(ctx, Role::kOperator, [&ctx](HttpRequest& r, const Principal& p) { return Delete(ctx, r, p); }));
 }
 
 }  // namespace kelola

@@ -36,9 +36,7 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::string Child(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
+std::string Child(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 
 Status Fail(const std::string& path, const std::string& message) {
   return InvalidArgumentError((path.empty() ? std::string("body") : path) + ": " + message);

@@ -30,7 +30,7 @@ struct Schema {
   // kString
   std::vector<std::string> enum_values;
   size_t max_length = 0;  // 0 = no limit
-  bool dns_name = false;   // RFC 1123 label/subdomain: [a-z0-9]([-a-z0-9.]*[a-z0-9])?
+  bool dns_name = false;  // RFC 1123 label/subdomain: [a-z0-9]([-a-z0-9.]*[a-z0-9])?
   // kInteger
   std::optional<int64_t> minimum;
   std::optional<int64_t> maximum;

@@ -86,12 +86,10 @@ HttpResponse Revoke(ApiContext& ctx, HttpRequest& req, const Principal& who) {
 void RegisterTokenRoutes(HttpServer& server, ApiContext& ctx) {
   server.Route("GET", "/v1/tokens",
                Authorized(ctx, Role::kAdmin, [&ctx](HttpRequest&, const Principal&) { return List(ctx); }));
-  server.Route("POST", "/v1/tokens", Authorized(ctx, Role::kAdmin, [&ctx](HttpRequest& r, const Principal& p) {
-                 return Create(ctx, r, p);
-               }));
-  server.Route("DELETE", "/v1/tokens/{id}", Authorized(ctx, Role::kAdmin, [&ctx](HttpRequest& r, const Principal& p) {
-                 return Revoke(ctx, r, p);
-               }));
+  server.Route("POST", "/v1/tokens",
+               Authorized(ctx, Role::kAdmin, [&ctx](HttpRequest& r, const Principal& p) { return Create(ctx, r, p); }));
+  server.Route("DELETE", "/v1/tokens/{id}",
+               Authorized(ctx, Role::kAdmin, [&ctx](HttpRequest& r, const Principal& p) { return Revoke(ctx, r, p); }));
 }
 
 }  // namespace kelola

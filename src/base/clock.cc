@@ -23,8 +23,7 @@ MonoTime FakeClock::Monotonic() const {
   return mono_;
 }
 
-void FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                          MonoTime deadline) {
+void FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, MonoTime deadline) {
   {
     std::lock_guard<std::mutex> l(mu_);
     if (mono_ >= deadline) return;
@@ -55,8 +54,8 @@ std::string FormatRfc3339(WallTime t) {
   int millis = static_cast<int>(((ms % 1000) + 1000) % 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
 int64_t UnixMillis(WallTime t) {

@@ -27,16 +27,14 @@ class Clock {
   virtual MonoTime Monotonic() const = 0;
   // Blocks until Monotonic() >= deadline or Wake() is called. Spurious
   // returns are allowed; callers re-check their condition.
-  virtual void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                         MonoTime deadline) = 0;
+  virtual void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, MonoTime deadline) = 0;
 };
 
 class RealClock final : public Clock {
  public:
   WallTime Now() const override { return std::chrono::system_clock::now(); }
   MonoTime Monotonic() const override { return std::chrono::steady_clock::now(); }
-  void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                 MonoTime deadline) override {
+  void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, MonoTime deadline) override {
     cv.wait_until(lock, deadline);
   }
 };
@@ -52,8 +50,7 @@ class FakeClock final : public Clock {
   explicit FakeClock(WallTime start = WallTime(std::chrono::seconds(1'700'000'000)));
   WallTime Now() const override;
   MonoTime Monotonic() const override;
-  void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                 MonoTime deadline) override;
+  void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, MonoTime deadline) override;
   void Advance(Duration d);
 
  private:

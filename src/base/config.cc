@@ -36,8 +36,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 }
 
 // " (did you mean X?)" for the closest candidate within a few edits, else "".
-std::string Suggestion(std::string_view name, const std::vector<std::string>& candidates,
-                       bool quote) {
+std::string Suggestion(std::string_view name, const std::vector<std::string>& candidates, bool quote) {
   constexpr size_t kLongestWorthComparing = 128;
   if (name.size() > kLongestWorthComparing) return "";
   size_t limit = std::clamp<size_t>(name.size() / 3, 1, 3);
@@ -51,36 +50,26 @@ std::string Suggestion(std::string_view name, const std::vector<std::string>& ca
     }
   }
   if (best == nullptr) return "";
-  return quote ? fmt::format(" (did you mean \"{}\"?)", *best)
-               : fmt::format(" (did you mean {}?)", *best);
+  return quote ? fmt::format(" (did you mean \"{}\"?)", *best) : fmt::format(" (did you mean {}?)", *best);
 }
 
 std::string_view ExpectedWhat(ConfigType type) {
   switch (type) {
-    case ConfigType::kString:
-      return "a string";
-    case ConfigType::kInt:
-      return "an integer";
-    case ConfigType::kBool:
-      return "a boolean";
-    case ConfigType::kDuration:
-      return "a duration";
-    case ConfigType::kStringList:
-      return "a list of strings";
+    case ConfigType::kString: return "a string";
+    case ConfigType::kInt: return "an integer";
+    case ConfigType::kBool: return "a boolean";
+    case ConfigType::kDuration: return "a duration";
+    case ConfigType::kStringList: return "a list of strings";
   }
   return "a value";
 }
 
 std::string DescribeNode(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Scalar:
-      return QuoteForError(node.Scalar());
-    default:
-      return "an empty value";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Scalar: return QuoteForError(node.Scalar());
+    default: return "an empty value";
   }
 }
 
@@ -88,8 +77,8 @@ Result<std::string> ReadConfigFile(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     int err = errno;
-    std::string message = fmt::format("config file {}: {}", path,
-                                      std::error_code(err, std::generic_category()).message());
+    std::string message =
+        fmt::format("config file {}: {}", path, std::error_code(err, std::generic_category()).message());
     if (err == ENOENT || err == ENOTDIR) return NotFoundError(message);
     if (err == EACCES || err == EPERM) return PermissionDeniedError(message);
     return UnavailableError(message);
@@ -104,8 +93,8 @@ Result<std::string> ReadConfigFile(const std::string& path) {
   int err = std::ferror(file) ? errno : 0;
   std::fclose(file);
   if (err != 0) {
-    return UnavailableError(fmt::format("config file {}: {}", path,
-                                        std::error_code(err, std::generic_category()).message()));
+    return UnavailableError(
+        fmt::format("config file {}: {}", path, std::error_code(err, std::generic_category()).message()));
   }
   return text;
 }
@@ -122,15 +111,13 @@ class ConfigLoader {
   Status LoadYaml(std::string_view text, std::string_view display_name) {
     display_ = display_name;
     if (text.size() > kMaxConfigFileBytes) {
-      return InvalidArgumentError(
-          fmt::format("{}: larger than {} bytes", display_, kMaxConfigFileBytes));
+      return InvalidArgumentError(fmt::format("{}: larger than {} bytes", display_, kMaxConfigFileBytes));
     }
     try {
       YAML::Node root = YAML::Load(std::string(text));
       if (!root.IsDefined() || root.IsNull()) return OkStatus();  // empty or comments only
       if (!root.IsMap()) {
-        return Fail(root.Mark(),
-                    fmt::format("expected a mapping of config keys, got {}", DescribeNode(root)));
+        return Fail(root.Mark(), fmt::format("expected a mapping of config keys, got {}", DescribeNode(root)));
       }
       return WalkMap(root, "");
     } catch (const YAML::Exception& e) {  // syntax errors, nesting too deep, ...
@@ -146,10 +133,8 @@ class ConfigLoader {
       const ConfigKey* key = schema_.FindByEnvironmentName(name);
       if (key == nullptr) {
         std::vector<std::string> candidates;
-        for (const ConfigKey& k : schema_.keys())
-          candidates.push_back(ConfigEnvironmentName(k.name));
-        return InvalidArgumentError(
-            fmt::format("{}: unknown key{}", source, Suggestion(name, candidates, false)));
+        for (const ConfigKey& k : schema_.keys()) candidates.push_back(ConfigEnvironmentName(k.name));
+        return InvalidArgumentError(fmt::format("{}: unknown key{}", source, Suggestion(name, candidates, false)));
       }
       KELOLA_RETURN_IF_ERROR(SetFromText(*key, text, source));
     }
@@ -173,8 +158,7 @@ class ConfigLoader {
 
   Config Finish() && {
     Config config;
-    config.entries_ = std::make_shared<const std::map<std::string, Config::Entry, std::less<>>>(
-        std::move(entries_));
+    config.entries_ = std::make_shared<const std::map<std::string, Config::Entry, std::less<>>>(std::move(entries_));
     return config;
   }
 
@@ -195,8 +179,7 @@ class ConfigLoader {
   Status SetFromText(const ConfigKey& key, std::string_view text, const std::string& source) {
     auto value = ParseConfigText(key, text);
     if (!value.ok()) {
-      return InvalidArgumentError(
-          fmt::format("{}: {}: {}", source, key.name, value.status().message()));
+      return InvalidArgumentError(fmt::format("{}: {}: {}", source, key.name, value.status().message()));
     }
     Set(key, std::move(value).value(), source);
     return OkStatus();
@@ -207,9 +190,8 @@ class ConfigLoader {
   Status MarkSeen(const std::string& name, const YAML::Node& key_node) {
     auto [it, inserted] = seen_.emplace(name, key_node.Mark());
     if (inserted) return OkStatus();
-    return Fail(key_node.Mark(),
-                fmt::format("duplicate key {} (first set at {}:{})", QuoteForError(name),
-                            it->second.line + 1, it->second.column + 1));
+    return Fail(key_node.Mark(), fmt::format("duplicate key {} (first set at {}:{})", QuoteForError(name),
+                                             it->second.line + 1, it->second.column + 1));
   }
 
   Status WalkMap(const YAML::Node& map, const std::string& prefix) {
@@ -219,14 +201,12 @@ class ConfigLoader {
       const YAML::Node key_node = it->first;
       const YAML::Node value_node = it->second;
       if (!key_node.IsScalar()) {
-        return Fail(key_node.Mark(),
-                    fmt::format("expected a key name, got {}", DescribeNode(key_node)));
+        return Fail(key_node.Mark(), fmt::format("expected a key name, got {}", DescribeNode(key_node)));
       }
       std::string name = prefix + key_node.Scalar();
       // An empty value ("listen:") is marked at the next token, often on the
       // next line; the key is where the reader should look.
-      YAML::Mark value_mark =
-          value_node.IsNull() || value_node.Mark().is_null() ? key_node.Mark() : value_node.Mark();
+      YAML::Mark value_mark = value_node.IsNull() || value_node.Mark().is_null() ? key_node.Mark() : value_node.Mark();
       if (const ConfigKey* key = schema_.Find(name)) {
         KELOLA_RETURN_IF_ERROR(MarkSeen(name, key_node));
         auto value = ValueFromNode(*key, value_node);
@@ -239,14 +219,14 @@ class ConfigLoader {
       if (schema_.IsSection(name)) {
         KELOLA_RETURN_IF_ERROR(MarkSeen(name, key_node));
         if (!value_node.IsMap()) {
-          return Fail(value_mark, fmt::format("{}: expected a mapping of {}.* keys, got {}", name,
-                                              name, DescribeNode(value_node)));
+          return Fail(value_mark,
+                      fmt::format("{}: expected a mapping of {}.* keys, got {}", name, name, DescribeNode(value_node)));
         }
         KELOLA_RETURN_IF_ERROR(WalkMap(value_node, name + "."));
         continue;
       }
-      return Fail(key_node.Mark(), fmt::format("unknown key {}{}", QuoteForError(name),
-                                               Suggestion(name, FileCandidates(), true)));
+      return Fail(key_node.Mark(),
+                  fmt::format("unknown key {}{}", QuoteForError(name), Suggestion(name, FileCandidates(), true)));
     }
     return OkStatus();
   }
@@ -257,8 +237,7 @@ class ConfigLoader {
     std::vector<std::string> out;
     for (const ConfigKey& key : schema_.keys()) {
       out.push_back(key.name);
-      for (size_t dot = key.name.find('.'); dot != std::string::npos;
-           dot = key.name.find('.', dot + 1)) {
+      for (size_t dot = key.name.find('.'); dot != std::string::npos; dot = key.name.find('.', dot + 1)) {
         out.push_back(key.name.substr(0, dot));
       }
     }
@@ -268,14 +247,12 @@ class ConfigLoader {
   Result<ConfigValue> ValueFromNode(const ConfigKey& key, const YAML::Node& node) const {
     if (key.type == ConfigType::kStringList) {
       if (!node.IsSequence()) {
-        return InvalidArgumentError(
-            fmt::format("expected a list of strings, got {}", DescribeNode(node)));
+        return InvalidArgumentError(fmt::format("expected a list of strings, got {}", DescribeNode(node)));
       }
       std::vector<std::string> items;
       for (const YAML::Node& item : node) {
         if (!item.IsScalar()) {
-          return InvalidArgumentError(
-              fmt::format("expected a list of strings, got {} as an item", DescribeNode(item)));
+          return InvalidArgumentError(fmt::format("expected a list of strings, got {} as an item", DescribeNode(item)));
         }
         items.push_back(item.Scalar());
       }
@@ -284,8 +261,7 @@ class ConfigLoader {
       return value;
     }
     if (!node.IsScalar()) {
-      return InvalidArgumentError(
-          fmt::format("expected {}, got {}", ExpectedWhat(key.type), DescribeNode(node)));
+      return InvalidArgumentError(fmt::format("expected {}, got {}", ExpectedWhat(key.type), DescribeNode(node)));
     }
     return ParseConfigText(key, node.Scalar());
   }
@@ -297,8 +273,8 @@ class ConfigLoader {
 };
 
 const std::set<std::string>& NonConfigEnvironmentNames() {
-  static const std::set<std::string> names = {"KELOLA_TOKEN", "KELOLA_SERVER", "KELOLA_CONFIG",
-                                              "KELOLA_BINARY", "KELOLA_SOURCE_DIR"};
+  static const std::set<std::string> names = {"KELOLA_TOKEN", "KELOLA_SERVER", "KELOLA_CONFIG", "KELOLA_BINARY",
+                                              "KELOLA_SOURCE_DIR"};
   return names;
 }
 
@@ -320,8 +296,7 @@ const Config::Entry& Config::Lookup(std::string_view key, ConfigType type) const
   auto it = entries_->find(key);
   if (it == entries_->end()) Die(fmt::format("key \"{}\" is not declared in the schema", key));
   if (it->second.type != type) {
-    Die(fmt::format("key \"{}\" is a {}, read as a {}", key, ConfigTypeName(it->second.type),
-                    ConfigTypeName(type)));
+    Die(fmt::format("key \"{}\" is a {}, read as a {}", key, ConfigTypeName(it->second.type), ConfigTypeName(type)));
   }
   return it->second;
 }
@@ -330,13 +305,9 @@ std::string Config::GetString(std::string_view key) const {
   return std::get<std::string>(Lookup(key, ConfigType::kString).value);
 }
 
-int64_t Config::GetInt(std::string_view key) const {
-  return std::get<int64_t>(Lookup(key, ConfigType::kInt).value);
-}
+int64_t Config::GetInt(std::string_view key) const { return std::get<int64_t>(Lookup(key, ConfigType::kInt).value); }
 
-bool Config::GetBool(std::string_view key) const {
-  return std::get<bool>(Lookup(key, ConfigType::kBool).value);
-}
+bool Config::GetBool(std::string_view key) const { return std::get<bool>(Lookup(key, ConfigType::kBool).value); }
 
 std::chrono::milliseconds Config::GetDuration(std::string_view key) const {
   return std::get<std::chrono::milliseconds>(Lookup(key, ConfigType::kDuration).value);
@@ -357,15 +328,14 @@ std::string Config::Dump() const {
   std::string out;
   if (!entries_) return out;
   for (const auto& [name, entry] : *entries_) {
-    out += fmt::format("{} = {}  # {}\n", name,
-                       entry.secret ? "<redacted>" : FormatConfigValue(entry.value), entry.source);
+    out += fmt::format("{} = {}  # {}\n", name, entry.secret ? "<redacted>" : FormatConfigValue(entry.value),
+                       entry.source);
   }
   return out;
 }
 
 Result<Config> LoadConfigFromString(const ConfigSchema& schema, std::string_view yaml_text,
-                                    std::string_view display_name,
-                                    const std::map<std::string, std::string>& env,
+                                    std::string_view display_name, const std::map<std::string, std::string>& env,
                                     const std::map<std::string, std::string>& flags) {
   ConfigLoader loader(schema);
   KELOLA_RETURN_IF_ERROR(loader.LoadYaml(yaml_text, display_name));

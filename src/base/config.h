@@ -87,8 +87,7 @@ Result<Config> LoadConfig(const ConfigSchema& schema, const std::string& yaml_pa
 
 // As LoadConfig with the file's text given; `display_name` names it in errors.
 Result<Config> LoadConfigFromString(const ConfigSchema& schema, std::string_view yaml_text,
-                                    std::string_view display_name,
-                                    const std::map<std::string, std::string>& env,
+                                    std::string_view display_name, const std::map<std::string, std::string>& env,
                                     const std::map<std::string, std::string>& flags);
 
 }  // namespace kelola

@@ -59,8 +59,7 @@ Result<bool> ParseBool(const ConfigKey& key, std::string_view text) {
   std::string t = Lower(Trim(text));
   if (t == "true" || t == "yes" || t == "on" || t == "1") return true;
   if (t == "false" || t == "no" || t == "off" || t == "0") return false;
-  return InvalidArgumentError(
-      fmt::format("expected a boolean (true|false|yes|no|on|off|1|0), {}", Got(key, text)));
+  return InvalidArgumentError(fmt::format("expected a boolean (true|false|yes|no|on|off|1|0), {}", Got(key, text)));
 }
 
 std::vector<std::string> SplitList(std::string_view text) {
@@ -69,8 +68,7 @@ std::vector<std::string> SplitList(std::string_view text) {
   size_t start = 0;
   while (true) {
     size_t comma = text.find(',', start);
-    std::string_view item =
-        text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
+    std::string_view item = text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
     out.emplace_back(Trim(item));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -96,16 +94,11 @@ std::string EscapeMarkdownCell(std::string_view s) {
 
 std::string_view ConfigTypeName(ConfigType type) {
   switch (type) {
-    case ConfigType::kString:
-      return "string";
-    case ConfigType::kInt:
-      return "int";
-    case ConfigType::kBool:
-      return "bool";
-    case ConfigType::kDuration:
-      return "duration";
-    case ConfigType::kStringList:
-      return "list";
+    case ConfigType::kString: return "string";
+    case ConfigType::kInt: return "int";
+    case ConfigType::kBool: return "bool";
+    case ConfigType::kDuration: return "duration";
+    case ConfigType::kStringList: return "list";
   }
   return "unknown";
 }
@@ -143,8 +136,7 @@ std::string ConfigEnvironmentName(std::string_view key) {
 
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   auto error = [&] {
-    return InvalidArgumentError(
-        fmt::format("expected a duration like 30s, 5m or 1h30m, got {}", QuoteForError(text)));
+    return InvalidArgumentError(fmt::format("expected a duration like 30s, 5m or 1h30m, got {}", QuoteForError(text)));
   };
   std::string_view t = Trim(text);
   if (t == "0") return std::chrono::milliseconds(0);
@@ -205,27 +197,20 @@ std::string FormatDuration(std::chrono::milliseconds d) {
 
 std::string FormatConfigValue(const ConfigValue& value) {
   switch (value.index()) {
-    case 0:
-      return std::get<std::string>(value);
-    case 1:
-      return std::to_string(std::get<int64_t>(value));
-    case 2:
-      return std::get<bool>(value) ? "true" : "false";
-    case 3:
-      return FormatDuration(std::get<std::chrono::milliseconds>(value));
-    default:
-      return fmt::format("{}", fmt::join(std::get<std::vector<std::string>>(value), ","));
+    case 0: return std::get<std::string>(value);
+    case 1: return std::to_string(std::get<int64_t>(value));
+    case 2: return std::get<bool>(value) ? "true" : "false";
+    case 3: return FormatDuration(std::get<std::chrono::milliseconds>(value));
+    default: return fmt::format("{}", fmt::join(std::get<std::vector<std::string>>(value), ","));
   }
 }
 
 Status CheckConfigValue(const ConfigKey& key, const ConfigValue& value) {
   auto check_allowed = [&](const std::string& s) -> Status {
-    if (key.allowed.empty() ||
-        std::find(key.allowed.begin(), key.allowed.end(), s) != key.allowed.end()) {
+    if (key.allowed.empty() || std::find(key.allowed.begin(), key.allowed.end(), s) != key.allowed.end()) {
       return OkStatus();
     }
-    return InvalidArgumentError(
-        fmt::format("expected one of {}, {}", fmt::join(key.allowed, "|"), Got(key, s)));
+    return InvalidArgumentError(fmt::format("expected one of {}, {}", fmt::join(key.allowed, "|"), Got(key, s)));
   };
   if (const auto* s = std::get_if<std::string>(&value)) return check_allowed(*s);
   if (const auto* list = std::get_if<std::vector<std::string>>(&value)) {
@@ -238,12 +223,10 @@ Status CheckConfigValue(const ConfigKey& key, const ConfigValue& value) {
     if (!low && !high) return OkStatus();
     std::string shown = Got(key, std::to_string(*n));
     if (key.min && key.max) {
-      return InvalidArgumentError(
-          fmt::format("expected an integer from {} to {}, {}", *key.min, *key.max, shown));
+      return InvalidArgumentError(fmt::format("expected an integer from {} to {}, {}", *key.min, *key.max, shown));
     }
-    return InvalidArgumentError(
-        low ? fmt::format("expected an integer >= {}, {}", *key.min, shown)
-            : fmt::format("expected an integer <= {}, {}", *key.max, shown));
+    return InvalidArgumentError(low ? fmt::format("expected an integer >= {}, {}", *key.min, shown)
+                                    : fmt::format("expected an integer <= {}, {}", *key.max, shown));
   }
   return OkStatus();
 }
@@ -251,9 +234,7 @@ Status CheckConfigValue(const ConfigKey& key, const ConfigValue& value) {
 Result<ConfigValue> ParseConfigText(const ConfigKey& key, std::string_view text) {
   ConfigValue value;
   switch (key.type) {
-    case ConfigType::kString:
-      value = std::string(text);
-      break;
+    case ConfigType::kString: value = std::string(text); break;
     case ConfigType::kInt: {
       KELOLA_ASSIGN_OR_RETURN(int64_t n, ParseInt(key, text));
       value = n;
@@ -268,15 +249,12 @@ Result<ConfigValue> ParseConfigText(const ConfigKey& key, std::string_view text)
       auto d = ParseDuration(text);
       if (!d.ok()) {
         if (!key.secret) return d.status();
-        return InvalidArgumentError(
-            fmt::format("expected a duration like 30s, 5m or 1h30m, {}", Got(key, text)));
+        return InvalidArgumentError(fmt::format("expected a duration like 30s, 5m or 1h30m, {}", Got(key, text)));
       }
       value = *d;
       break;
     }
-    case ConfigType::kStringList:
-      value = SplitList(text);
-      break;
+    case ConfigType::kStringList: value = SplitList(text); break;
   }
   KELOLA_RETURN_IF_ERROR(CheckConfigValue(key, value));
   return value;
@@ -284,26 +262,22 @@ Result<ConfigValue> ParseConfigText(const ConfigKey& key, std::string_view text)
 
 void ConfigSchema::Add(ConfigKey key) {
   if (!IsValidKeyName(key.name)) {
-    Die(fmt::format("invalid key name {} (want dotted [a-z0-9_]+ segments)",
-                    QuoteForError(key.name)));
+    Die(fmt::format("invalid key name {} (want dotted [a-z0-9_]+ segments)", QuoteForError(key.name)));
   }
   std::string env = ConfigEnvironmentName(key.name);
   if (by_name_.count(key.name) > 0) Die(fmt::format("key \"{}\" declared twice", key.name));
   if (auto it = by_environment_name_.find(env); it != by_environment_name_.end()) {
-    Die(fmt::format("keys \"{}\" and \"{}\" share the variable {}", keys_[it->second].name,
-                    key.name, env));
+    Die(fmt::format("keys \"{}\" and \"{}\" share the variable {}", keys_[it->second].name, key.name, env));
   }
   if (sections_.count(key.name) > 0) {
     Die(fmt::format("key \"{}\" is also a section of other keys", key.name));
   }
-  for (size_t dot = key.name.find('.'); dot != std::string::npos;
-       dot = key.name.find('.', dot + 1)) {
+  for (size_t dot = key.name.find('.'); dot != std::string::npos; dot = key.name.find('.', dot + 1)) {
     if (by_name_.count(key.name.substr(0, dot)) > 0) {
       Die(fmt::format("key \"{}\" is inside key \"{}\"", key.name, key.name.substr(0, dot)));
     }
   }
-  if (!key.allowed.empty() && key.type != ConfigType::kString &&
-      key.type != ConfigType::kStringList) {
+  if (!key.allowed.empty() && key.type != ConfigType::kString && key.type != ConfigType::kStringList) {
     Die(fmt::format("key \"{}\": allowed values need a string or list type", key.name));
   }
   if ((key.min || key.max) && key.type != ConfigType::kInt) {
@@ -316,8 +290,7 @@ void ConfigSchema::Add(ConfigKey key) {
   size_t index = keys_.size();
   by_name_.emplace(key.name, index);
   by_environment_name_.emplace(std::move(env), index);
-  for (size_t dot = key.name.find('.'); dot != std::string::npos;
-       dot = key.name.find('.', dot + 1)) {
+  for (size_t dot = key.name.find('.'); dot != std::string::npos; dot = key.name.find('.', dot + 1)) {
     sections_.insert(key.name.substr(0, dot));
   }
   keys_.push_back(std::move(key));
@@ -357,15 +330,14 @@ std::string ConfigSchema::Describe() const {
     }
     std::string description = EscapeMarkdownCell(key.description);
     if (!key.allowed.empty()) {
-      description += fmt::format(
-          " One of: {}.", EscapeMarkdownCell(fmt::format("{}", fmt::join(key.allowed, ", "))));
+      description += fmt::format(" One of: {}.", EscapeMarkdownCell(fmt::format("{}", fmt::join(key.allowed, ", "))));
     }
     if (key.min || key.max) {
       description += fmt::format(" Range: {} to {}.", key.min ? std::to_string(*key.min) : "-inf",
                                  key.max ? std::to_string(*key.max) : "+inf");
     }
-    out += fmt::format("| `{}` | {} | {} | `{}` | {} |\n", key.name, ConfigTypeName(key.type),
-                       shown_default, ConfigEnvironmentName(key.name), description);
+    out += fmt::format("| `{}` | {} | {} | `{}` | {} |\n", key.name, ConfigTypeName(key.type), shown_default,
+                       ConfigEnvironmentName(key.name), description);
   }
   return out;
 }

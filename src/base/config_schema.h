@@ -36,8 +36,7 @@ enum class ConfigType { kString, kInt, kBool, kDuration, kStringList };
 std::string_view ConfigTypeName(ConfigType type);
 
 // Holds the alternative matching the key's ConfigType, in enum order.
-using ConfigValue =
-    std::variant<std::string, int64_t, bool, std::chrono::milliseconds, std::vector<std::string>>;
+using ConfigValue = std::variant<std::string, int64_t, bool, std::chrono::milliseconds, std::vector<std::string>>;
 
 struct ConfigKey {
   std::string name;  // dotted, segments [a-z0-9_]+: "log.level"

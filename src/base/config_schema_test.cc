@@ -38,13 +38,12 @@ TEST(ParseDurationTest, UnitsAndCompounds) {
 }
 
 TEST(ParseDurationTest, RejectsMalformed) {
-  for (const char* bad : {"", "30", "s", "-5s", "1.5s", "5x", "5 s", "1h30", "ms5",
-                          "99999999999999999999s", "999999999999999d"}) {
+  for (const char* bad :
+       {"", "30", "s", "-5s", "1.5s", "5x", "5 s", "1h30", "ms5", "99999999999999999999s", "999999999999999d"}) {
     auto r = ParseDuration(bad);
     EXPECT_FALSE(r.ok()) << bad;
   }
-  EXPECT_EQ(ParseDuration("30").status().message(),
-            "expected a duration like 30s, 5m or 1h30m, got \"30\"");
+  EXPECT_EQ(ParseDuration("30").status().message(), "expected a duration like 30s, 5m or 1h30m, got \"30\"");
 }
 
 TEST(FormatDurationTest, ShortestRoundTrip) {
@@ -66,8 +65,7 @@ TEST(ParseConfigTextTest, Ints) {
   EXPECT_EQ(ErrorOf(port, "12abc"), "expected an integer, got \"12abc\"");
   EXPECT_EQ(ErrorOf(port, ""), "expected an integer, got \"\"");
   EXPECT_EQ(ErrorOf(port, "+-3"), "expected an integer, got \"+-3\"");
-  EXPECT_EQ(ErrorOf(port, "99999999999999999999"),
-            "expected an integer, got \"99999999999999999999\"");
+  EXPECT_EQ(ErrorOf(port, "99999999999999999999"), "expected an integer, got \"99999999999999999999\"");
 }
 
 TEST(ParseConfigTextTest, IntRange) {
@@ -91,8 +89,7 @@ TEST(ParseConfigTextTest, Bools) {
   for (const char* no : {"false", "False", "no", "NO", "off", "0"}) {
     EXPECT_FALSE(std::get<bool>(*ParseConfigText(tls, no))) << no;
   }
-  EXPECT_EQ(ErrorOf(tls, "maybe"),
-            "expected a boolean (true|false|yes|no|on|off|1|0), got \"maybe\"");
+  EXPECT_EQ(ErrorOf(tls, "maybe"), "expected a boolean (true|false|yes|no|on|off|1|0), got \"maybe\"");
 }
 
 TEST(ParseConfigTextTest, ListsSplitOnCommasAndTrim) {
@@ -160,16 +157,15 @@ TEST(ConfigSchemaTest, DescribeIsAMarkdownTable) {
   token.secret = true;
   schema.Add(token);
   schema.Add(Key("tags", ConfigType::kStringList, ""));
-  EXPECT_EQ(
-      schema.Describe(),
-      "| Key | Type | Default | Environment | Description |\n"
-      "|---|---|---|---|---|\n"
-      "| `listen` | string | `127.0.0.1:7480` | `KELOLA_LISTEN` | Address the API listens on. |\n"
-      "| `log.level` | string | `info` | `KELOLA_LOG_LEVEL` | Lowest level logged. One of: debug, "
-      "info. |\n"
-      "| `port` | int | `80` | `KELOLA_PORT` | A\\|B Range: 1 to +inf. |\n"
-      "| `api.secret` | string | (secret) | `KELOLA_API_SECRET` |  |\n"
-      "| `tags` | list | (empty) | `KELOLA_TAGS` |  |\n");
+  EXPECT_EQ(schema.Describe(),
+            "| Key | Type | Default | Environment | Description |\n"
+            "|---|---|---|---|---|\n"
+            "| `listen` | string | `127.0.0.1:7480` | `KELOLA_LISTEN` | Address the API listens on. |\n"
+            "| `log.level` | string | `info` | `KELOLA_LOG_LEVEL` | Lowest level logged. One of: debug, "
+            "info. |\n"
+            "| `port` | int | `80` | `KELOLA_PORT` | A\\|B Range: 1 to +inf. |\n"
+            "| `api.secret` | string | (secret) | `KELOLA_API_SECRET` |  |\n"
+            "| `tags` | list | (empty) | `KELOLA_TAGS` |  |\n");
 }
 
 using ConfigSchemaDeathTest = ::testing::Test;

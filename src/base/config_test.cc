@@ -42,18 +42,13 @@ ConfigSchema TestSchema() {
               .description = "Worker threads.",
               .min = 1,
               .max = 256});
-  schema.Add({.name = "tls.enabled",
-              .type = ConfigType::kBool,
-              .default_value = "false",
-              .description = "Serve HTTPS."});
+  schema.Add(
+      {.name = "tls.enabled", .type = ConfigType::kBool, .default_value = "false", .description = "Serve HTTPS."});
   schema.Add({.name = "shutdown_grace",
               .type = ConfigType::kDuration,
               .default_value = "30s",
               .description = "Drain time on shutdown."});
-  schema.Add({.name = "peers",
-              .type = ConfigType::kStringList,
-              .default_value = "",
-              .description = "Other replicas."});
+  schema.Add({.name = "peers", .type = ConfigType::kStringList, .default_value = "", .description = "Other replicas."});
   schema.Add({.name = "store.password",
               .type = ConfigType::kString,
               .default_value = "",
@@ -173,52 +168,40 @@ TEST(LoadConfigTest, EnvironmentAndFlagsParseByType) {
 }
 
 TEST(LoadConfigErrorsTest, UnknownKeyInFileWithSuggestion) {
-  EXPECT_EQ(ErrorOf("workers: 2\nlissten: x\n"),
-            "config.yaml:2:1: unknown key \"lissten\" (did you mean \"listen\"?)");
+  EXPECT_EQ(ErrorOf("workers: 2\nlissten: x\n"), "config.yaml:2:1: unknown key \"lissten\" (did you mean \"listen\"?)");
   EXPECT_EQ(ErrorOf("log:\n  formt: json\n"),
             "config.yaml:2:3: unknown key \"log.formt\" (did you mean \"log.format\"?)");
-  EXPECT_EQ(ErrorOf("logg:\n  level: info\n"),
-            "config.yaml:1:1: unknown key \"logg\" (did you mean \"log\"?)");
-  EXPECT_EQ(ErrorOf("completely_unrelated: 1\n"),
-            "config.yaml:1:1: unknown key \"completely_unrelated\"");
+  EXPECT_EQ(ErrorOf("logg:\n  level: info\n"), "config.yaml:1:1: unknown key \"logg\" (did you mean \"log\"?)");
+  EXPECT_EQ(ErrorOf("completely_unrelated: 1\n"), "config.yaml:1:1: unknown key \"completely_unrelated\"");
 }
 
 TEST(LoadConfigErrorsTest, WrongValuesInFileNameKeyAndPosition) {
   EXPECT_EQ(ErrorOf("listen: x\nlog:\n  format: text\n  level:    loud\n"),
             "config.yaml:4:13: log.level: expected one of debug|info|warn|error, got \"loud\"");
-  EXPECT_EQ(ErrorOf("workers: abc\n"),
-            "config.yaml:1:10: workers: expected an integer, got \"abc\"");
-  EXPECT_EQ(ErrorOf("workers: 1000\n"),
-            "config.yaml:1:10: workers: expected an integer from 1 to 256, got \"1000\"");
+  EXPECT_EQ(ErrorOf("workers: abc\n"), "config.yaml:1:10: workers: expected an integer, got \"abc\"");
+  EXPECT_EQ(ErrorOf("workers: 1000\n"), "config.yaml:1:10: workers: expected an integer from 1 to 256, got \"1000\"");
   EXPECT_EQ(ErrorOf("tls:\n  enabled: maybe\n"),
             "config.yaml:2:12: tls.enabled: expected a boolean (true|false|yes|no|on|off|1|0), "
             "got \"maybe\"");
-  EXPECT_EQ(
-      ErrorOf("shutdown_grace: 30\n"),
-      "config.yaml:1:17: shutdown_grace: expected a duration like 30s, 5m or 1h30m, got \"30\"");
+  EXPECT_EQ(ErrorOf("shutdown_grace: 30\n"),
+            "config.yaml:1:17: shutdown_grace: expected a duration like 30s, 5m or 1h30m, got \"30\"");
 }
 
 TEST(LoadConfigErrorsTest, WrongShapesInFile) {
   EXPECT_EQ(ErrorOf("listen: [a, b]\n"), "config.yaml:1:9: listen: expected a string, got a list");
-  EXPECT_EQ(ErrorOf("workers: {a: 1}\n"),
-            "config.yaml:1:10: workers: expected an integer, got a mapping");
+  EXPECT_EQ(ErrorOf("workers: {a: 1}\n"), "config.yaml:1:10: workers: expected an integer, got a mapping");
   EXPECT_EQ(ErrorOf("listen:\n"), "config.yaml:1:1: listen: expected a string, got an empty value");
-  EXPECT_EQ(ErrorOf("peers: a,b\n"),
-            "config.yaml:1:8: peers: expected a list of strings, got \"a,b\"");
+  EXPECT_EQ(ErrorOf("peers: a,b\n"), "config.yaml:1:8: peers: expected a list of strings, got \"a,b\"");
   EXPECT_EQ(ErrorOf("peers:\n  - a\n  - [b]\n"),
             "config.yaml:2:3: peers: expected a list of strings, got a list as an item");
-  EXPECT_EQ(ErrorOf("log: info\n"),
-            "config.yaml:1:6: log: expected a mapping of log.* keys, got \"info\"");
-  EXPECT_EQ(ErrorOf("- listen\n"),
-            "config.yaml:1:1: expected a mapping of config keys, got a list");
-  EXPECT_EQ(ErrorOf("just text\n"),
-            "config.yaml:1:1: expected a mapping of config keys, got \"just text\"");
+  EXPECT_EQ(ErrorOf("log: info\n"), "config.yaml:1:6: log: expected a mapping of log.* keys, got \"info\"");
+  EXPECT_EQ(ErrorOf("- listen\n"), "config.yaml:1:1: expected a mapping of config keys, got a list");
+  EXPECT_EQ(ErrorOf("just text\n"), "config.yaml:1:1: expected a mapping of config keys, got \"just text\"");
   EXPECT_EQ(ErrorOf("[a]: 1\n"), "config.yaml:1:1: expected a key name, got a list");
 }
 
 TEST(LoadConfigErrorsTest, DuplicateKeys) {
-  EXPECT_EQ(ErrorOf("listen: a\nlisten: b\n"),
-            "config.yaml:2:1: duplicate key \"listen\" (first set at 1:1)");
+  EXPECT_EQ(ErrorOf("listen: a\nlisten: b\n"), "config.yaml:2:1: duplicate key \"listen\" (first set at 1:1)");
   EXPECT_EQ(ErrorOf("log.level: info\nlog:\n  level: warn\n"),
             "config.yaml:3:3: duplicate key \"log.level\" (first set at 1:1)");
 }
@@ -228,8 +211,7 @@ TEST(LoadConfigErrorsTest, YamlSyntaxErrorsUseTheSameForm) {
   EXPECT_THAT(message, ::testing::MatchesRegex(R"(config\.yaml:[0-9]+:[0-9]+: .+)"));
   EXPECT_EQ(ErrorOf("a: b: c\n"), "config.yaml:1:5: illegal map value");
   EXPECT_EQ(ErrorOf("listen: [a, b\n"), "config.yaml:2:1: end of sequence flow not found");
-  EXPECT_EQ(ErrorOf("listen: a\nlog: *missing\n"),
-            "config.yaml:2:6: the referenced anchor is not defined");
+  EXPECT_EQ(ErrorOf("listen: a\nlog: *missing\n"), "config.yaml:2:6: the referenced anchor is not defined");
 }
 
 TEST(LoadConfigErrorsTest, EnvironmentErrors) {
@@ -245,8 +227,7 @@ TEST(LoadConfigErrorsTest, EnvironmentErrors) {
 
 TEST(LoadConfigErrorsTest, FlagErrors) {
   EXPECT_EQ(ErrorOf("", {}, {{"x", "1"}}), "flag --x: unknown key");
-  EXPECT_EQ(ErrorOf("", {}, {{"workerz", "1"}}),
-            "flag --workerz: unknown key (did you mean --workers?)");
+  EXPECT_EQ(ErrorOf("", {}, {{"workerz", "1"}}), "flag --workerz: unknown key (did you mean --workers?)");
   EXPECT_EQ(ErrorOf("", {}, {{"tls.enabled", "maybe"}}),
             "flag --tls.enabled: tls.enabled: expected a boolean (true|false|yes|no|on|off|1|0), "
             "got \"maybe\"");

@@ -68,8 +68,7 @@ Result<std::string> RandomToken(size_t bytes) {
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), U(bytes),
-                          static_cast<int>(bytes.size()));
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), U(bytes), static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -87,13 +86,12 @@ std::string Base64UrlEncode(std::string_view bytes) {
 Result<std::string> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return InvalidArgumentError("base64: length is not a multiple of 4");
   for (char c : text) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '/' || c == '=';
+    bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
     if (!ok) return InvalidArgumentError("base64: invalid character");
   }
   std::string out(3 * text.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), U(text),
-                          static_cast<int>(text.size()));
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), U(text), static_cast<int>(text.size()));
   if (n < 0) return InvalidArgumentError("base64: malformed input");
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') ++pad;

@@ -25,8 +25,7 @@ std::string Lower(std::string_view s) {
 
 bool IsSecretKey(std::string_view key) {
   static constexpr std::array<std::string_view, 9> kSecretWords = {
-      "password", "passwd", "secret",      "token",     "authorization",
-      "api_key",  "apikey", "private_key", "credential"};
+      "password", "passwd", "secret", "token", "authorization", "api_key", "apikey", "private_key", "credential"};
   std::string lower = Lower(key);
   return std::any_of(kSecretWords.begin(), kSecretWords.end(),
                      [&](std::string_view w) { return lower.find(w) != std::string::npos; });
@@ -141,14 +140,10 @@ void AppendTextValue(std::string& out, std::string_view value) {
 
 std::string_view TextLevel(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug:
-      return "DEBUG";
-    case LogLevel::kInfo:
-      return "INFO ";
-    case LogLevel::kWarn:
-      return "WARN ";
-    case LogLevel::kError:
-      return "ERROR";
+    case LogLevel::kDebug: return "DEBUG";
+    case LogLevel::kInfo: return "INFO ";
+    case LogLevel::kWarn: return "WARN ";
+    case LogLevel::kError: return "ERROR";
   }
   return "?????";
 }
@@ -181,8 +176,8 @@ std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 std::mutex g_state_mu;
 
 std::shared_ptr<const LoggerState>& StateSlot() {
-  static auto* slot = new std::shared_ptr<const LoggerState>(std::make_shared<LoggerState>(
-      LoggerState{LogFormat::kText, nullptr, MakeSpdLogger(nullptr)}));
+  static auto* slot = new std::shared_ptr<const LoggerState>(
+      std::make_shared<LoggerState>(LoggerState{LogFormat::kText, nullptr, MakeSpdLogger(nullptr)}));
   return *slot;
 }
 
@@ -193,14 +188,10 @@ std::shared_ptr<const LoggerState> CurrentState() {
 
 spdlog::level::level_enum SpdLevel(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug:
-      return spdlog::level::debug;
-    case LogLevel::kInfo:
-      return spdlog::level::info;
-    case LogLevel::kWarn:
-      return spdlog::level::warn;
-    case LogLevel::kError:
-      return spdlog::level::err;
+    case LogLevel::kDebug: return spdlog::level::debug;
+    case LogLevel::kInfo: return spdlog::level::info;
+    case LogLevel::kWarn: return spdlog::level::warn;
+    case LogLevel::kError: return spdlog::level::err;
   }
   return spdlog::level::info;
 }
@@ -219,28 +210,22 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
   if (lower == "info") return LogLevel::kInfo;
   if (lower == "warn" || lower == "warning") return LogLevel::kWarn;
   if (lower == "error") return LogLevel::kError;
-  return InvalidArgumentError(
-      fmt::format("unknown log level \"{}\" (expected debug, info, warn or error)", text));
+  return InvalidArgumentError(fmt::format("unknown log level \"{}\" (expected debug, info, warn or error)", text));
 }
 
 Result<LogFormat> ParseLogFormat(std::string_view text) {
   std::string lower = Lower(text);
   if (lower == "text") return LogFormat::kText;
   if (lower == "json") return LogFormat::kJson;
-  return InvalidArgumentError(
-      fmt::format("unknown log format \"{}\" (expected text or json)", text));
+  return InvalidArgumentError(fmt::format("unknown log format \"{}\" (expected text or json)", text));
 }
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
   }
   return "unknown";
 }
@@ -294,9 +279,7 @@ void InitLogging(LogFormat format, LogLevel level, std::ostream* sink, Clock* cl
   g_level.store(static_cast<int>(level), std::memory_order_relaxed);
 }
 
-bool LogEnabled(LogLevel level) {
-  return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
-}
+bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
 void Log(LogLevel level, std::string_view msg, const LogFields& fields) {
   if (!LogEnabled(level)) return;

@@ -47,8 +47,7 @@ struct LogField {
   LogField(std::string_view k, std::string_view v) : key(k), value(v) {}
   LogField(std::string_view k, const char* v) : key(k), value(v ? v : "") {}
   template <typename T>
-  requires std::is_arithmetic_v<T> LogField(std::string_view k, T v)
-      : key(k), value(ArithmeticToString(v)) {}
+  requires std::is_arithmetic_v<T> LogField(std::string_view k, T v) : key(k), value(ArithmeticToString(v)) {}
 
   std::string_view key;
   std::string value;
@@ -72,8 +71,7 @@ struct LogField {
 class LogFields {
  public:
   LogFields() = default;
-  LogFields(std::initializer_list<LogField> fields)
-      : fields_(fields) {}  // NOLINT: implicit by design
+  LogFields(std::initializer_list<LogField> fields) : fields_(fields) {}  // NOLINT: implicit by design
 
   LogFields& Add(LogField field) {
     fields_.push_back(std::move(field));
@@ -89,26 +87,17 @@ class LogFields {
 // instead of stderr; `clock` (for tests) supplies the timestamps. Both must
 // stay alive until the next InitLogging call has returned and log calls that
 // were already running have finished.
-void InitLogging(LogFormat format, LogLevel level, std::ostream* sink = nullptr,
-                 Clock* clock = nullptr);
+void InitLogging(LogFormat format, LogLevel level, std::ostream* sink = nullptr, Clock* clock = nullptr);
 
 // True when an event at `level` would be written; lets callers skip building
 // expensive fields.
 bool LogEnabled(LogLevel level);
 
 void Log(LogLevel level, std::string_view msg, const LogFields& fields = {});
-inline void LogDebug(std::string_view msg, const LogFields& fields = {}) {
-  Log(LogLevel::kDebug, msg, fields);
-}
-inline void LogInfo(std::string_view msg, const LogFields& fields = {}) {
-  Log(LogLevel::kInfo, msg, fields);
-}
-inline void LogWarn(std::string_view msg, const LogFields& fields = {}) {
-  Log(LogLevel::kWarn, msg, fields);
-}
-inline void LogError(std::string_view msg, const LogFields& fields = {}) {
-  Log(LogLevel::kError, msg, fields);
-}
+inline void LogDebug(std::string_view msg, const LogFields& fields = {}) { Log(LogLevel::kDebug, msg, fields); }
+inline void LogInfo(std::string_view msg, const LogFields& fields = {}) { Log(LogLevel::kInfo, msg, fields); }
+inline void LogWarn(std::string_view msg, const LogFields& fields = {}) { Log(LogLevel::kWarn, msg, fields); }
+inline void LogError(std::string_view msg, const LogFields& fields = {}) { Log(LogLevel::kError, msg, fields); }
 
 // The line Log() would write, without the trailing newline. Exposed so the
 // formats can be tested without a logger.

@@ -38,12 +38,9 @@ TEST(LogFormatTest, TextLineMatchesTheDocumentedShape) {
 }
 
 TEST(LogFormatTest, TextLevelsArePaddedToOneWidth) {
-  EXPECT_EQ(FormatLogLine(LogFormat::kText, TestTime(), LogLevel::kDebug, "m", {}),
-            "2026-11-27T11:08:24.123Z DEBUG m");
-  EXPECT_EQ(FormatLogLine(LogFormat::kText, TestTime(), LogLevel::kWarn, "m", {}),
-            "2026-11-27T11:08:24.123Z WARN  m");
-  EXPECT_EQ(FormatLogLine(LogFormat::kText, TestTime(), LogLevel::kError, "m", {}),
-            "2026-11-27T11:08:24.123Z ERROR m");
+  EXPECT_EQ(FormatLogLine(LogFormat::kText, TestTime(), LogLevel::kDebug, "m", {}), "2026-11-27T11:08:24.123Z DEBUG m");
+  EXPECT_EQ(FormatLogLine(LogFormat::kText, TestTime(), LogLevel::kWarn, "m", {}), "2026-11-27T11:08:24.123Z WARN  m");
+  EXPECT_EQ(FormatLogLine(LogFormat::kText, TestTime(), LogLevel::kError, "m", {}), "2026-11-27T11:08:24.123Z ERROR m");
 }
 
 TEST(LogFormatTest, TextQuotesValuesThatWouldNotSplitBack) {
@@ -60,8 +57,7 @@ TEST(LogFormatTest, TextQuotesValuesThatWouldNotSplitBack) {
 }
 
 TEST(LogFormatTest, TextMessageStaysOnOneLine) {
-  std::string line =
-      FormatLogLine(LogFormat::kText, TestTime(), LogLevel::kWarn, "bad\nthing\r\x01", {});
+  std::string line = FormatLogLine(LogFormat::kText, TestTime(), LogLevel::kWarn, "bad\nthing\r\x01", {});
   EXPECT_EQ(line, "2026-11-27T11:08:24.123Z WARN  bad\\nthing\\r\\x01");
 }
 
@@ -72,16 +68,15 @@ TEST(LogFormatTest, FieldsConvertNumbersAndBools) {
 }
 
 TEST(LogFormatTest, JsonLineHasEnvelopeThenFieldsInOrder) {
-  std::string line = FormatLogLine(LogFormat::kJson, TestTime(), LogLevel::kInfo,
-                                   "server listening", {{"addr", "127.0.0.1:7480"}, {"n", 3}});
+  std::string line = FormatLogLine(LogFormat::kJson, TestTime(), LogLevel::kInfo, "server listening",
+                                   {{"addr", "127.0.0.1:7480"}, {"n", 3}});
   EXPECT_EQ(line, R"({"ts":"2026-11-27T11:08:24.123Z","level":"info","msg":"server listening",)"
                   R"("addr":"127.0.0.1:7480","n":"3"})");
 }
 
 TEST(LogFormatTest, JsonEscapesAndStaysValid) {
   std::string nasty = "q\"b\\n\nt\tc\x01 bad\xff\xfe utf8 \xc3\xa9";
-  std::string line =
-      FormatLogLine(LogFormat::kJson, TestTime(), LogLevel::kError, nasty, {{"k\"ey", nasty}});
+  std::string line = FormatLogLine(LogFormat::kJson, TestTime(), LogLevel::kError, nasty, {{"k\"ey", nasty}});
   auto parsed = nlohmann::json::parse(line);  // throws (fails the test) if invalid
   EXPECT_EQ(parsed["level"], "error");
   std::string expected = "q\"b\\n\nt\tc\x01 bad\xEF\xBF\xBD\xEF\xBF\xBD utf8 \xc3\xa9";
@@ -91,8 +86,8 @@ TEST(LogFormatTest, JsonEscapesAndStaysValid) {
 }
 
 TEST(LogFormatTest, JsonFieldsCannotShadowTheEnvelope) {
-  std::string line = FormatLogLine(LogFormat::kJson, TestTime(), LogLevel::kInfo, "real",
-                                   {{"msg", "fake"}, {"level", "x"}});
+  std::string line =
+      FormatLogLine(LogFormat::kJson, TestTime(), LogLevel::kInfo, "real", {{"msg", "fake"}, {"level", "x"}});
   auto parsed = nlohmann::json::parse(line);
   EXPECT_EQ(parsed["msg"], "real");
   EXPECT_EQ(parsed["field.msg"], "fake");
@@ -129,8 +124,7 @@ TEST(ParseLogLevelTest, RejectsOthersNamingTheValue) {
   auto r = ParseLogLevel("loud");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().message(),
-            "unknown log level \"loud\" (expected debug, info, warn or error)");
+  EXPECT_EQ(r.status().message(), "unknown log level \"loud\" (expected debug, info, warn or error)");
   EXPECT_FALSE(ParseLogLevel("").ok());
 }
 

@@ -26,12 +26,9 @@ std::string FormatValue(double v) {
 
 std::string_view TypeName(MetricType type) {
   switch (type) {
-    case MetricType::kCounter:
-      return "counter";
-    case MetricType::kGauge:
-      return "gauge";
-    case MetricType::kHistogram:
-      return "histogram";
+    case MetricType::kCounter: return "counter";
+    case MetricType::kGauge: return "gauge";
+    case MetricType::kHistogram: return "histogram";
   }
   return "untyped";
 }
@@ -101,14 +98,12 @@ void ValidateBuckets(std::string_view name, const std::vector<double>& buckets) 
 
 bool IsValidMetricName(std::string_view name) {
   if (name.empty() || !(IsNameStart(name[0]) || name[0] == ':')) return false;
-  return std::all_of(name.begin() + 1, name.end(),
-                     [](char c) { return IsNameStart(c) || IsDigit(c) || c == ':'; });
+  return std::all_of(name.begin() + 1, name.end(), [](char c) { return IsNameStart(c) || IsDigit(c) || c == ':'; });
 }
 
 bool IsValidLabelName(std::string_view name) {
   if (name.empty() || !IsNameStart(name[0]) || name.starts_with("__")) return false;
-  return std::all_of(name.begin() + 1, name.end(),
-                     [](char c) { return IsNameStart(c) || IsDigit(c); });
+  return std::all_of(name.begin() + 1, name.end(), [](char c) { return IsNameStart(c) || IsDigit(c); });
 }
 
 void Counter::Inc(double n) {
@@ -117,15 +112,13 @@ void Counter::Inc(double n) {
 }
 
 Histogram::Histogram(std::vector<double> upper_bounds)
-    : upper_bounds_(std::move(upper_bounds)),
-      bucket_counts_(new std::atomic<uint64_t>[upper_bounds_.size() + 1]) {
+    : upper_bounds_(std::move(upper_bounds)), bucket_counts_(new std::atomic<uint64_t>[upper_bounds_.size() + 1]) {
   for (size_t i = 0; i <= upper_bounds_.size(); ++i) bucket_counts_[i].store(0);
 }
 
 void Histogram::Observe(double v) {
   // First bound >= v: buckets are inclusive upper bounds. NaN lands in +Inf.
-  size_t i =
-      std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(), v) - upper_bounds_.begin();
+  size_t i = std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(), v) - upper_bounds_.begin();
   bucket_counts_[i].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(v, std::memory_order_relaxed);
 }
@@ -145,14 +138,11 @@ Histogram::Snapshot Histogram::Read() const {
   return s;
 }
 
-std::vector<double> DefaultHistogramBuckets() {
-  return {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10};
-}
+std::vector<double> DefaultHistogramBuckets() { return {.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}; }
 
 std::vector<double> ExponentialBuckets(double start, double factor, int count) {
   if (!(start > 0) || !(factor > 1) || count < 1) {
-    Die(fmt::format("ExponentialBuckets({}, {}, {}): need start > 0, factor > 1, count >= 1", start,
-                    factor, count));
+    Die(fmt::format("ExponentialBuckets({}, {}, {}): need start > 0, factor > 1, count >= 1", start, factor, count));
   }
   std::vector<double> out;
   for (int i = 0; i < count; ++i, start *= factor) out.push_back(start);
@@ -169,8 +159,8 @@ std::vector<double> LinearBuckets(double start, double width, int count) {
 }
 
 template <typename Child>
-MetricFamily<Child>::MetricFamily(std::string name, std::string help,
-                                  std::vector<std::string> label_names, std::vector<double> buckets)
+MetricFamily<Child>::MetricFamily(std::string name, std::string help, std::vector<std::string> label_names,
+                                  std::vector<double> buckets)
     : name_(std::move(name)),
       help_(std::move(help)),
       label_names_(std::move(label_names)),
@@ -179,8 +169,7 @@ MetricFamily<Child>::MetricFamily(std::string name, std::string help,
 template <typename Child>
 Child& MetricFamily<Child>::WithLabels(const std::vector<std::string>& values) {
   if (values.size() != label_names_.size()) {
-    Die(fmt::format("metric {}: {} label values given for {} label names", name_, values.size(),
-                    label_names_.size()));
+    Die(fmt::format("metric {}: {} label values given for {} label names", name_, values.size(), label_names_.size()));
   }
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
@@ -223,23 +212,17 @@ struct MetricsRegistry::Entry {
 
   const std::string& help() const {
     switch (type) {
-      case MetricType::kCounter:
-        return counter->help();
-      case MetricType::kGauge:
-        return gauge->help();
-      case MetricType::kHistogram:
-        return histogram->help();
+      case MetricType::kCounter: return counter->help();
+      case MetricType::kGauge: return gauge->help();
+      case MetricType::kHistogram: return histogram->help();
     }
     Die("unknown metric type");
   }
   const std::vector<std::string>& label_names() const {
     switch (type) {
-      case MetricType::kCounter:
-        return counter->label_names();
-      case MetricType::kGauge:
-        return gauge->label_names();
-      case MetricType::kHistogram:
-        return histogram->label_names();
+      case MetricType::kCounter: return counter->label_names();
+      case MetricType::kGauge: return gauge->label_names();
+      case MetricType::kHistogram: return histogram->label_names();
     }
     Die("unknown metric type");
   }
@@ -248,8 +231,7 @@ struct MetricsRegistry::Entry {
 MetricsRegistry::MetricsRegistry() = default;
 MetricsRegistry::~MetricsRegistry() = default;
 
-MetricsRegistry::Entry& MetricsRegistry::AddFamily(MetricType type, std::string_view name,
-                                                   std::string_view help,
+MetricsRegistry::Entry& MetricsRegistry::AddFamily(MetricType type, std::string_view name, std::string_view help,
                                                    std::vector<std::string>& label_names,
                                                    std::vector<double>* buckets) {
   if (!IsValidMetricName(name)) Die(fmt::format("invalid metric name \"{}\"", name));
@@ -271,8 +253,7 @@ MetricsRegistry::Entry& MetricsRegistry::AddFamily(MetricType type, std::string_
   auto it = families_.find(name);
   if (it != families_.end()) {
     Entry& existing = *it->second;
-    bool same = existing.type == type && existing.help() == help &&
-                existing.label_names() == label_names &&
+    bool same = existing.type == type && existing.help() == help && existing.label_names() == label_names &&
                 (type != MetricType::kHistogram || existing.histogram->buckets_ == *buckets);
     if (!same) Die(fmt::format("metric {} redeclared with a different definition", name));
     return existing;
@@ -308,8 +289,7 @@ GaugeFamily& MetricsRegistry::AddGauge(std::string_view name, std::string_view h
 }
 
 HistogramFamily& MetricsRegistry::AddHistogram(std::string_view name, std::string_view help,
-                                               std::vector<std::string> label_names,
-                                               std::vector<double> buckets) {
+                                               std::vector<std::string> label_names, std::vector<double> buckets) {
   return *AddFamily(MetricType::kHistogram, name, help, label_names, &buckets).histogram;
 }
 
@@ -335,26 +315,21 @@ std::string MetricsRegistry::RenderText() const {
     };
     switch (entry->type) {
       case MetricType::kCounter:
-        entry->counter->ForEachChild([&](const std::vector<std::string>& values, const Counter& c) {
-          simple(values, c.Value());
-        });
+        entry->counter->ForEachChild(
+            [&](const std::vector<std::string>& values, const Counter& c) { simple(values, c.Value()); });
         break;
       case MetricType::kGauge:
-        entry->gauge->ForEachChild([&](const std::vector<std::string>& values, const Gauge& g) {
-          simple(values, g.Value());
-        });
+        entry->gauge->ForEachChild(
+            [&](const std::vector<std::string>& values, const Gauge& g) { simple(values, g.Value()); });
         break;
       case MetricType::kHistogram:
-        entry->histogram->ForEachChild([&](const std::vector<std::string>& values,
-                                           const Histogram& h) {
+        entry->histogram->ForEachChild([&](const std::vector<std::string>& values, const Histogram& h) {
           Histogram::Snapshot s = h.Read();
           for (size_t i = 0; i < s.cumulative.size(); ++i) {
             std::string le = i < s.upper_bounds.size() ? FormatValue(s.upper_bounds[i]) : "+Inf";
-            out += fmt::format("{}_bucket{} {}\n", name, LabelSet(label_names, values, "le", le),
-                               s.cumulative[i]);
+            out += fmt::format("{}_bucket{} {}\n", name, LabelSet(label_names, values, "le", le), s.cumulative[i]);
           }
-          out +=
-              fmt::format("{}_sum{} {}\n", name, LabelSet(label_names, values), FormatValue(s.sum));
+          out += fmt::format("{}_sum{} {}\n", name, LabelSet(label_names, values), FormatValue(s.sum));
           out += fmt::format("{}_count{} {}\n", name, LabelSet(label_names, values), s.count);
         });
         break;

@@ -100,8 +100,7 @@ class MetricFamily {
 
  private:
   friend class MetricsRegistry;
-  MetricFamily(std::string name, std::string help, std::vector<std::string> label_names,
-               std::vector<double> buckets);
+  MetricFamily(std::string name, std::string help, std::vector<std::string> label_names, std::vector<double> buckets);
   template <typename Fn>
   void ForEachChild(Fn&& fn) const;
 
@@ -128,12 +127,9 @@ class MetricsRegistry {
   // labels (and buckets) are the same; a conflicting redeclaration aborts.
   // A family without labels starts with its single child at 0, so it is
   // rendered before the first update.
-  CounterFamily& AddCounter(std::string_view name, std::string_view help,
-                            std::vector<std::string> label_names = {});
-  GaugeFamily& AddGauge(std::string_view name, std::string_view help,
-                        std::vector<std::string> label_names = {});
-  HistogramFamily& AddHistogram(std::string_view name, std::string_view help,
-                                std::vector<std::string> label_names = {},
+  CounterFamily& AddCounter(std::string_view name, std::string_view help, std::vector<std::string> label_names = {});
+  GaugeFamily& AddGauge(std::string_view name, std::string_view help, std::vector<std::string> label_names = {});
+  HistogramFamily& AddHistogram(std::string_view name, std::string_view help, std::vector<std::string> label_names = {},
                                 std::vector<double> buckets = DefaultHistogramBuckets());
 
   // Text exposition format 0.0.4, families sorted by name, children by label
@@ -142,8 +138,8 @@ class MetricsRegistry {
 
  private:
   struct Entry;
-  Entry& AddFamily(MetricType type, std::string_view name, std::string_view help,
-                   std::vector<std::string>& label_names, std::vector<double>* buckets);
+  Entry& AddFamily(MetricType type, std::string_view name, std::string_view help, std::vector<std::string>& label_names,
+                   std::vector<double>* buckets);
 
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Entry>, std::less<>> families_;

@@ -33,8 +33,7 @@ TEST(MetricsRegistryTest, UnlabelledCounterRendersFromZero) {
 
 TEST(MetricsRegistryTest, LabelledCounterChildrenSortedByLabelValues) {
   MetricsRegistry registry;
-  auto& requests =
-      registry.AddCounter("http_requests_total", "HTTP requests served.", {"method", "code"});
+  auto& requests = registry.AddCounter("http_requests_total", "HTTP requests served.", {"method", "code"});
   EXPECT_EQ(registry.RenderText(),
             "# HELP http_requests_total HTTP requests served.\n"
             "# TYPE http_requests_total counter\n");

@@ -53,9 +53,7 @@ class [[nodiscard]] Status {
   // Prefixes the message with context: "reading config: <message>".
   Status WithContext(std::string_view context) const;
 
-  friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_;
-  }
+  friend bool operator==(const Status& a, const Status& b) { return a.code_ == b.code_ && a.message_ == b.message_; }
 
  private:
   StatusCode code_ = StatusCode::kOk;
@@ -82,7 +80,7 @@ inline Status UnknownError(std::string m) { return {StatusCode::kUnknown, std::m
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "Result needs a value or a non-OK status");
     if (status_.ok()) status_ = InternalError("Result constructed from OK status without a value");
@@ -91,9 +89,18 @@ class [[nodiscard]] Result {
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
 
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -110,10 +117,10 @@ class [[nodiscard]] Result {
 }  // namespace kelola
 
 // Propagates a non-OK Status from an expression returning Status.
-#define KELOLA_RETURN_IF_ERROR(expr)                  \
-  do {                                                \
-    ::kelola::Status kelola_status_ = (expr);         \
-    if (!kelola_status_.ok()) return kelola_status_;  \
+#define KELOLA_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::kelola::Status kelola_status_ = (expr);        \
+    if (!kelola_status_.ok()) return kelola_status_; \
   } while (0)
 
 #define KELOLA_CONCAT_INNER_(a, b) a##b

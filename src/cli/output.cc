@@ -27,8 +27,9 @@ void Emit(YAML::Emitter& out, const json& v) {
     case json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
       // Quote strings that would read back as another type.
-      bool ambiguous = s.empty() || s == "true" || s == "false" || s == "null" || s == "~" ||
-                       std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '-'; });
+      bool ambiguous =
+          s.empty() || s == "true" || s == "false" || s == "null" || s == "~" ||
+          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '-'; });
       if (ambiguous) out << YAML::DoubleQuoted;
       out << s;
       break;
@@ -132,9 +133,9 @@ std::string RenderResources(const json& doc, OutputFormat format) {
 std::string RenderEvent(const json& e, OutputFormat format) {
   if (format == OutputFormat::kJson) return e.dump() + "\n";
   if (format == OutputFormat::kYaml) return "---\n" + JsonToYaml(e);
-  return FormatTable({{Str(e.value("time", json())), Str(e.value("id", json())), Str(e.value("type", json())),
-                       Str(e.value("subject", json())), Str(e.value("actor", json())),
-                       e.contains("data") ? e["data"].dump() : ""}});
+  return FormatTable(
+      {{Str(e.value("time", json())), Str(e.value("id", json())), Str(e.value("type", json())),
+        Str(e.value("subject", json())), Str(e.value("actor", json())), e.contains("data") ? e["data"].dump() : ""}});
 }
 
 }  // namespace kelola

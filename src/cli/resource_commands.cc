@@ -45,11 +45,12 @@ Result<std::vector<Document>> LoadDocuments(const KindRegistry& kinds, const std
     const json& d = docs.docs[i];
     std::string where = source + ":" + std::to_string(docs.start_lines[i]);
     if (!d.is_object()) return InvalidArgumentError(where + ": expected a resource (a map with kind, metadata, spec)");
-    if (!d.contains("kind") || !d["kind"].is_string()) return InvalidArgumentError(where + ": kind: required field is missing");
+    if (!d.contains("kind") || !d["kind"].is_string())
+      return InvalidArgumentError(where + ": kind: required field is missing");
     const KindInfo* kind = kinds.Find(d["kind"].get<std::string>());
     if (!kind || kind->kind != d["kind"].get<std::string>()) {
-      return InvalidArgumentError(where + ": kind: unknown kind " + d["kind"].dump() + " (known: " +
-                                  kinds.KnownPlurals() + ")");
+      return InvalidArgumentError(where + ": kind: unknown kind " + d["kind"].dump() +
+                                  " (known: " + kinds.KnownPlurals() + ")");
     }
     if (!d.contains("metadata") || !d["metadata"].is_object() || !d["metadata"].contains("name") ||
         !d["metadata"]["name"].is_string()) {
@@ -86,7 +87,9 @@ int Get(const GlobalFlags& flags, const std::string& kind_name, const std::strin
   auto format = ParseOutputFormat(flags.output);
   if (!format.ok()) return ReportError(format.status());
   const KindInfo* kind = kinds.Find(kind_name);
-  if (!kind) return ReportError(InvalidArgumentError("unknown kind \"" + kind_name + "\" (known: " + kinds.KnownPlurals() + ")"));
+  if (!kind)
+    return ReportError(
+        InvalidArgumentError("unknown kind \"" + kind_name + "\" (known: " + kinds.KnownPlurals() + ")"));
   auto client = MakeApiClient(flags);
   if (!client.ok()) return ReportError(client.status());
   if (!name.empty()) {
@@ -120,7 +123,9 @@ int Delete(const GlobalFlags& flags, const std::string& kind_name, const std::st
     for (const auto& d : *docs) targets.emplace_back(d.kind, d.name);
   } else {
     const KindInfo* kind = kinds.Find(kind_name);
-    if (!kind) return ReportError(InvalidArgumentError("unknown kind \"" + kind_name + "\" (known: " + kinds.KnownPlurals() + ")"));
+    if (!kind)
+      return ReportError(
+          InvalidArgumentError("unknown kind \"" + kind_name + "\" (known: " + kinds.KnownPlurals() + ")"));
     if (name.empty()) return ReportError(InvalidArgumentError("delete: give KIND NAME or -f FILE"));
     targets.emplace_back(kind, name);
   }

@@ -54,8 +54,8 @@ int RunServer(const ServerFlags& f) {
   }
   std::cout << "kelola server is running at " << started->url << "\n";
   if (!started->new_admin_token.empty()) {
-    std::cout << "first start: created an admin token (also in " << options->data_dir
-              << "/admin.token, mode 0600):\n  " << started->new_admin_token << "\n"
+    std::cout << "first start: created an admin token (also in " << options->data_dir << "/admin.token, mode 0600):\n  "
+              << started->new_admin_token << "\n"
               << "try: KELOLA_TOKEN=<token> kelola get hosts --server " << started->url << "\n";
   }
   std::cout << std::flush;

@@ -5,23 +5,48 @@ namespace kelola {
 const ConfigSchema& ServerConfigSchema() {
   static const ConfigSchema schema = [] {
     ConfigSchema s;
-    s.Add({.name = "listen", .type = ConfigType::kString, .default_value = "127.0.0.1:7480",
+    s.Add({.name = "listen",
+           .type = ConfigType::kString,
+           .default_value = "127.0.0.1:7480",
            .description = "address and port the API listens on."});
-    s.Add({.name = "data_dir", .type = ConfigType::kString, .default_value = ".kelola",
+    s.Add({.name = "data_dir",
+           .type = ConfigType::kString,
+           .default_value = ".kelola",
            .description = "state directory: SQLite database, master key, first admin token."});
-    s.Add({.name = "master_key", .type = ConfigType::kString, .default_value = "",
-           .description = "base64 32-byte key sealing secrets; empty = DATA_DIR/master.key.", .secret = true});
-    s.Add({.name = "log.format", .type = ConfigType::kString, .default_value = "text",
-           .description = "log line format.", .allowed = {"text", "json"}});
-    s.Add({.name = "log.level", .type = ConfigType::kString, .default_value = "info",
-           .description = "least severe level logged.", .allowed = {"debug", "info", "warn", "error"}});
-    s.Add({.name = "http.io_threads", .type = ConfigType::kInt, .default_value = "0",
-           .description = "I/O threads of the API server; 0 = one per core.", .min = 0, .max = 256});
-    s.Add({.name = "http.max_body_bytes", .type = ConfigType::kInt, .default_value = "8388608",
-           .description = "largest request body accepted (413 above).", .min = 1024, .max = 1LL << 30});
-    s.Add({.name = "tls.cert_file", .type = ConfigType::kString, .default_value = "",
+    s.Add({.name = "master_key",
+           .type = ConfigType::kString,
+           .default_value = "",
+           .description = "base64 32-byte key sealing secrets; empty = DATA_DIR/master.key.",
+           .secret = true});
+    s.Add({.name = "log.format",
+           .type = ConfigType::kString,
+           .default_value = "text",
+           .description = "log line format.",
+           .allowed = {"text", "json"}});
+    s.Add({.name = "log.level",
+           .type = ConfigType::kString,
+           .default_value = "info",
+           .description = "least severe level logged.",
+           .allowed = {"debug", "info", "warn", "error"}});
+    s.Add({.name = "http.io_threads",
+           .type = ConfigType::kInt,
+           .default_value = "0",
+           .description = "I/O threads of the API server; 0 = one per core.",
+           .min = 0,
+           .max = 256});
+    s.Add({.name = "http.max_body_bytes",
+           .type = ConfigType::kInt,
+           .default_value = "8388608",
+           .description = "largest request body accepted (413 above).",
+           .min = 1024,
+           .max = 1LL << 30});
+    s.Add({.name = "tls.cert_file",
+           .type = ConfigType::kString,
+           .default_value = "",
            .description = "PEM certificate chain; with tls.key_file the API serves HTTPS only."});
-    s.Add({.name = "tls.key_file", .type = ConfigType::kString, .default_value = "",
+    s.Add({.name = "tls.key_file",
+           .type = ConfigType::kString,
+           .default_value = "",
            .description = "PEM private key for tls.cert_file."});
     return s;
   }();

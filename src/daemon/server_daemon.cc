@@ -105,12 +105,12 @@ class ServerDaemon::Impl {
     http.tls_cert_file = options.tls_cert_file;
     http.tls_key_file = options.tls_key_file;
     server = std::make_unique<HttpServer>(http);
-    server->OnResponse([&requests, &latency](const std::string& method, const std::string& route, int status,
-                                             double seconds) {
-      const std::string& r = route.empty() ? std::string("unmatched") : route;
-      requests.WithLabels({method, r, std::to_string(status)}).Inc();
-      latency.WithLabels({method, r}).Observe(seconds);
-    });
+    server->OnResponse(
+        [&requests, &latency](const std::string& method, const std::string& route, int status, double seconds) {
+          const std::string& r = route.empty() ? std::string("unmatched") : route;
+          requests.WithLabels({method, r, std::to_string(status)}).Inc();
+          latency.WithLabels({method, r}).Observe(seconds);
+        });
     RegisterApiRoutes(*server, *ctx);
 
     controllers = std::make_unique<ControllerManager>(*store, clock);
@@ -120,8 +120,7 @@ class ServerDaemon::Impl {
     std::string scheme = options.tls_cert_file.empty() ? "http" : "https";
     std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     info.url = scheme + "://" + shown_host + ":" + std::to_string(server->port());
-    LogInfo("kelola server listening",
-            {{"url", info.url}, {"data_dir", options.data_dir}, {"version", Version()}});
+    LogInfo("kelola server listening", {{"url", info.url}, {"data_dir", options.data_dir}, {"version", Version()}});
     return info;
   }
 

@@ -15,7 +15,7 @@ constexpr size_t kMaxOutputPerHost = 256u << 10;
 
 // $1 pidfile, $2 started|stopped|restarted, $3 command line, $4 log file.
 // Prints "changed" when it started or stopped the process.
-constexpr const char* kPlainProcessScript = R"(pidfile=$1 action=$2 cmd=$3 log=$4
+constexpr const char* kPlainProcessScript = R"sh(pidfile=$1 action=$2 cmd=$3 log=$4
 alive() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 stop() {
   alive || { rm -f "$pidfile"; return 0; }
@@ -38,10 +38,10 @@ case $action in
   stopped) stop ;;
   restarted) stop >/dev/null; start ;;
 esac
-)";
+)sh";
 
 // $1 host, $2 port, $3 url, $4 timeout seconds. Exit 0 when ready.
-constexpr const char* kWaitForScript = R"(host=$1 port=$2 url=$3 timeout=$4
+constexpr const char* kWaitForScript = R"sh(host=$1 port=$2 url=$3 timeout=$4
 probe() {
   if [ -n "$url" ]; then
     code=$(curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$url" 2>/dev/null) || return 1
@@ -59,7 +59,7 @@ while :; do
   [ "$(date +%s)" -ge "$end" ] && { echo "not ready after ${timeout}s" >&2; exit 1; }
   sleep 0.5
 done
-)";
+)sh";
 
 struct Outcome {
   std::string state;  // ok | changed | failed

@@ -25,7 +25,7 @@ constexpr int kChecksumMismatchExit = 65;
 
 // $1 written file, $2 temp name beside the target, $3 target, $4 mode,
 // $5 owner or "", $6 expected SHA-256 or "" to skip the check.
-constexpr const char* kFinishUploadScript = R"(set -e
+constexpr const char* kFinishUploadScript = R"sh(set -e
 src=$1 tmp=$2 dest=$3 mode=$4 owner=$5 want=$6
 trap 'status=$?; if [ $status -ne 0 ]; then rm -f -- "$tmp" "$src"; fi' EXIT
 if [ "$src" != "$tmp" ]; then
@@ -42,18 +42,18 @@ if [ -n "$want" ]; then
   if [ "$got" != "$want" ]; then echo "checksum mismatch: the host computed $got" >&2; exit 65; fi
 fi
 mv -f -- "$tmp" "$dest"
-)";
+)sh";
 
 // $1 path. Prints "absent", or "<mode> <owner> <group> <size> <type>" and,
 // for a regular file, a sha256sum line.
-constexpr const char* kInspectScript = R"(p=$1
+constexpr const char* kInspectScript = R"sh(p=$1
 if [ -e "$p" ]; then
   stat -L -c '%a %U %G %s %F' -- "$p"
   if [ -f "$p" ]; then sha256sum -- "$p"; fi
 else
   echo absent
 fi
-)";
+)sh";
 
 class Sha256Stream {
  public:

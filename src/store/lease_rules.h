@@ -25,7 +25,7 @@ Status ValidateLeaseHolder(const std::string& holder);
 Status ValidateLeaseDuration(Duration duration);
 
 struct LeaseChange {
-  Lease lease;               // the row to store
+  Lease lease;                 // the row to store
   bool changed_hands = false;  // a new token: append "lease.acquired"
 };
 

@@ -104,8 +104,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
   // over these defaults.
   // Keepalives: a replica must notice a server that vanished without
   // closing the connection (a cut network), not wait for it forever.
-  const char* keywords[] = {"connect_timeout", "application_name", "client_encoding", "keepalives_idle",
-                            "keepalives_interval", "keepalives_count", "dbname", nullptr};
+  const char* keywords[] = {"connect_timeout",     "application_name", "client_encoding", "keepalives_idle",
+                            "keepalives_interval", "keepalives_count", "dbname",          nullptr};
   const char* values[] = {"5", "kelola", "UTF8", "15", "5", "3", url.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) return ResourceExhaustedError("libpq could not allocate a connection");
@@ -141,8 +141,8 @@ Result<PgResult> PgConnection::Exec(const std::string& sql, const PgParams& para
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.has_value() ? p->c_str() : nullptr);
-  PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                                  nullptr, nullptr, /*resultFormat=*/0);
+  PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                                  nullptr, /*resultFormat=*/0);
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     last_sqlstate_.clear();

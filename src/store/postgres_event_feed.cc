@@ -115,8 +115,7 @@ void PgEventFeed::ListenLoop() {
       Status listening = opened.ok() ? (*opened)->Exec("LISTEN kelola_events").status() : opened.status();
       if (!listening.ok()) {
         if (!reported_outage) {
-          LogWarn("event feed: cannot listen for other replicas' events; retrying",
-                  {{"error", listening.ToString()}});
+          LogWarn("event feed: cannot listen for other replicas' events; retrying", {{"error", listening.ToString()}});
           reported_outage = true;
         }
         if (!Pause(retry_ms)) break;

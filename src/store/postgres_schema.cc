@@ -17,18 +17,17 @@ Status ApplyOne(PgConnection& conn, const Migration& migration, Clock& clock) {
   if (status.ok()) status = conn.Exec("COMMIT").status();
   if (!status.ok()) {
     if (!conn.broken()) (void)conn.Exec("ROLLBACK");
-    return status.WithContext("applying migration " + std::to_string(migration.version) + " (" + migration.name +
-                              ")");
+    return status.WithContext("applying migration " + std::to_string(migration.version) + " (" + migration.name + ")");
   }
   return OkStatus();
 }
 
 Result<int> ApplyLocked(PgConnection& conn, const std::vector<Migration>& migrations, Clock& clock) {
-  KELOLA_RETURN_IF_ERROR(conn.ExecScript(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version INTEGER PRIMARY KEY,"
-      " name TEXT NOT NULL,"
-      " applied_at BIGINT NOT NULL)"));
+  KELOLA_RETURN_IF_ERROR(
+      conn.ExecScript("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      " version INTEGER PRIMARY KEY,"
+                      " name TEXT NOT NULL,"
+                      " applied_at BIGINT NOT NULL)"));
   KELOLA_ASSIGN_OR_RETURN(PgResult rows, conn.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   const int64_t current = rows.Int(0, 0);
   const int known = static_cast<int>(migrations.size());

@@ -41,11 +41,12 @@ Result<std::vector<ApiToken>> PgListTokens(PgConnection& conn);
 // Returns false when there is no such token.
 Result<bool> PgRevokeToken(PgConnection& conn, const std::string& id);
 
-enum class PgRowLock { kShare, kUpdate };
+enum class PgRowLock { kShare, kUpdate, kUpdateOrCreate };
 // Reads a lease and locks its row: kShare for a fenced write (a takeover
-// waits until the write committed), kUpdate to change it. For kUpdate a
-// missing row is first inserted as a free placeholder (holder '', token 0)
-// so that two replicas racing for a new lease queue on one row lock.
+// waits until the write committed), kUpdate to change it. kUpdateOrCreate
+// first inserts a missing row as a free placeholder (holder '', token 0) so
+// that two replicas racing for a new lease queue on one row lock; the
+// caller's update replaces it before commit.
 Result<std::optional<Lease>> PgLockLease(PgConnection& conn, const std::string& name, PgRowLock lock);
 Status PgUpdateLease(PgConnection& conn, const Lease& lease);
 Result<std::vector<Lease>> PgListLeases(PgConnection& conn);

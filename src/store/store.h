@@ -32,13 +32,13 @@
 namespace kelola {
 
 struct Resource {
-  std::string kind;                           // "Host", "Secret", ...
-  std::string name;                           // unique within kind
+  std::string kind;  // "Host", "Secret", ...
+  std::string name;  // unique within kind
   std::map<std::string, std::string> labels;
-  std::string spec_json = "{}";               // the desired state, a JSON object
-  std::string status_json = "{}";             // the observed state, a JSON object
-  int64_t generation = 0;                     // bumped when spec changes
-  int64_t resource_version = 0;               // store-wide counter, bumped on every write
+  std::string spec_json = "{}";    // the desired state, a JSON object
+  std::string status_json = "{}";  // the observed state, a JSON object
+  int64_t generation = 0;          // bumped when spec changes
+  int64_t resource_version = 0;    // store-wide counter, bumped on every write
   WallTime created_at{};
   WallTime updated_at{};
 };
@@ -103,11 +103,11 @@ struct DeleteOptions {
 };
 
 struct Event {
-  int64_t id = 0;        // strictly increasing, assigned by the store
+  int64_t id = 0;  // strictly increasing, assigned by the store
   WallTime time{};
-  std::string type;      // "resource.created", "audit.token.created", ...
-  std::string subject;   // "Host/web-1", "token/abc", ...
-  std::string actor;     // token name, "system", controller name
+  std::string type;     // "resource.created", "audit.token.created", ...
+  std::string subject;  // "Host/web-1", "token/abc", ...
+  std::string actor;    // token name, "system", controller name
   std::string data_json = "{}";
 };
 
@@ -119,9 +119,9 @@ struct EventFilter {
 };
 
 struct ApiToken {
-  std::string id;         // public part, shown in listings
-  std::string name;       // human label
-  std::string role;       // "admin" | "operator" | "viewer"
+  std::string id;           // public part, shown in listings
+  std::string name;         // human label
+  std::string role;         // "admin" | "operator" | "viewer"
   std::string secret_hash;  // hex SHA-256 of the secret part; the secret is never stored
   WallTime created_at{};
   std::optional<WallTime> expires_at;
@@ -144,8 +144,7 @@ class Store {
   virtual Result<Resource> GetResource(const std::string& kind, const std::string& name) = 0;
   virtual Result<ListResult> ListResources(const ListOptions& options) = 0;
   virtual Result<Resource> PutResource(const Resource& resource, const PutOptions& options) = 0;
-  virtual Status DeleteResource(const std::string& kind, const std::string& name,
-                                const DeleteOptions& options) = 0;
+  virtual Status DeleteResource(const std::string& kind, const std::string& name, const DeleteOptions& options) = 0;
   Status DeleteResource(const std::string& kind, const std::string& name,
                         std::optional<int64_t> expected_resource_version, const std::string& actor) {
     return DeleteResource(kind, name, DeleteOptions{expected_resource_version, actor, std::nullopt});
@@ -214,8 +213,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, Clock& c
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, Clock& clock);
 
 // Matches labels against a selector (shared by every implementation).
-bool MatchesSelector(const std::map<std::string, std::string>& labels,
-                     const std::vector<LabelRequirement>& selector);
+bool MatchesSelector(const std::map<std::string, std::string>& labels, const std::vector<LabelRequirement>& selector);
 
 // Parses "app=web,tier!=db,env in (prod,staging),!legacy,team" into
 // requirements. InvalidArgument names the offending position.

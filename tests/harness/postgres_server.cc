@@ -153,7 +153,8 @@ std::string PostgresServer::Url(const std::string& database) const {
 
 Result<std::string> PostgresServer::CreateDatabase(const std::string& name) {
   if (!IsPlainName(name)) {
-    return InvalidArgumentError("database name \"" + name + "\": use letters, digits and '_', not starting with a digit");
+    return InvalidArgumentError("database name \"" + name +
+                                "\": use letters, digits and '_', not starting with a digit");
   }
   KELOLA_RETURN_IF_ERROR(Query("postgres", "CREATE DATABASE " + name).status());
   return Url(name);
@@ -162,10 +163,10 @@ Result<std::string> PostgresServer::CreateDatabase(const std::string& name) {
 Result<std::string> PostgresServer::Query(const std::string& database, const std::string& sql) {
   // -X: no ~/.psqlrc; -A -t: bare values; ON_ERROR_STOP: an SQL error is a
   // non-zero exit.
-  KELOLA_ASSIGN_OR_RETURN(CommandResult result,
-                          RunCommandOk({bin_dir_ + "/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
-                                        "127.0.0.1", "-p", std::to_string(port_), "-U", kSuperuser, "-d", database,
-                                        "-c", sql}));
+  KELOLA_ASSIGN_OR_RETURN(
+      CommandResult result,
+      RunCommandOk({bin_dir_ + "/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
+                    std::to_string(port_), "-U", kSuperuser, "-d", database, "-c", sql}));
   return result.out;
 }
 

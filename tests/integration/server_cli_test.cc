@@ -41,7 +41,7 @@ class ServerCliTest : public ::testing::Test {
     ASSERT_TRUE(port.ok());
     port_ = *port;
     url_ = "http://127.0.0.1:" + std::to_string(port_);
-    std::vector<std::string> argv = {Binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_),
+    std::vector<std::string> argv = {Binary(),     "server",          "--listen", "127.0.0.1:" + std::to_string(port_),
                                      "--data-dir", dir_->File("data")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto child = harness::ChildProcess::Spawn({.argv = argv, .log_path = dir_->File("server.log")});
@@ -101,7 +101,7 @@ TEST_F(ServerCliTest, FirstStartCreatesAdminTokenOnce) {
   StartServer();
   std::string token = AdminToken();
   EXPECT_EQ(token.rfind("kl_", 0), 0u);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(dir_->File("data/admin.token").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto log = harness::ReadFile(dir_->File("server.log"));
@@ -162,8 +162,9 @@ TEST_F(ServerCliTest, BadInputIsExitCodeTwoWithPosition) {
   EXPECT_EQ(syntax.exit_code, 2);
   EXPECT_NE(syntax.err.find("bad.yaml:"), std::string::npos) << syntax.err;
 
-  ASSERT_TRUE(harness::WriteFile(dir_->File("field.yaml"),
-                                 "kind: Host\nmetadata: {name: a}\nspec: {address: x, port: nope}\n").ok());
+  ASSERT_TRUE(
+      harness::WriteFile(dir_->File("field.yaml"), "kind: Host\nmetadata: {name: a}\nspec: {address: x, port: nope}\n")
+          .ok());
   auto field = Cli({"apply", "-f", dir_->File("field.yaml")}, token);
   EXPECT_EQ(field.exit_code, 2);
   EXPECT_NE(field.err.find("field.yaml:1"), std::string::npos) << field.err;
@@ -182,8 +183,8 @@ TEST_F(ServerCliTest, BadInputIsExitCodeTwoWithPosition) {
 
 TEST_F(ServerCliTest, BadServerConfigNamesFileLineColumn) {
   ASSERT_TRUE(harness::WriteFile(dir_->File("server.yaml"), "listen: 127.0.0.1:1\nlissten: x\n").ok());
-  auto r = harness::RunCommand({Binary(), "server", "--config", dir_->File("server.yaml"), "--data-dir",
-                                dir_->File("data")});
+  auto r = harness::RunCommand(
+      {Binary(), "server", "--config", dir_->File("server.yaml"), "--data-dir", dir_->File("data")});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 2);
   EXPECT_NE(r->err.find("server.yaml:2:1: unknown key \"lissten\""), std::string::npos) << r->err;
