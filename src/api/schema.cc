@@ -44,8 +44,7 @@ Status Fail(const std::string& path, const std::string& message) {
 
 }  // namespace
 
-Schema Schema::Object(std::string description, std::vector<std::pair<std::string, Schema>> props,
-                      std::vector<std::string> required) {
+Schema Schema::Object(std::string description, std::vector<SchemaProperty> props, std::vector<std::string> required) {
   Schema s;
   s.type = Type::kObject;
   s.description = std::move(description);
@@ -145,9 +144,11 @@ Status ValidateAgainstSchema(const Schema& schema, const json& value, const std:
     }
     case Schema::Type::kObject: {
       if (!value.is_object()) return Fail(path, "expected an object, got " + Describe(value));
-      for (const auto& [k, v] : value.items()) {
+      for (const auto& item : value.items()) {
+        const std::string& k = item.key();
+        const json& v = item.value();
         auto it = std::find_if(schema.properties.begin(), schema.properties.end(),
-                               [&](const auto& p) { return p.first == k; });
+                               [&k](const auto& p) { return p.first == k; });
         if (it == schema.properties.end()) {
           std::vector<std::string> known;
           for (const auto& p : schema.properties) known.push_back(p.first);

@@ -19,13 +19,15 @@
 
 namespace kelola {
 
+struct SchemaProperty;
+
 struct Schema {
   enum class Type { kObject, kString, kInteger, kBoolean, kArray, kStringMap, kAny };
 
   Type type = Type::kAny;
   std::string description;
   // kObject
-  std::vector<std::pair<std::string, Schema>> properties;
+  std::vector<SchemaProperty> properties;  // in declaration order
   std::vector<std::string> required;
   // kString
   std::vector<std::string> enum_values;
@@ -40,7 +42,7 @@ struct Schema {
   bool write_only = false;
   std::optional<std::string> default_json;  // a JSON literal, for docs and defaults
 
-  static Schema Object(std::string description, std::vector<std::pair<std::string, Schema>> props,
+  static Schema Object(std::string description, std::vector<SchemaProperty> props,
                        std::vector<std::string> required = {});
   static Schema String(std::string description);
   static Schema Integer(std::string description, std::optional<int64_t> min = std::nullopt,
@@ -48,6 +50,13 @@ struct Schema {
   static Schema Boolean(std::string description);
   static Schema StringMap(std::string description);
   static Schema ArrayOf(std::string description, Schema items);
+};
+
+// A named property of an object schema (a struct rather than std::pair so
+// that the recursive type is well-formed for every standard library).
+struct SchemaProperty {
+  std::string first;  // the property's name
+  Schema second;
 };
 
 // Validates `value` against `schema`. `path` prefixes field names in errors,
