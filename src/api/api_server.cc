@@ -4,6 +4,8 @@
 
 #include "api/api_error.h"
 #include "api/event_handlers.h"
+#include "api/execution_handlers.h"
+#include "api/leader_handlers.h"
 #include "api/openapi.h"
 #include "api/resource_handlers.h"
 #include "api/token_handlers.h"
@@ -31,6 +33,8 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   // Specific collections before the generic /v1/{plural} routes: first match wins.
   RegisterEventRoutes(server, ctx);
   RegisterTokenRoutes(server, ctx);
+  RegisterExecutionRoutes(server, ctx);
+  RegisterLeaderRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 

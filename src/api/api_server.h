@@ -8,6 +8,7 @@
 //   DELETE /v1/{plural}/{name}     delete (?resourceVersion= precondition)
 //   GET    /v1/events              list (?after=&type=&subject=&limit=), ?follow=1 for SSE
 //   GET/POST /v1/tokens, DELETE /v1/tokens/{id}                   (admin)
+//   GET    /v1/leaders             leases: which replica leads each controller
 //
 // Every mutating request, allowed or not, is appended to the event log as an
 // audit event. docs/api.md is the user-facing description.
@@ -28,6 +29,8 @@
 
 namespace kelola {
 
+class ExecutionService;
+
 struct ApiContext {
   Store& store;
   Clock& clock;
@@ -37,6 +40,7 @@ struct ApiContext {
   std::function<std::string()> render_metrics;  // Prometheus text for /metrics
   std::function<bool()> ready;                  // for /readyz
   std::atomic<bool>* shutting_down = nullptr;   // ends event streams on shutdown
+  ExecutionService* executions = nullptr;       // POST /v1/executions; null = not offered
   // Created by RegisterApiRoutes: the hot path's caches (auth.h, read_cache.h).
   std::unique_ptr<TokenVerifier> tokens;
   std::unique_ptr<ResourceReadCache> read_cache;

@@ -62,7 +62,48 @@ KindInfo SecretKind() {
                   true};
 }
 
+KindInfo ExecutionKind() {
+  KindInfo k{"Execution",
+             "executions",
+             "execution",
+             "A command, script, file copy or runbook run over SSH on the hosts a selector matches; "
+             "created with POST /v1/executions, its status holds the per-host results.",
+             ExecutionRequestSchema(),
+             false};
+  k.server_managed = true;
+  return k;
+}
+
 }  // namespace
+
+const Schema& ExecutionRequestSchema() {
+  static const Schema schema = [] {
+    Schema mode = Schema::Integer("file mode, e.g. 420 for 0644", 0, 07777);
+    Schema copy = Schema::Object("copy a file to every host",
+                                 {{"content", Schema::String("the file's bytes, base64")},
+                                  {"dest", Schema::String("absolute path on the host")},
+                                  {"mode", mode},
+                                  {"bytes", Schema::Integer("size (set by the server)")},
+                                  {"sha256", Schema::String("checksum (set by the server)")}},
+                                 {"dest"});
+    copy.properties[0].second.write_only = true;
+    Schema serial = Schema::String("rolling batches: a host count (\"5\") or a share (\"20%\"); empty = all at once");
+    return Schema::Object(
+        "what to run where",
+        {{"selector", Schema::String("label selector over Host labels; empty = all hosts")},
+         {"names", Schema::ArrayOf("only these Host names", Schema::String("a Host name"))},
+         {"command", Schema::String("a shell command line run by the login shell")},
+         {"script", Schema::String("a script fed to /bin/sh on stdin")},
+         {"runbook", Schema::String("a runbook, as YAML text (see docs/runbooks.md)")},
+         {"copy", copy},
+         {"sudo", Schema::Boolean("run as root through sudo -n")},
+         {"timeoutSeconds", Schema::Integer("per-host time limit; 0 = none", 0, 86400)},
+         {"serial", serial},
+         {"maxFailPercentage", Schema::Integer("stop after a batch whose failures exceed this share", 0, 100)},
+         {"maxParallel", Schema::Integer("hosts at once", 1, 1024)}});
+  }();
+  return schema;
+}
 
 void KindRegistry::Register(KindInfo info) { kinds_.push_back(std::move(info)); }
 
@@ -94,6 +135,7 @@ KindRegistry BuiltinKinds() {
   KindRegistry r;
   r.Register(HostKind());
   r.Register(SecretKind());
+  r.Register(ExecutionKind());
   return r;
 }
 

@@ -20,6 +20,9 @@ struct KindInfo {
   Schema spec;
   // Secrets are sealed before they are stored and never returned.
   bool is_secret = false;
+  // Created and updated only by the server (e.g. Executions, made through
+  // POST /v1/executions); PUT and DELETE answer 405.
+  bool server_managed = false;
 };
 
 class KindRegistry {
@@ -38,5 +41,8 @@ class KindRegistry {
 
 // The registry with every kind kelola knows.
 KindRegistry BuiltinKinds();
+
+// The body of POST /v1/executions, which is also an Execution's spec.
+const Schema& ExecutionRequestSchema();
 
 }  // namespace kelola

@@ -93,9 +93,15 @@ HttpResponse Get(ApiContext& ctx, HttpRequest& req) {
   return HttpResponse::Json(200, **body);
 }
 
+HttpResponse ServerManaged(const KindInfo& kind) {
+  return HttpResponse::Error(405, "METHOD_NOT_ALLOWED",
+                             kind.plural + " are created and updated by the server only (see docs/api.md)");
+}
+
 HttpResponse Put(ApiContext& ctx, HttpRequest& req, const Principal& who) {
   auto kind = KindFromPath(ctx, req);
   if (!kind.ok()) return ErrorResponse(kind.status());
+  if ((*kind)->server_managed) return ServerManaged(**kind);
   const std::string& name = req.path_params.at("name");
   auto doc = ParseJsonBody(req.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
@@ -137,6 +143,7 @@ HttpResponse Put(ApiContext& ctx, HttpRequest& req, const Principal& who) {
 HttpResponse Delete(ApiContext& ctx, HttpRequest& req, const Principal& who) {
   auto kind = KindFromPath(ctx, req);
   if (!kind.ok()) return ErrorResponse(kind.status());
+  if ((*kind)->server_managed) return ServerManaged(**kind);
   const std::string& name = req.path_params.at("name");
   auto version = ParseVersionParam(req.Query("resourceVersion"));
   if (!version.ok()) return ErrorResponse(version.status());

@@ -30,5 +30,12 @@ void AddResourceCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code
 void AddEventsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddTokenCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddVersionCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);
+void AddExecCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // exec, copy, runbook, hosts
+
+// `kelola get KIND [NAME] [-l SELECTOR]`, shared with `kelola hosts`.
+int GetResources(const GlobalFlags& flags, const std::string& kind_name, const std::string& name,
+                 const std::string& selector);
+void AddAgentCommand(CLI::App& app, int& exit_code);
+void AddLogsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // logs query, logs tail
 
 }  // namespace kelola

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   kelola::AddEventsCommand(app, flags, exit_code);
   kelola::AddTokenCommand(app, flags, exit_code);
   kelola::AddVersionCommand(app, flags, exit_code);
+  kelola::AddExecCommands(app, flags, exit_code);
+  kelola::AddAgentCommand(app, exit_code);
+  kelola::AddLogsCommand(app, flags, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -82,7 +82,10 @@ int Apply(const GlobalFlags& flags, const std::string& file) {
   return code;
 }
 
-int Get(const GlobalFlags& flags, const std::string& kind_name, const std::string& name, const std::string& selector) {
+}  // namespace
+
+int GetResources(const GlobalFlags& flags, const std::string& kind_name, const std::string& name,
+                 const std::string& selector) {
   KindRegistry kinds = BuiltinKinds();
   auto format = ParseOutputFormat(flags.output);
   if (!format.ok()) return ReportError(format.status());
@@ -113,6 +116,8 @@ int Get(const GlobalFlags& flags, const std::string& kind_name, const std::strin
   std::cout << RenderResources(all, *format);
   return 0;
 }
+
+namespace {
 
 int Delete(const GlobalFlags& flags, const std::string& kind_name, const std::string& name, const std::string& file) {
   KindRegistry kinds = BuiltinKinds();
@@ -159,7 +164,8 @@ void AddResourceCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code
   get->add_option("kind", *kind, "kind, e.g. hosts, host or Host")->required();
   get->add_option("name", *name, "resource name (all when omitted)");
   get->add_option("-l,--selector", *selector, "label selector, e.g. app=web,env!=dev");
-  get->callback([&flags, &exit_code, kind, name, selector] { exit_code = Get(flags, *kind, *name, *selector); });
+  get->callback(
+      [&flags, &exit_code, kind, name, selector] { exit_code = GetResources(flags, *kind, *name, *selector); });
 
   auto* del = app.add_subcommand("delete", "Delete resources: kelola delete host NAME, or -f FILE");
   auto dkind = std::make_shared<std::string>();

@@ -1,5 +1,7 @@
 #include "daemon/server_config.h"
 
+#include "store/postgres_store.h"
+
 namespace kelola {
 
 const ConfigSchema& ServerConfigSchema() {
@@ -13,6 +15,12 @@ const ConfigSchema& ServerConfigSchema() {
            .type = ConfigType::kString,
            .default_value = ".kelola",
            .description = "state directory: SQLite database, master key, first admin token."});
+    s.Add({.name = "store",
+           .type = ConfigType::kString,
+           .default_value = "",
+           .description = "where state lives: empty = SQLite in data_dir; a postgres:// or postgresql:// URL = "
+                          "PostgreSQL, shared by several server replicas (see docs/operations.md).",
+           .secret = true});
     s.Add({.name = "master_key",
            .type = ConfigType::kString,
            .default_value = "",
@@ -58,6 +66,12 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   o.listen = config.GetString("listen");
   o.data_dir = config.GetString("data_dir");
   o.master_key_base64 = config.GetString("master_key");
+  o.store = config.GetString("store");
+  if (!o.store.empty() && !IsPostgresUrl(o.store)) {
+    // The value may hold a password: say what is wrong, not what it is.
+    return InvalidArgumentError("store must be empty (SQLite in data_dir) or a postgres:// or postgresql:// URL (" +
+                                config.SourceOf("store") + ")");
+  }
   o.io_threads = static_cast<int>(config.GetInt("http.io_threads"));
   o.max_body_bytes = config.GetInt("http.max_body_bytes");
   o.tls_cert_file = config.GetString("tls.cert_file");

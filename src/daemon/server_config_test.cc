@@ -39,6 +39,26 @@ TEST(ServerConfigTest, LayersAndErrors) {
   EXPECT_FALSE(ServerOptionsFromConfig(*tls).ok());
 }
 
+TEST(ServerConfigTest, StoreSelectsPostgresByUrlAndHidesIt) {
+  auto sqlite = LoadConfigFromString(ServerConfigSchema(), "", "none", {}, {});
+  ASSERT_TRUE(sqlite.ok());
+  EXPECT_EQ(ServerOptionsFromConfig(*sqlite)->store, "") << "SQLite in data_dir by default";
+
+  auto pg = LoadConfigFromString(ServerConfigSchema(), "", "none",
+                                 {{"KELOLA_STORE", "postgresql://kelola:s3cret@db:5432/kelola"}}, {});
+  ASSERT_TRUE(pg.ok()) << pg.status().ToString();
+  auto options = ServerOptionsFromConfig(*pg);
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->store, "postgresql://kelola:s3cret@db:5432/kelola");
+
+  auto bad = LoadConfigFromString(ServerConfigSchema(), "store: mysql://u:s3cret@db/x\n", "server.yaml", {}, {});
+  ASSERT_TRUE(bad.ok());
+  auto rejected = ServerOptionsFromConfig(*bad);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_NE(rejected.status().message().find("server.yaml:1"), std::string::npos) << rejected.status().message();
+  EXPECT_EQ(rejected.status().message().find("s3cret"), std::string::npos) << "the URL may carry a password";
+}
+
 TEST(ServerConfigTest, DocsMatchTheSchema) {
   const char* src = std::getenv("KELOLA_SOURCE_DIR");
   ASSERT_NE(src, nullptr);

@@ -6,16 +6,21 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <random>
 
 #include "api/api_server.h"
 #include "api/auth.h"
 #include "api/kinds.h"
+#include "api/log_handlers.h"
 #include "api/secret_sealer.h"
 #include "base/metrics.h"
 #include "engine/controller_manager.h"
+#include "exec/execution_service.h"
 #include "net/http_server.h"
+#include "store/postgres_store.h"
 #include "store/store.h"
 
 namespace kelola {
@@ -32,6 +37,22 @@ Status WriteTokenFile(const std::string& path, const std::string& token) {
   ::fsync(fd);
   ::close(fd);
   return ok ? OkStatus() : InternalError("writing " + path + ": " + std::strerror(errno));
+}
+
+// Names this process among the replicas sharing a database, as lease
+// holder: "host:pid:nonce" (the nonce tells a restarted process with a
+// recycled pid from its predecessor).
+std::string ReplicaIdentity() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::strcpy(host, "kelola");
+  std::string name = host;
+  for (char& c : name) {
+    if (c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == '\\') c = '_';
+  }
+  std::random_device random;
+  char nonce[9];
+  std::snprintf(nonce, sizeof(nonce), "%08x", static_cast<unsigned>(random()));
+  return name + ":" + std::to_string(::getpid()) + ":" + nonce;
 }
 
 }  // namespace
@@ -66,7 +87,13 @@ class ServerDaemon::Impl {
     if (ec) return InvalidArgumentError("data_dir " + options.data_dir + ": " + ec.message());
     ::chmod(options.data_dir.c_str(), 0700);
 
-    KELOLA_ASSIGN_OR_RETURN(store, OpenSqliteStore(options.data_dir + "/kelola.db", clock));
+    if (options.store.empty()) {
+      KELOLA_ASSIGN_OR_RETURN(store, OpenSqliteStore(options.data_dir + "/kelola.db", clock));
+    } else if (IsPostgresUrl(options.store)) {
+      KELOLA_ASSIGN_OR_RETURN(store, OpenPostgresStore(options.store, clock));
+    } else {
+      return InvalidArgumentError("store: expected empty (SQLite) or a postgres:// or postgresql:// URL");
+    }
     KELOLA_ASSIGN_OR_RETURN(SecretBox box, LoadOrCreateMasterKey(options.data_dir, options.master_key_base64));
     sealer = std::make_unique<SecretSealer>(*store, std::move(box));
 
@@ -95,8 +122,13 @@ class ServerDaemon::Impl {
       return metrics.RenderText();
     };
 
+    ExecutionServiceOptions exec_options;
+    exec_options.work_dir = options.data_dir + "/executions";
+    exec_options.known_hosts_path = options.data_dir + "/known_hosts";
+    executions = std::make_unique<ExecutionService>(
+        *store, clock, [this](const std::string& name) { return sealer->Resolve(name); }, exec_options);
     ctx = std::make_unique<ApiContext>(ApiContext{*store, clock, kinds, *sealer, Version(), render_metrics,
-                                                  [this] { return ready.load(); }, &shutting_down});
+                                                  [this] { return ready.load(); }, &shutting_down, executions.get()});
     HttpServerOptions http;
     http.host = host;
     http.port = port;
@@ -112,15 +144,28 @@ class ServerDaemon::Impl {
           latency.WithLabels({method, r}).Observe(seconds);
         });
     RegisterApiRoutes(*server, *ctx);
+    LogStoreOptions log_options;
+    log_options.dir = options.data_dir + "/logs";
+    KELOLA_ASSIGN_OR_RETURN(logs, LogStore::Open(log_options, clock));
+    RegisterLogRoutes(*server, *ctx, *logs, metrics);
 
     controllers = std::make_unique<ControllerManager>(*store, clock);
+    // Always on, even with SQLite: a controller registered later is then
+    // born safe to run on several replicas.
+    LeaderElectionConfig election;
+    election.holder = ReplicaIdentity();
+    KELOLA_RETURN_IF_ERROR(controllers->EnableLeaderElection(election));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     KELOLA_RETURN_IF_ERROR(server->Start());
     ready = true;
     std::string scheme = options.tls_cert_file.empty() ? "http" : "https";
     std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     info.url = scheme + "://" + shown_host + ":" + std::to_string(server->port());
-    LogInfo("kelola server listening", {{"url", info.url}, {"data_dir", options.data_dir}, {"version", Version()}});
+    LogInfo("kelola server listening", {{"url", info.url},
+                                        {"data_dir", options.data_dir},
+                                        {"store", options.store.empty() ? std::string("sqlite") : "postgresql"},
+                                        {"replica", election.holder},
+                                        {"version", Version()}});
     return info;
   }
 
@@ -129,6 +174,7 @@ class ServerDaemon::Impl {
     ready = false;
     shutting_down = true;
     if (server) server->Stop();
+    if (executions) executions->Shutdown();
     if (controllers) controllers->Stop();
     LogInfo("kelola server stopped");
   }
@@ -140,7 +186,9 @@ class ServerDaemon::Impl {
   std::function<std::string()> render_metrics;
   std::unique_ptr<Store> store;
   std::unique_ptr<SecretSealer> sealer;
+  std::unique_ptr<ExecutionService> executions;
   std::unique_ptr<ApiContext> ctx;
+  std::unique_ptr<LogStore> logs;  // before `server`: outlives the handlers that use it
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<ControllerManager> controllers;
   std::atomic<bool> ready{false};

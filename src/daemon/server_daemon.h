@@ -25,6 +25,10 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string master_key_base64;  // KELOLA_MASTER_KEY; "" = DATA_DIR/master.key
+  // "" = SQLite in data_dir; "postgres://..." or "postgresql://..." =
+  // PostgreSQL, shared by several replicas (then every replica needs the
+  // same master key).
+  std::string store;
 };
 
 struct StartInfo {

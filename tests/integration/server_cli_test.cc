@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "tests/harness/child_process.h"
 #include "tests/harness/free_port.h"
 #include "tests/harness/run_command.h"
+#include "tests/harness/sshd_fleet.h"
 #include "tests/harness/temp_dir.h"
 
 namespace kelola {
@@ -220,6 +222,52 @@ TEST_F(ServerCliTest, SigtermDrainsAndDataSurvivesRestart) {
   auto r = Cli({"get", "hosts", "-o", "json"}, token);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["items"].size(), 2u);
+}
+
+TEST_F(ServerCliTest, ExecRunsOverSshOnSelectedHosts) {
+  auto fleet = harness::SshdFleet::Start(3);
+  ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
+  StartServer();
+  std::string token = AdminToken();
+  auto key = harness::ReadFile((*fleet)->client_key_path());
+  ASSERT_TRUE(key.ok());
+  json secret = {{"kind", "Secret"},
+                 {"metadata", {{"name", "deploy-key"}}},
+                 {"spec", {{"type", "ssh-private-key"}, {"value", *key}}}};
+  auto applied_secret = Cli({"apply", "-f", "-"}, token, secret.dump());
+  ASSERT_EQ(applied_secret.exit_code, 0) << applied_secret.err;
+  std::string hosts;
+  for (size_t i = 0; i < (*fleet)->hosts().size(); ++i) {
+    const auto& h = (*fleet)->hosts()[i];
+    hosts += "---\nkind: Host\nmetadata: {name: node-" + std::to_string(i) + ", labels: {role: " +
+             (i == 0 ? "db" : "web") + "}}\nspec:\n  address: " + h.address + "\n  port: " + std::to_string(h.port) +
+             "\n  user: " + (*fleet)->user() + "\n  hostKey: \"" + h.host_public_key +
+             "\"\n  credentials: {sshKeySecret: deploy-key}\n";
+  }
+  auto applied = Cli({"apply", "-f", "-"}, token, hosts);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+
+  auto run = Cli({"exec", "-l", "role=web", "echo from-$((6*7))"}, token);
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 3) << run.out;  // two hosts and the summary
+  EXPECT_NE(run.out.find("ok  node-1  exit=0  from-42"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Succeeded: 2 ok, 0 failed"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("node-0"), std::string::npos);
+
+  auto failing = Cli({"exec", "--host", "node-0", "exit 4"}, token);
+  EXPECT_EQ(failing.exit_code, 1);
+  EXPECT_NE(failing.out.find("exit=4"), std::string::npos) << failing.out;
+
+  auto nothing = Cli({"exec", "-l", "role=cache", "uptime"}, token);
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_NE(nothing.err.find("role=cache"), std::string::npos) << nothing.err;
+
+  auto listed = Cli({"get", "executions", "-o", "json"}, token);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(json::parse(listed.out)["items"].size(), 2u);
+  EXPECT_EQ(listed.out.find("PRIVATE KEY"), std::string::npos);
+  auto events = Cli({"events", "-o", "json"}, token);
+  EXPECT_EQ(events.out.find("PRIVATE KEY"), std::string::npos) << "secrets never reach the event log";
 }
 
 }  // namespace

@@ -1,0 +1,276 @@
+// The log pipeline end to end with the real binary: `kelola server` with its
+// embedded log store and `kelola agent` tailing files in a temp dir. Numbered
+// lines are written while the agent is killed with SIGKILL and restarted, the
+// file is rotated by rename and by copytruncate, and the server is killed
+// and restarted; at the end every number must be in the store, with
+// duplicates counted and bounded by one batch.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/harness/child_process.h"
+#include "tests/harness/free_port.h"
+#include "tests/harness/http_call.h"
+#include "tests/harness/run_command.h"
+#include "tests/harness/temp_dir.h"
+
+namespace kelola {
+namespace {
+
+using json = nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr int kBatch = 200;
+
+std::string Binary() {
+  const char* b = std::getenv("KELOLA_BINARY");
+  return b ? b : "kelola";
+}
+
+class LogPipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = harness::TempDir::Create("kelola-logs-it");
+    ASSERT_TRUE(dir.ok());
+    dir_ = std::move(*dir);
+    std::filesystem::create_directories(dir_->File("logs"));
+    auto port = harness::FreePort();
+    ASSERT_TRUE(port.ok());
+    port_ = *port;
+    url_ = "http://127.0.0.1:" + std::to_string(port_);
+  }
+
+  void StartServer() {
+    auto child =
+        harness::ChildProcess::Spawn({.argv = {Binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_),
+                                               "--data-dir", dir_->File("data")},
+                                      .log_path = dir_->File("server.log")});
+    ASSERT_TRUE(child.ok()) << child.status().ToString();
+    server_ = std::move(*child);
+    for (int i = 0; i < 600 && !harness::PortAcceptsConnections(port_); ++i) {
+      ASSERT_TRUE(server_->Running()) << harness::TailOfFile(dir_->File("server.log"));
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    ASSERT_TRUE(harness::PortAcceptsConnections(port_)) << harness::TailOfFile(dir_->File("server.log"));
+  }
+
+  std::string AdminToken() {
+    auto t = harness::ReadFile(dir_->File("data/admin.token"));
+    std::string s = t.ok() ? *t : "";
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return s;
+  }
+
+  std::string CreateAgentToken() {
+    auto r = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
+                                  "KELOLA_TOKEN=" + AdminToken(), Binary(), "token", "create", "--name", "agent-1",
+                                  "--role", "operator"});
+    EXPECT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.status().ToString());
+    std::string token = r.ok() ? r->out : "";
+    while (!token.empty() && token.back() == '\n') token.pop_back();
+    return token;
+  }
+
+  void WriteAgentConfig(const std::string& token) {
+    std::string yaml = "name: agent-1\nserver: " + url_ + "\ntoken: " + token + "\ndata_dir: " + dir_->File("agent") +
+                       "\nmetrics_listen: 127.0.0.1:0\nlabels: [service=it]\npoll_interval: 50ms\n"
+                       "file:\n  include: ['" +
+                       dir_->File("logs/app.log*") +
+                       "']\n  read_from: head\n"
+                       "  rotated_grace: 2s\n"
+                       "batch:\n  max_records: " +
+                       std::to_string(kBatch) +
+                       "\n  max_wait: 200ms\n"
+                       "retry:\n  initial_backoff: 100ms\n  max_backoff: 1s\n";
+    ASSERT_TRUE(harness::WriteFile(dir_->File("agent.yaml"), yaml).ok());
+  }
+
+  void StartAgent() {
+    auto child = harness::ChildProcess::Spawn(
+        {.argv = {Binary(), "agent", "--config", dir_->File("agent.yaml")}, .log_path = dir_->File("agent.log")});
+    ASSERT_TRUE(child.ok()) << child.status().ToString();
+    agent_ = std::move(*child);
+  }
+
+  void KillAgent() {
+    ::kill(agent_->pid(), SIGKILL);
+    agent_->Stop(seconds(1));  // reaps
+  }
+
+  void KillServer() {
+    ::kill(server_->pid(), SIGKILL);
+    server_->Stop(seconds(1));
+  }
+
+  // Every stored record's number -> how many times it was stored.
+  std::map<int, int> StoredNumbers() {
+    std::map<int, int> seen;
+    uint64_t after = 0;
+    for (;;) {
+      auto reply = harness::HttpCall({.url = url_ + "/v1/logs/query?limit=10000&after=" + std::to_string(after),
+                                      .headers = {"Authorization: Bearer " + AdminToken()}});
+      if (!reply.ok() || reply->status != 200) {
+        ADD_FAILURE() << (reply.ok() ? reply->body : reply.status().ToString());
+        return seen;
+      }
+      auto doc = json::parse(reply->body);
+      for (const auto& item : doc["items"]) {
+        const std::string text = item["text"];
+        if (text.rfind("n=", 0) == 0) seen[std::atoi(text.c_str() + 2)]++;
+      }
+      after = doc["next"];
+      if (!doc["more"].get<bool>()) return seen;
+    }
+  }
+
+  bool Stored(int number) {
+    auto reply = harness::HttpCall(
+        {.url = url_ + "/v1/logs/query?limit=1&contains=" + harness::UrlEncode("n=" + std::to_string(number) + " "),
+         .headers = {"Authorization: Bearer " + AdminToken()}});
+    return reply.ok() && reply->status == 200 && json::parse(reply->body)["items"].size() == 1;
+  }
+
+  void WaitStored(int number, Duration timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!Stored(number) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(milliseconds(100));
+    ASSERT_TRUE(Stored(number)) << "line " << number << " never arrived\nagent:\n"
+                                << harness::TailOfFile(dir_->File("agent.log"));
+  }
+
+  // Appends lines [from, to) to logs/app.log the way an application does
+  // (O_APPEND, reopened for each chunk so a rotation is followed).
+  void WriteLines(int from, int to) {
+    for (int n = from; n < to; n += 50) {
+      std::string chunk;
+      for (int i = n; i < std::min(n + 50, to); ++i) {
+        chunk += "n=" + std::to_string(i) + " the quick brown fox jumps over the lazy dog " + std::string(i % 40, 'x') +
+                 "\n";
+      }
+      int fd = ::open(dir_->File("logs/app.log").c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+      ASSERT_GE(fd, 0);
+      ASSERT_EQ(::write(fd, chunk.data(), chunk.size()), static_cast<ssize_t>(chunk.size()));
+      ::close(fd);
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+  }
+
+  std::unique_ptr<harness::TempDir> dir_;
+  std::unique_ptr<harness::ChildProcess> server_;
+  std::unique_ptr<harness::ChildProcess> agent_;
+  int port_ = 0;
+  std::string url_;
+};
+
+TEST_F(LogPipelineTest, EveryLineArrivesThroughAgentKillsRotationsAndServerRestart) {
+  StartServer();
+  WriteAgentConfig(CreateAgentToken());
+  StartAgent();
+
+  WriteLines(0, 3000);
+  WaitStored(1000, seconds(60));
+  KillAgent();  // mid-shipping: some lines read, some sent, not all acknowledged
+  WriteLines(3000, 4000);
+  StartAgent();
+
+  WriteLines(4000, 6000);
+  std::filesystem::rename(dir_->File("logs/app.log"), dir_->File("logs/app.log.1"));  // rotation by rename
+  WriteLines(6000, 8000);
+
+  // Rotation by copytruncate: lines the agent has not read when the file is
+  // truncated are gone from it by definition, so rotate once it caught up.
+  WaitStored(7999, seconds(60));
+  std::filesystem::copy_file(dir_->File("logs/app.log"), dir_->File("logs/copied.old"));
+  ASSERT_EQ(::truncate(dir_->File("logs/app.log").c_str(), 0), 0);
+  WriteLines(8000, 10000);
+
+  KillServer();  // the agent keeps reading and retries with backoff
+  WriteLines(10000, 12000);
+  std::this_thread::sleep_for(seconds(3));
+  StartServer();
+  WriteLines(12000, 13000);
+  KillAgent();
+  StartAgent();
+  WriteLines(13000, 15000);
+
+  WaitStored(14999, seconds(90));
+  auto seen = StoredNumbers();
+  int missing = 0;
+  int duplicates = 0;
+  for (int n = 0; n < 15000; ++n) {
+    auto it = seen.find(n);
+    if (it == seen.end()) {
+      if (++missing <= 10) ADD_FAILURE() << "line " << n << " is missing";
+    } else {
+      duplicates += it->second - 1;
+    }
+  }
+  EXPECT_EQ(missing, 0);
+  EXPECT_LE(duplicates, kBatch) << "duplicates must stay within one batch";
+  RecordProperty("duplicates", duplicates);
+  std::cout << "lines stored: " << seen.size() << ", missing: " << missing << ", duplicates: " << duplicates << "\n";
+
+  // The agent's own metrics: nothing dropped.
+  auto log = harness::ReadFile(dir_->File("agent.log"));
+  ASSERT_TRUE(log.ok());
+  auto pos = log->rfind("metrics on port ");
+  ASSERT_NE(pos, std::string::npos) << *log;
+  int metrics_port = std::atoi(log->c_str() + pos + 16);
+  auto metrics = harness::HttpCall({.url = "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics"});
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("kelola_agent_records_dropped_total 0"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("kelola_agent_lines_read_total"), std::string::npos);
+
+  // A clean stop saves checkpoints and exits 0.
+  agent_->Stop();
+  EXPECT_EQ(agent_->exit_code(), 0) << harness::TailOfFile(dir_->File("agent.log"));
+}
+
+TEST_F(LogPipelineTest, CliQueriesAndFollowsTheStore) {
+  StartServer();
+  WriteAgentConfig(CreateAgentToken());
+  StartAgent();
+  WriteLines(0, 100);
+  WaitStored(99, seconds(60));
+  auto q = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
+                                "KELOLA_TOKEN=" + AdminToken(), Binary(), "logs", "query", "--regex", "^n=4[0-9] ",
+                                "-l", "agent=agent-1", "-l", "service=it"});
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->exit_code, 0) << q->err;
+  int lines = 0;
+  for (char c : q->out) lines += c == '\n';
+  EXPECT_EQ(lines, 10) << q->out;
+  EXPECT_NE(q->out.find("n=42 "), std::string::npos);
+
+  auto bad = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
+                                  "KELOLA_TOKEN=" + AdminToken(), Binary(), "logs", "query", "--regex", "("});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_NE(bad->exit_code, 0);
+
+  auto wrong = harness::HttpCall({.method = "POST",
+                                  .url = url_ + "/v1/logs/ingest",
+                                  .headers = {"Authorization: Bearer kl_nope_nope"},
+                                  .body = "KLF1"});
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong->status, 401);
+  auto malformed = harness::HttpCall({.method = "POST",
+                                      .url = url_ + "/v1/logs/ingest",
+                                      .headers = {"Authorization: Bearer " + AdminToken()},
+                                      .body = "KLF1garbage"});
+  ASSERT_TRUE(malformed.ok());
+  EXPECT_EQ(malformed->status, 400);
+}
+
+}  // namespace
+}  // namespace kelola
