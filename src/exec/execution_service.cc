@@ -207,15 +207,17 @@ class ExecutionService::Impl {
     if (!s.ok()) LogWarn("execution status not stored", {{"execution", id}, {"error", s.status().ToString()}});
   }
 
+  static FleetCommand CommandFor(const ExecutionRequest& request) {
+    FleetCommand c;
+    c.command = request.command;
+    c.sudo = request.sudo;
+    c.timeout = std::chrono::seconds(request.timeout_seconds);
+    return c;
+  }
+
   Result<HostAction> Action(const ExecutionRequest& request, const std::string& id, std::string& temp_file) {
     const Duration timeout = std::chrono::seconds(request.timeout_seconds);
-    if (!request.command.empty()) {
-      FleetCommand c;
-      c.command = request.command;
-      c.sudo = request.sudo;
-      c.timeout = timeout;
-      return CommandAction(c);
-    }
+    if (!request.command.empty()) return CommandAction(CommandFor(request));
     if (!request.script.empty()) {
       FleetScript s;
       s.script = request.script;
@@ -285,12 +287,17 @@ class ExecutionService::Impl {
     Event(id, "execution.started", actor, {{"hosts", hosts->size()}});
     FleetRunOptions run;
     run.max_parallel = request.max_parallel;
+    run.max_in_flight = request.max_parallel;
     run.resolver = resolver_;
     run.clock = &clock_;
     run.rollout.max_fail_percentage = request.max_fail_percentage;
     if (!request.serial.empty()) (void)ParseSerial(request.serial, &run.rollout);  // validated in Start
     run.on_host_done = [&](const HostRunResult& r) { Event(id, "execution.host", actor, HostJson(r)); };
-    auto report = RunOnFleet(*inventory, *hosts, *action, run);
+    // A plain command takes the non-blocking engine (thousands of hosts in
+    // flight on a few threads); everything else the thread pool.
+    auto report = request.command.empty()
+                      ? RunOnFleet(*inventory, *hosts, *action, run)
+                      : RunCommandOnFleet(*inventory, *hosts, CommandFor(request), run);
     if (!report.ok()) return fail(report.status());
     json results = json::array();
     for (const auto& h : report->hosts) results.push_back(HostJson(h));

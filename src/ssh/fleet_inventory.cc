@@ -45,9 +45,8 @@ class InventoryParser {
     FleetInventory inventory;
     inventory.source = y_.display();
     if (!root.IsDefined() || root.IsNull()) return InvalidArgumentError(y_.display() + ": empty inventory: no hosts");
-    KELOLA_RETURN_IF_ERROR(y_.CheckMap(root, "inventory",
-                                       {"known_hosts", "host_key_policy", "connect_timeout", "defaults", "groups",
-                                        "hosts"}));
+    KELOLA_RETURN_IF_ERROR(y_.CheckMap(
+        root, "inventory", {"known_hosts", "host_key_policy", "connect_timeout", "defaults", "groups", "hosts"}));
     if (root["known_hosts"]) {
       KELOLA_ASSIGN_OR_RETURN(std::string path, y_.String(root["known_hosts"], "known_hosts"));
       KELOLA_ASSIGN_OR_RETURN(inventory.known_hosts_path, ExpandPath(root["known_hosts"], path));
@@ -59,12 +58,12 @@ class InventoryParser {
       } else if (policy == "accept-new") {
         inventory.host_key_policy = HostKeyPolicy::kAcceptNew;
       } else {
-        return y_.Error(root["host_key_policy"], "host_key_policy: expected strict or accept-new, got \"" + policy + "\"");
+        return y_.Error(root["host_key_policy"],
+                        "host_key_policy: expected strict or accept-new, got \"" + policy + "\"");
       }
     }
     if (root["connect_timeout"]) {
-      KELOLA_ASSIGN_OR_RETURN(inventory.connect_timeout,
-                              y_.DurationValue(root["connect_timeout"], "connect_timeout"));
+      KELOLA_ASSIGN_OR_RETURN(inventory.connect_timeout, y_.DurationValue(root["connect_timeout"], "connect_timeout"));
       if (inventory.connect_timeout <= Duration::zero()) {
         return y_.Error(root["connect_timeout"], "connect_timeout must be more than 0");
       }
@@ -106,13 +105,13 @@ class InventoryParser {
       layers.push_back(&own);
       for (const HostFields* layer : layers) Apply(*layer, &host);
       if (host.address.empty()) host.address = name;
-      if (host.user.empty()) return y_.Error(node, "host " + name + ": no user (set user on the host, a group or defaults)");
+      if (host.user.empty())
+        return y_.Error(node, "host " + name + ": no user (set user on the host, a group or defaults)");
       if (host.key_path.empty() && host.key_secret.empty() && !host.use_agent && host.password_ref.empty()) {
         return y_.Error(node, "host " + name + ": no credentials (key, key_secret, agent or password)");
       }
       if (inventory.known_hosts_path.empty() && host.host_key.empty()) {
-        return y_.Error(node, "host " + name +
-                                  ": no known_hosts file and no host_key: host keys are always verified");
+        return y_.Error(node, "host " + name + ": no known_hosts file and no host_key: host keys are always verified");
       }
       if (!host.jump.empty()) jump_nodes[name] = node["jump"] ? node["jump"] : node;
       inventory.hosts.push_back(std::move(host));
@@ -139,8 +138,8 @@ class InventoryParser {
 
  private:
   Status ReadFields(const YAML::Node& node, const std::string& what, bool is_host, HostFields* out) {
-    std::vector<std::string_view> allowed = {"port",     "user",  "key",   "key_secret", "passphrase",
-                                             "password", "agent", "jump",  "labels"};
+    std::vector<std::string_view> allowed = {"port",     "user",  "key",  "key_secret", "passphrase",
+                                             "password", "agent", "jump", "labels"};
     if (is_host) allowed.insert(allowed.end(), {"name", "address", "host_key", "groups"});
     KELOLA_RETURN_IF_ERROR(y_.CheckMap(node, what, allowed));
     auto text = [&](const char* key, std::optional<std::string>* field) -> Status {
@@ -225,7 +224,8 @@ Result<std::string> ResolveReference(const std::string& ref, const std::string& 
     return std::string(value);
   }
   if (scheme == "secret") {
-    if (!resolver) return FailedPreconditionError(what + ": secret " + name + " cannot be resolved here (no secret store)");
+    if (!resolver)
+      return FailedPreconditionError(what + ": secret " + name + " cannot be resolved here (no secret store)");
     auto value = resolver(name);
     if (!value.ok()) return value.status().WithContext(what + ": secret " + name);
     return value;

@@ -117,7 +117,8 @@ TEST(FleetInventoryTest, BadInventoriesNameFileLineAndProblem) {
       {"hosts:\n  - {name: a, user: u, key: /k}\n", "fleet.yaml:2:5: host a: no known_hosts file and no host_key"},
       {"known_hosts: /k\nhosts:\n  - {name: a, key: /k}\n", "fleet.yaml:3:5: host a: no user"},
       {"known_hosts: /k\nhosts:\n  - {name: a, user: u}\n", "host a: no credentials"},
-      {"known_hosts: /k\nhost_key_policy: yolo\nhosts: []\n", "fleet.yaml:2:18: host_key_policy: expected strict or accept-new"},
+      {"known_hosts: /k\nhost_key_policy: yolo\nhosts: []\n",
+       "fleet.yaml:2:18: host_key_policy: expected strict or accept-new"},
       {"hosts:\n  - name: [unclosed\n", "fleet.yaml:"},
       {"known_hosts: /k\ncolor: blue\nhosts: []\n", "fleet.yaml:2:1: unknown key \"color\" in inventory"},
       {"", "fleet.yaml: empty inventory"},
@@ -129,7 +130,8 @@ TEST(FleetInventoryTest, BadInventoriesNameFileLineAndProblem) {
     ASSERT_FALSE(inventory.ok()) << c.yaml;
     EXPECT_EQ(inventory.status().code(), StatusCode::kInvalidArgument) << c.yaml;
     EXPECT_NE(inventory.status().message().find(c.expected), std::string::npos)
-        << "yaml:\n" << c.yaml << "\nmessage: " << inventory.status().message();
+        << "yaml:\n"
+        << c.yaml << "\nmessage: " << inventory.status().message();
   }
   // The rejected password is not echoed.
   auto secret = Parse(head + "hosts:\n  - name: a\n    password: hunter2\n");

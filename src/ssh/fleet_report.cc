@@ -58,8 +58,8 @@ std::string RenderFleetTable(const FleetRunReport& report, const FleetTableOptio
     rows.push_back({host.host, host.target, std::string(HostRunStateName(host.state)),
                     ran ? std::to_string(host.exit_code) : "-",
                     host.error_kind == SshErrorKind::kNone ? "-" : std::string(SshErrorKindName(host.error_kind)),
-                    host.changed ? "yes" : "no", host.state == HostRunResult::State::kSkipped ? "-" : Seconds(host.duration),
-                    output});
+                    host.changed ? "yes" : "no",
+                    host.state == HostRunResult::State::kSkipped ? "-" : Seconds(host.duration), output});
   }
   std::vector<size_t> widths(header.size());
   for (size_t c = 0; c < header.size(); ++c) {
@@ -107,10 +107,14 @@ std::string RenderFleetJson(const FleetRunReport& report) {
     if (!host.steps.empty()) entry["steps"] = std::move(steps);
     hosts.push_back(std::move(entry));
   }
-  nlohmann::json summary = {{"hosts", report.hosts.size()}, {"ok", report.ok},
-                            {"failed", report.failed},      {"skipped", report.skipped},
-                            {"changed", report.changed},    {"batches", report.batches},
-                            {"aborted", report.aborted},    {"abortReason", report.abort_reason},
+  nlohmann::json summary = {{"hosts", report.hosts.size()},
+                            {"ok", report.ok},
+                            {"failed", report.failed},
+                            {"skipped", report.skipped},
+                            {"changed", report.changed},
+                            {"batches", report.batches},
+                            {"aborted", report.aborted},
+                            {"abortReason", report.abort_reason},
                             {"durationMs", Millis(report.duration)}};
   nlohmann::json doc = {{"summary", std::move(summary)}, {"hosts", std::move(hosts)}};
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

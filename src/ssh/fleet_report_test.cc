@@ -59,7 +59,8 @@ TEST(FleetReportTest, TableShowsOneLinePerHostAndASummary) {
       "HOST   TARGET              RESULT   EXIT  KIND           CHANGED  TIME   OUTPUT\n"
       "web-1  deploy@10.0.0.1:22  ok       0     -              yes      0.12s   10:01:02 up 3 days\n"
       "web-2  deploy@10.0.0.2:22  failed   3     non-zero-exit  no       0.00s  boom\\x1b[31m\n"
-      "web-3  deploy@10.0.0.3:22  failed   -     unreachable    no       0.00s  ssh deploy@10.0.0.3:22: cannot connect: "
+      "web-3  deploy@10.0.0.3:22  failed   -     unreachable    no       0.00s  ssh deploy@10.0.0.3:22: cannot "
+      "connect: "
       "Connection refused\n"
       "web-4  deploy@10.0.0.4:22  skipped  -     -              no       -      not run: the run stopped\n"
       "4 hosts: 1 ok, 2 failed, 1 skipped, 1 changed in 1.50s; the run stopped after batch 2 of 3\n";

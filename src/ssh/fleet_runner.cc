@@ -9,11 +9,22 @@
 #include <thread>
 
 #include "base/crypto.h"
+#include "ssh/exec_loop.h"
+#include "ssh/shell_quote.h"
 
 namespace kelola {
 namespace {
 
 constexpr int kMaxParallel = 1024;
+
+void FillFromExec(const ExecResult& run, HostRunResult& result) {
+  result.exit_code = run.exit_code;
+  result.out = run.out;
+  result.err = run.err;
+  result.error_kind = run.error_kind();
+  result.state = run.ok() ? HostRunResult::State::kOk : HostRunResult::State::kFailed;
+  if (!run.ok()) result.error = run.Describe();
+}
 
 void FillFromExec(const Result<ExecResult>& run, HostRunResult& result) {
   if (!run.ok()) {
@@ -22,12 +33,7 @@ void FillFromExec(const Result<ExecResult>& run, HostRunResult& result) {
     result.error = run.status().message();
     return;
   }
-  result.exit_code = run->exit_code;
-  result.out = run->out;
-  result.err = run->err;
-  result.error_kind = run->error_kind();
-  result.state = run->ok() ? HostRunResult::State::kOk : HostRunResult::State::kFailed;
-  if (!run->ok()) result.error = run->Describe();
+  FillFromExec(*run, result);
 }
 
 Result<std::string> Sha256OfFile(const std::string& path) {
@@ -49,13 +55,6 @@ Result<std::string> Sha256OfFile(const std::string& path) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
-// Shared state of one batch's workers.
-struct BatchState {
-  std::mutex mu;
-  size_t next = 0;
-  int failed = 0;
-};
-
 }  // namespace
 
 std::string_view HostRunStateName(HostRunResult::State state) {
@@ -67,120 +66,233 @@ std::string_view HostRunStateName(HostRunResult::State state) {
   return "?";
 }
 
-Result<FleetRunReport> RunOnFleet(const FleetInventory& inventory, const std::vector<const FleetHost*>& hosts,
-                                  const HostAction& action, const FleetRunOptions& options) {
-  if (hosts.empty()) return InvalidArgumentError("fleet run: no hosts selected");
-  if (options.max_parallel < 1 || options.max_parallel > kMaxParallel) {
-    return InvalidArgumentError("fleet run: max_parallel must be 1-" + std::to_string(kMaxParallel) + ", got " +
-                                std::to_string(options.max_parallel));
-  }
-  if (options.rollout.max_fail_percentage < 0 || options.rollout.max_fail_percentage > 100) {
-    return InvalidArgumentError("fleet run: max_fail_percentage must be 0-100");
-  }
-  if (!action) return InvalidArgumentError("fleet run: no action");
-  Clock& clock = options.clock != nullptr ? *options.clock : SystemClock();
-  const MonoTime run_start = clock.Monotonic();
+namespace {
 
-  FleetRunReport report;
-  report.hosts.resize(hosts.size());
-  for (size_t i = 0; i < hosts.size(); ++i) {
-    report.hosts[i].host = hosts[i]->name;
-    report.hosts[i].target = hosts[i]->user + "@" + hosts[i]->address + ":" + std::to_string(hosts[i]->port);
-  }
-  const std::vector<int> batches = PlanBatches(static_cast<int>(hosts.size()), options.rollout);
-  report.batches = static_cast<int>(batches.size());
+// One run: the report, the progress counters and the batch loop shared by
+// the thread-pool and the event-loop ways of working a batch.
+class FleetRun {
+ public:
+  FleetRun(const FleetInventory& inventory, const std::vector<const FleetHost*>& hosts, const FleetRunOptions& options)
+      : inventory_(inventory),
+        hosts_(hosts),
+        options_(options),
+        clock_(options.clock != nullptr ? *options.clock : SystemClock()) {}
 
-  std::mutex report_mu;  // guards progress and the callbacks
-  FleetProgress progress;
-  progress.total = static_cast<int>(hosts.size());
-  progress.batches = report.batches;
-
-  size_t batch_start = 0;
-  for (size_t b = 0; b < batches.size(); ++b) {
-    const size_t batch_size = static_cast<size_t>(batches[b]);
-    const size_t batch_end = batch_start + batch_size;
-    for (size_t i = batch_start; i < batch_end; ++i) report.hosts[i].batch = static_cast<int>(b + 1);
-    if (report.aborted) {
-      for (size_t i = batch_start; i < batch_end; ++i) report.hosts[i].error = "not run: " + report.abort_reason;
-      batch_start = batch_end;
-      continue;
+  static Status Validate(const std::vector<const FleetHost*>& hosts, const FleetRunOptions& options) {
+    if (hosts.empty()) return InvalidArgumentError("fleet run: no hosts selected");
+    if (options.max_parallel < 1 || options.max_parallel > kMaxParallel) {
+      return InvalidArgumentError("fleet run: max_parallel must be 1-" + std::to_string(kMaxParallel) + ", got " +
+                                  std::to_string(options.max_parallel));
     }
-    {
-      std::lock_guard<std::mutex> lock(report_mu);
-      progress.batch = static_cast<int>(b + 1);
+    if (options.rollout.max_fail_percentage < 0 || options.rollout.max_fail_percentage > 100) {
+      return InvalidArgumentError("fleet run: max_fail_percentage must be 0-100");
     }
-    BatchState state;
-    state.next = batch_start;
+    return OkStatus();
+  }
+
+  // Runs the batches in order; `run_batch` works the hosts [begin, end).
+  FleetRunReport Execute(const std::function<void(size_t begin, size_t end)>& run_batch) {
+    const MonoTime run_start = clock_.Monotonic();
+    report_.hosts.resize(hosts_.size());
+    for (size_t i = 0; i < hosts_.size(); ++i) {
+      report_.hosts[i].host = hosts_[i]->name;
+      report_.hosts[i].target = hosts_[i]->user + "@" + hosts_[i]->address + ":" + std::to_string(hosts_[i]->port);
+    }
+    const std::vector<int> batches = PlanBatches(static_cast<int>(hosts_.size()), options_.rollout);
+    report_.batches = static_cast<int>(batches.size());
+    progress_.total = static_cast<int>(hosts_.size());
+    progress_.batches = report_.batches;
+    size_t begin = 0;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      const size_t size = static_cast<size_t>(batches[b]);
+      const size_t end = begin + size;
+      for (size_t i = begin; i < end; ++i) report_.hosts[i].batch = static_cast<int>(b + 1);
+      if (report_.aborted) {
+        for (size_t i = begin; i < end; ++i) report_.hosts[i].error = "not run: " + report_.abort_reason;
+        begin = end;
+        continue;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        progress_.batch = static_cast<int>(b + 1);
+        batch_failed_ = 0;
+      }
+      run_batch(begin, end);
+      if (FailureThresholdExceeded(batch_failed_, static_cast<int>(size), options_.rollout)) {
+        char percent[32];
+        std::snprintf(percent, sizeof percent, "%.0f%%", 100.0 * batch_failed_ / static_cast<double>(size));
+        char limit[32];
+        std::snprintf(limit, sizeof limit, "%g%%", options_.rollout.max_fail_percentage);
+        report_.aborted = true;
+        report_.abort_reason = "the run stopped after batch " + std::to_string(b + 1) + " of " +
+                               std::to_string(batches.size()) + ": " + std::to_string(batch_failed_) + " of " +
+                               std::to_string(size) + " hosts failed (" + percent +
+                               "), more than max_fail_percentage " + limit;
+      }
+      begin = end;
+    }
+    for (const HostRunResult& host : report_.hosts) {
+      if (host.state == HostRunResult::State::kOk) ++report_.ok;
+      if (host.state == HostRunResult::State::kFailed) ++report_.failed;
+      if (host.state == HostRunResult::State::kSkipped) ++report_.skipped;
+      if (host.changed) ++report_.changed;
+    }
+    report_.duration = clock_.Monotonic() - run_start;
+    return std::move(report_);
+  }
+
+  // Works hosts with blocking sessions on min(max_parallel, count) threads.
+  void RunPool(const std::vector<size_t>& indices, const HostAction& action) {
+    std::mutex next_mu;
+    size_t next = 0;
     auto work = [&] {
       while (true) {
         size_t index;
         {
-          std::lock_guard<std::mutex> lock(state.mu);
-          if (state.next >= batch_end) return;
-          index = state.next++;
+          std::lock_guard<std::mutex> lock(next_mu);
+          if (next >= indices.size()) return;
+          index = indices[next++];
         }
-        HostRunResult& result = report.hosts[index];
-        const FleetHost& host = *hosts[index];
-        {
-          std::lock_guard<std::mutex> lock(report_mu);
-          ++progress.running;
-          if (options.on_progress) options.on_progress(progress);
-        }
-        const MonoTime start = clock.Monotonic();
-        auto ssh_options = SshOptionsForHost(inventory, host, options.resolver);
-        if (ssh_options.ok() && options.clock != nullptr) ssh_options->clock = options.clock;
-        auto session = ssh_options.ok() ? SshSession::Connect(*ssh_options)
-                                        : Result<std::unique_ptr<SshSession>>(ssh_options.status());
+        Started(1);
+        HostRunResult& result = report_.hosts[index];
+        const MonoTime start = clock_.Monotonic();
+        auto options = OptionsFor(index);
+        auto session =
+            options.ok() ? SshSession::Connect(*options) : Result<std::unique_ptr<SshSession>>(options.status());
         if (!session.ok()) {
-          result.state = HostRunResult::State::kFailed;
-          result.error_kind = SshErrorKindOf(session.status());
-          result.error = session.status().message();
+          FailWith(result, session.status());
         } else {
           result.state = HostRunResult::State::kFailed;  // unless the action says otherwise
-          action(**session, host, result);
+          action(**session, *hosts_[index], result);
           session->reset();  // disconnect before the next host
         }
-        result.duration = clock.Monotonic() - start;
-        const bool failed = result.state != HostRunResult::State::kOk;
-        {
-          std::lock_guard<std::mutex> lock(state.mu);
-          if (failed) ++state.failed;
-        }
-        std::lock_guard<std::mutex> lock(report_mu);
-        --progress.running;
-        ++progress.done;
-        ++(failed ? progress.failed : progress.ok);
-        if (options.on_host_done) options.on_host_done(result);
-        if (options.on_progress) options.on_progress(progress);
+        result.duration = clock_.Monotonic() - start;
+        Finished(index);
       }
     };
-    const size_t workers = std::min(batch_size, static_cast<size_t>(options.max_parallel));
+    const size_t workers = std::min(indices.size(), static_cast<size_t>(options_.max_parallel));
     std::vector<std::thread> threads;
-    threads.reserve(workers);
     for (size_t w = 0; w < workers; ++w) threads.emplace_back(work);
     for (auto& thread : threads) thread.join();
+  }
 
-    if (FailureThresholdExceeded(state.failed, static_cast<int>(batch_size), options.rollout)) {
-      char percent[32];
-      std::snprintf(percent, sizeof percent, "%.0f%%", 100.0 * state.failed / static_cast<double>(batch_size));
-      char limit[32];
-      std::snprintf(limit, sizeof limit, "%g%%", options.rollout.max_fail_percentage);
-      report.aborted = true;
-      report.abort_reason = "the run stopped after batch " + std::to_string(b + 1) + " of " +
-                            std::to_string(batches.size()) + ": " + std::to_string(state.failed) + " of " +
-                            std::to_string(batch_size) + " hosts failed (" + percent + "), more than max_fail_percentage " +
-                            limit;
+  // Runs one command on hosts with ExecLoop; hosts it cannot drive go to
+  // the pool afterwards.
+  void RunLoop(size_t begin, size_t end, const FleetCommand& command) {
+    std::vector<ExecLoopTarget> targets;
+    std::vector<size_t> target_hosts;
+    std::vector<size_t> pool;
+    for (size_t i = begin; i < end; ++i) {
+      auto options = OptionsFor(i);
+      if (!options.ok()) {
+        Started(1);
+        FailWith(report_.hosts[i], options.status());
+        Finished(i);
+        continue;
+      }
+      if (!ExecLoopCanRun(*options)) {
+        pool.push_back(i);
+        continue;
+      }
+      auto remote = RemoteShellCommand(command.command, command.sudo, options->sudo_argv);
+      if (!remote.ok()) {
+        Started(1);
+        FailWith(report_.hosts[i], remote.status());
+        Finished(i);
+        continue;
+      }
+      targets.push_back({std::move(*options), std::move(*remote)});
+      target_hosts.push_back(i);
     }
-    batch_start = batch_end;
+    if (!targets.empty()) {
+      ExecLoopOptions loop;
+      loop.timeout = command.timeout;
+      loop.max_captured_bytes = command.max_output_bytes;
+      loop.max_in_flight = options_.max_in_flight;
+      loop.clock = options_.clock;
+      Started(static_cast<int>(std::min<size_t>(targets.size(), options_.max_in_flight)));
+      size_t done = 0;
+      loop.on_done = [&](size_t t, const ExecLoopOutcome& outcome) {
+        HostRunResult& result = report_.hosts[target_hosts[t]];
+        if (!outcome.status.ok()) {
+          FailWith(result, outcome.status);
+        } else {
+          FillFromExec(outcome.result, result);
+          result.changed = result.state == HostRunResult::State::kOk;
+        }
+        result.duration = outcome.result.duration;
+        // Another host takes the freed slot, as long as any are left.
+        ++done;
+        if (done + options_.max_in_flight <= targets.size()) Started(1);
+        Finished(target_hosts[t]);
+      };
+      RunExecLoop(targets, loop);
+    }
+    if (!pool.empty()) RunPool(pool, CommandAction(command));
   }
-  for (const HostRunResult& host : report.hosts) {
-    if (host.state == HostRunResult::State::kOk) ++report.ok;
-    if (host.state == HostRunResult::State::kFailed) ++report.failed;
-    if (host.state == HostRunResult::State::kSkipped) ++report.skipped;
-    if (host.changed) ++report.changed;
+
+ private:
+  Result<SshOptions> OptionsFor(size_t index) {
+    auto options = SshOptionsForHost(inventory_, *hosts_[index], options_.resolver);
+    if (options.ok() && options_.clock != nullptr) options->clock = options_.clock;
+    return options;
   }
-  report.duration = clock.Monotonic() - run_start;
-  return report;
+
+  static void FailWith(HostRunResult& result, const Status& status) {
+    result.state = HostRunResult::State::kFailed;
+    result.error_kind = SshErrorKindOf(status);
+    result.error = status.message();
+  }
+
+  void Started(int count) {
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_.running += count;
+    if (options_.on_progress) options_.on_progress(progress_);
+  }
+
+  void Finished(size_t index) {
+    const HostRunResult& result = report_.hosts[index];
+    const bool failed = result.state != HostRunResult::State::kOk;
+    std::lock_guard<std::mutex> lock(mu_);
+    --progress_.running;
+    ++progress_.done;
+    ++(failed ? progress_.failed : progress_.ok);
+    if (failed) ++batch_failed_;
+    if (options_.on_host_done) options_.on_host_done(result);
+    if (options_.on_progress) options_.on_progress(progress_);
+  }
+
+  const FleetInventory& inventory_;
+  const std::vector<const FleetHost*>& hosts_;
+  const FleetRunOptions& options_;
+  Clock& clock_;
+  FleetRunReport report_;
+  std::mutex mu_;  // guards progress_, batch_failed_ and the callbacks
+  FleetProgress progress_;
+  int batch_failed_ = 0;
+};
+
+}  // namespace
+
+Result<FleetRunReport> RunOnFleet(const FleetInventory& inventory, const std::vector<const FleetHost*>& hosts,
+                                  const HostAction& action, const FleetRunOptions& options) {
+  KELOLA_RETURN_IF_ERROR(FleetRun::Validate(hosts, options));
+  if (!action) return InvalidArgumentError("fleet run: no action");
+  FleetRun run(inventory, hosts, options);
+  return run.Execute([&](size_t begin, size_t end) {
+    std::vector<size_t> indices;
+    for (size_t i = begin; i < end; ++i) indices.push_back(i);
+    run.RunPool(indices, action);
+  });
+}
+
+Result<FleetRunReport> RunCommandOnFleet(const FleetInventory& inventory, const std::vector<const FleetHost*>& hosts,
+                                         const FleetCommand& command, const FleetRunOptions& options) {
+  KELOLA_RETURN_IF_ERROR(FleetRun::Validate(hosts, options));
+  if (options.max_in_flight < 1) return InvalidArgumentError("fleet run: max_in_flight must be at least 1");
+  if (command.command.empty()) return InvalidArgumentError("fleet run: the command is empty");
+  FleetRun run(inventory, hosts, options);
+  return run.Execute([&](size_t begin, size_t end) { run.RunLoop(begin, end, command); });
 }
 
 HostAction CommandAction(FleetCommand command) {
@@ -216,8 +328,7 @@ Result<HostAction> CopyAction(FleetCopy copy) {
     };
     auto current = session.InspectFile(copy.upload.remote_path, copy.upload.sudo);
     if (!current.ok()) return fail(current.status());
-    const bool owner_matches = copy.upload.owner.empty() ||
-                               copy.upload.owner == current->owner ||
+    const bool owner_matches = copy.upload.owner.empty() || copy.upload.owner == current->owner ||
                                copy.upload.owner == current->owner + ":" + current->group;
     if (current->exists && current->sha256 == sha256 && current->mode == copy.upload.mode && owner_matches) {
       result.state = HostRunResult::State::kOk;

@@ -3,13 +3,16 @@
 // concurrent sessions, and reports per host (the project's pssh/Ansible
 // ad-hoc).
 //
-// Concurrency: each batch is worked by min(max_parallel, batch size)
-// threads; a thread connects to one host, runs the action over that one
-// session (many channels for runbooks), disconnects and takes the next
-// host. libssh 0.10 sessions block, so concurrent sessions = threads: the
-// default of 64 keeps 1,000 hosts at 64 threads (a 1,000-host run is ~16
-// waves, CPU-bound on key exchange anyway on small machines); raise
-// max_parallel (up to 1024) when hosts are slow rather than busy.
+// Concurrency, two engines:
+//   RunCommandOnFleet — one command on every host — drives non-blocking
+//   libssh sessions from a few event-loop threads (exec_loop.h): 1,000
+//   hosts in flight are 1,000 sockets and small state machines, not 1,000
+//   threads.
+//   RunOnFleet — any action (scripts, copies, runbooks: several blocking
+//   steps over one session) — works each batch with min(max_parallel, batch
+//   size) threads; a thread connects to one host, runs the action over that
+//   session (many channels), disconnects and takes the next host. The
+//   default of 64 keeps 1,000 hosts at 64 threads, in ~16 waves.
 //
 // Failure policy: rollout_plan.h. A host failed when it could not be
 // reached, authenticated or verified, or its action failed (non-zero exit,
@@ -91,7 +94,8 @@ using HostAction = std::function<void(SshSession& session, const FleetHost& host
 
 struct FleetRunOptions {
   RolloutPolicy rollout;
-  int max_parallel = 64;  // sessions (and threads) at once, 1..1024
+  int max_parallel = 64;     // RunOnFleet: sessions (and threads) at once, 1..1024
+  int max_in_flight = 1000;  // RunCommandOnFleet: sessions at once on the event loops
   SecretResolver resolver;
   Clock* clock = nullptr;  // SystemClock() when null
   std::function<void(const FleetProgress&)> on_progress;
@@ -110,6 +114,13 @@ struct FleetCommand {
   size_t max_output_bytes = 256u << 10;  // kept per stream per host
 };
 HostAction CommandAction(FleetCommand command);
+
+// RunOnFleet(CommandAction(command)), but on ExecLoop (exec_loop.h): up to
+// max_in_flight non-blocking sessions on a few event-loop threads instead of
+// one thread per session. Hosts behind a jump host or using ssh-agent go
+// through the thread pool (max_parallel). The fast path for `kelola exec`.
+Result<FleetRunReport> RunCommandOnFleet(const FleetInventory& inventory, const std::vector<const FleetHost*>& hosts,
+                                         const FleetCommand& command, const FleetRunOptions& options);
 
 // A script sent on stdin to `interpreter -s` (no temporary file on the host).
 struct FleetScript {

@@ -15,10 +15,7 @@ std::mutex& KnownHostsWriteMutex() {
   return mu;
 }
 
-struct KeyDeleter {
-  void operator()(ssh_key key) const { ssh_key_free(key); }
-};
-using UniqueKey = std::unique_ptr<ssh_key_struct, KeyDeleter>;
+using UniqueKey = UniqueSshKey;
 
 Status ChangedKeyError(const std::string& name, const std::string& where, const std::string& expected,
                        const std::string& offered) {
@@ -96,8 +93,8 @@ Status VerifyHostKey(ssh_session session, const SshOptions& options, std::string
     ssh_key raw_pinned = nullptr;
     if (space == std::string::npos ||
         ssh_pki_import_pubkey_base64(base64.c_str(), ssh_key_type_from_name(type.c_str()), &raw_pinned) != SSH_OK) {
-      return InvalidArgumentError("pinned host key for " + name + " is not \"<type> <base64>\": " +
-                                  pinned.substr(0, 40));
+      return InvalidArgumentError("pinned host key for " + name +
+                                  " is not \"<type> <base64>\": " + pinned.substr(0, 40));
     }
     UniqueKey pinned_key(raw_pinned);
     if (ssh_key_cmp(pinned_key.get(), server_key.get(), SSH_KEY_CMP_PUBLIC) != 0) {
@@ -112,13 +109,11 @@ Status VerifyHostKey(ssh_session session, const SshOptions& options, std::string
   }
   const std::string& path = options.known_hosts_path;
   switch (ssh_session_is_known_server(session)) {
-    case SSH_KNOWN_HOSTS_OK:
-      return OkStatus();
+    case SSH_KNOWN_HOSTS_OK: return OkStatus();
     case SSH_KNOWN_HOSTS_CHANGED: {
       return ChangedKeyError(name, "known_hosts " + path, ExpectedKeyFromFile(path, name), offered);
     }
-    case SSH_KNOWN_HOSTS_OTHER:
-      return ChangedKeyError(name, "known_hosts " + path, "a key of another type", offered);
+    case SSH_KNOWN_HOSTS_OTHER: return ChangedKeyError(name, "known_hosts " + path, "a key of another type", offered);
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
       if (options.host_key_policy == HostKeyPolicy::kAcceptNew) {

@@ -31,7 +31,8 @@ Result<std::unique_ptr<JumpBridge>> JumpBridge::Start(std::unique_ptr<SshSession
   ssh_session s = bridge->jump_->impl_->session;
   const std::string via = bridge->jump_->target();
   bridge->channel_ = ssh_channel_new(s);
-  if (bridge->channel_ == nullptr) return LibsshError(s, StatusCode::kUnavailable, "jump host " + via + ": new channel");
+  if (bridge->channel_ == nullptr)
+    return LibsshError(s, StatusCode::kUnavailable, "jump host " + via + ": new channel");
   if (ssh_channel_open_forward(bridge->channel_, host.c_str(), port, "127.0.0.1", 0) != SSH_OK) {
     return LibsshError(s, StatusCode::kUnavailable,
                        "jump host " + via + " cannot reach " + host + ":" + std::to_string(port));

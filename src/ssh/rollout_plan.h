@@ -21,8 +21,8 @@
 namespace kelola {
 
 struct RolloutPolicy {
-  int serial_hosts = 0;         // > 0: fixed batch size
-  double serial_percent = 0;    // > 0: batch size as a share of the hosts
+  int serial_hosts = 0;              // > 0: fixed batch size
+  double serial_percent = 0;         // > 0: batch size as a share of the hosts
   double max_fail_percentage = 100;  // 100 = never stop early
 };
 

@@ -98,7 +98,8 @@ class RunbookParser {
       if (!body["name"]) return y_.Error(body, "package: name is required");
       KELOLA_ASSIGN_OR_RETURN(step.packages, y_.StringList(body["name"], "package.name"));
       for (const std::string& package : step.packages) {
-        if (package.empty() || package[0] == '-') return y_.Error(body["name"], "package: bad package name \"" + package + "\"");
+        if (package.empty() || package[0] == '-')
+          return y_.Error(body["name"], "package: bad package name \"" + package + "\"");
       }
       if (body["state"]) {
         KELOLA_ASSIGN_OR_RETURN(std::string state, y_.String(body["state"], "package.state"));
@@ -122,7 +123,8 @@ class RunbookParser {
     if (!body["src"] || !body["dest"]) return y_.Error(body, action + ": src and dest are required");
     KELOLA_ASSIGN_OR_RETURN(std::string src, y_.String(body["src"], action + ".src"));
     KELOLA_ASSIGN_OR_RETURN(step->dest, y_.String(body["dest"], action + ".dest"));
-    if (step->dest.empty() || step->dest.back() == '/') return y_.Error(body["dest"], action + ".dest must name a file");
+    if (step->dest.empty() || step->dest.back() == '/')
+      return y_.Error(body["dest"], action + ".dest must name a file");
     if (body["owner"]) {
       KELOLA_ASSIGN_OR_RETURN(step->owner, y_.String(body["owner"], action + ".owner"));
     }
@@ -154,8 +156,8 @@ class RunbookParser {
     if (body["state"]) {
       KELOLA_ASSIGN_OR_RETURN(step->service_state, y_.String(body["state"], "service.state"));
       if (step->service_state != "started" && step->service_state != "stopped" && step->service_state != "restarted") {
-        return y_.Error(body["state"], "service.state: expected started, stopped or restarted, got \"" +
-                                           step->service_state + "\"");
+        return y_.Error(body["state"],
+                        "service.state: expected started, stopped or restarted, got \"" + step->service_state + "\"");
       }
     }
     if (body["enabled"]) {
@@ -196,8 +198,8 @@ class RunbookParser {
       KELOLA_ASSIGN_OR_RETURN(step->wait_timeout, y_.DurationValue(body["timeout"], "wait_for.timeout"));
     }
     if (step->name.empty()) {
-      step->name = "wait for " + (step->wait_url.empty() ? step->wait_host + ":" + std::to_string(step->wait_port)
-                                                         : step->wait_url);
+      step->name = "wait for " +
+                   (step->wait_url.empty() ? step->wait_host + ":" + std::to_string(step->wait_port) : step->wait_url);
     }
     return OkStatus();
   }

@@ -55,7 +55,7 @@ struct RunbookStep {
   std::string creates;
   std::string unless;
 
-  std::string local_path;  // kUpload: the file to send
+  std::string local_path;     // kUpload: the file to send
   std::string template_text;  // kTemplate: loaded when parsed
   std::string dest;
   unsigned mode = 0644;

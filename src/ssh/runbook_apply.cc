@@ -158,8 +158,8 @@ class StepRunner {
       sha256 = Sha256Hex(*content);
     } else {
       // Hashed once per step and host: uploads are small next to a network copy.
-      auto local = std::unique_ptr<std::FILE, int (*)(std::FILE*)>(std::fopen(step.local_path.c_str(), "rb"),
-                                                                  &std::fclose);
+      auto local =
+          std::unique_ptr<std::FILE, int (*)(std::FILE*)>(std::fopen(step.local_path.c_str(), "rb"), &std::fclose);
       if (local == nullptr) return Failed("cannot read " + step.local_path);
       std::string data;
       char buffer[1 << 16];
@@ -169,8 +169,8 @@ class StepRunner {
     }
     auto current = session_.InspectFile(step.dest, step.sudo);
     if (!current.ok()) return Failed(current.status());
-    const bool owner_matches = step.owner.empty() || step.owner == current->owner ||
-                               step.owner == current->owner + ":" + current->group;
+    const bool owner_matches =
+        step.owner.empty() || step.owner == current->owner || step.owner == current->owner + ":" + current->group;
     if (current->exists && current->sha256 == sha256 && current->mode == step.mode && owner_matches) {
       return Ok(step.dest + " is up to date");
     }
@@ -237,7 +237,8 @@ class StepRunner {
       if (!run.ok()) return Failed(run.status());
       if (!run->ok()) return Failed(Why(*run));
       const bool changed = run->out.find("changed") != std::string::npos;
-      return changed ? Changed(step.service + " " + step.service_state) : Ok(step.service + " already " + step.service_state);
+      return changed ? Changed(step.service + " " + step.service_state)
+                     : Ok(step.service + " already " + step.service_state);
     }
     auto systemctl = [&](std::initializer_list<std::string> args) {
       std::vector<std::string> argv = {"systemctl"};
@@ -274,14 +275,16 @@ class StepRunner {
   }
 
   Outcome WaitFor(const RunbookStep& step) {
-    const auto seconds = std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(step.wait_timeout).count());
+    const auto seconds =
+        std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(step.wait_timeout).count());
     ExecOptions options = Options(step);
     options.timeout = step.wait_timeout + std::chrono::seconds(15);  // the script enforces the real limit
     auto run = session_.ExecArgv({"/bin/sh", "-c", kWaitForScript, "kelola-wait-for", step.wait_host,
                                   std::to_string(step.wait_port), step.wait_url, std::to_string(seconds)},
                                  options);
     if (!run.ok()) return Failed(run.status());
-    const std::string what = step.wait_url.empty() ? step.wait_host + ":" + std::to_string(step.wait_port) : step.wait_url;
+    const std::string what =
+        step.wait_url.empty() ? step.wait_host + ":" + std::to_string(step.wait_port) : step.wait_url;
     if (!run->ok()) return Failed(what + " " + Why(*run));
     return Ok(what + " is ready");
   }

@@ -248,8 +248,8 @@ Result<TransferResult> SshSession::Download(const std::string& remote_path, cons
   auto sum = ExecArgv({"sha256sum", "--", remote_path});
   if (!sum.ok()) return abandon(sum.status());
   if (!sum->ok()) {
-    return abandon(FailedPreconditionError("download: sha256sum of " + impl_->target + ":" + remote_path +
-                                           " failed (" + sum->Describe() + "): " + sum->err));
+    return abandon(FailedPreconditionError("download: sha256sum of " + impl_->target + ":" + remote_path + " failed (" +
+                                           sum->Describe() + "): " + sum->err));
   }
   if (FirstField(sum->out) != result.sha256) {
     return abandon(DataLossError("download of " + impl_->target + ":" + remote_path + ": received sha256 " +
@@ -281,8 +281,8 @@ Result<RemoteFileState> SshSession::InspectFile(const std::string& remote_path, 
   unsigned long long size = 0;
   char owner[256] = {}, group[256] = {};
   if (std::sscanf(run.out.c_str(), "%o %255s %255s %llu", &mode, owner, group, &size) != 4) {
-    return InternalError("inspect " + impl_->target + ":" + remote_path + ": unexpected stat output: " +
-                         run.out.substr(0, 200));
+    return InternalError("inspect " + impl_->target + ":" + remote_path +
+                         ": unexpected stat output: " + run.out.substr(0, 200));
   }
   state.exists = true;
   state.mode = mode;
@@ -290,7 +290,8 @@ Result<RemoteFileState> SshSession::InspectFile(const std::string& remote_path, 
   state.group = group;
   state.size = size;
   const size_t newline = run.out.find('\n');
-  if (newline != std::string::npos && newline + 1 < run.out.size()) state.sha256 = FirstField(run.out.substr(newline + 1));
+  if (newline != std::string::npos && newline + 1 < run.out.size())
+    state.sha256 = FirstField(run.out.substr(newline + 1));
   return state;
 }
 

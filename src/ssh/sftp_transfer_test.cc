@@ -124,8 +124,7 @@ TEST(SftpTransferTest, ChecksumMismatchIsDataLossAndTheTargetIsUntouched) {
   auto corrupted = (*session)->UploadContent("new content\n", options);
   ASSERT_FALSE(corrupted.ok());
   EXPECT_EQ(corrupted.status().code(), StatusCode::kDataLoss);
-  EXPECT_NE(corrupted.status().message().find("checksum mismatch"), std::string::npos)
-      << corrupted.status().message();
+  EXPECT_NE(corrupted.status().message().find("checksum mismatch"), std::string::npos) << corrupted.status().message();
   EXPECT_EQ(*harness::ReadFile(options.remote_path), "old\n");
   EXPECT_EQ(ListDir(remote->path()), std::vector<std::string>{"target"});
 }

@@ -7,10 +7,34 @@
 namespace kelola {
 namespace {
 
-const std::vector<std::string> kNastyWords = {
-    "plain", "", "two words", "it's", "'", "''", "\"double\"", "$HOME", "$(touch /tmp/kelola-pwned)",
-    "`id`", "a;b", "a&&b", "a|b", "*", "?", "[a]", "~", "-n", "--", "back\\slash", "new\nline", "tab\there",
-    "#comment", "!bang", "{a,b}", "unicode: héllo ✓", "trailing space ", "\x01\x7f"};
+const std::vector<std::string> kNastyWords = {"plain",
+                                              "",
+                                              "two words",
+                                              "it's",
+                                              "'",
+                                              "''",
+                                              "\"double\"",
+                                              "$HOME",
+                                              "$(touch /tmp/kelola-pwned)",
+                                              "`id`",
+                                              "a;b",
+                                              "a&&b",
+                                              "a|b",
+                                              "*",
+                                              "?",
+                                              "[a]",
+                                              "~",
+                                              "-n",
+                                              "--",
+                                              "back\\slash",
+                                              "new\nline",
+                                              "tab\there",
+                                              "#comment",
+                                              "!bang",
+                                              "{a,b}",
+                                              "unicode: héllo ✓",
+                                              "trailing space ",
+                                              "\x01\x7f"};
 
 TEST(ShellQuoteTest, LeavesPlainWordsBare) {
   EXPECT_EQ(ShellQuote("ls"), "ls");
@@ -53,8 +77,7 @@ TEST(ShellQuoteTest, JoinRejectsNulAndEmptyArgv) {
 }
 
 TEST(ShellQuoteTest, SudoWrapsArgvAndShellCommands) {
-  EXPECT_EQ(*RemoteArgvCommand({"systemctl", "restart", "my app"}, true),
-            "sudo -n -- systemctl restart 'my app'");
+  EXPECT_EQ(*RemoteArgvCommand({"systemctl", "restart", "my app"}, true), "sudo -n -- systemctl restart 'my app'");
   EXPECT_EQ(*RemoteArgvCommand({"id"}, false), "id");
   EXPECT_EQ(*RemoteShellCommand("echo $HOME; id", false), "echo $HOME; id");
   EXPECT_EQ(*RemoteShellCommand("echo $HOME; id", true), "sudo -n -- /bin/sh -c 'echo $HOME; id'");

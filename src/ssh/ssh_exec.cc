@@ -82,6 +82,14 @@ Result<ExecResult> RunOnChannel(SshSession::Impl& impl, const std::string& comma
   callbacks.channel_exit_status_function = OnExitStatus;
   callbacks.channel_exit_signal_function = OnExitSignal;
   ssh_add_channel_callbacks(channel.get(), &callbacks);
+  // libssh keeps a closed channel until the peer confirms, and may still
+  // deliver its exit-status then: the callbacks (on this stack) must be
+  // gone before `callbacks` and `end` are.
+  struct CallbacksRemover {
+    ssh_channel channel;
+    ssh_channel_callbacks callbacks;
+    ~CallbacksRemover() { ssh_remove_channel_callbacks(channel, callbacks); }
+  } remover{channel.get(), &callbacks};
 
   if (ssh_channel_request_exec(channel.get(), command.c_str()) != SSH_OK) {
     return LibsshError(s, StatusCode::kUnavailable, "ssh " + target + ": start the command");

@@ -11,18 +11,13 @@
 #include "ssh/ssh_session_internal.h"
 
 namespace kelola {
-namespace {
-
-struct KeyDeleter {
-  void operator()(ssh_key key) const { ssh_key_free(key); }
-};
 
 void InitLibssh() {
   static std::once_flag once;
   std::call_once(once, [] { ssh_init(); });
 }
 
-Status ValidateOptions(const SshOptions& o) {
+Status ValidateSshOptions(const SshOptions& o) {
   if (o.host.empty()) return InvalidArgumentError("ssh: host is empty");
   if (o.port < 1 || o.port > 65535) {
     return InvalidArgumentError("ssh " + o.host + ": port " + std::to_string(o.port) + " is out of range 1-65535");
@@ -34,11 +29,15 @@ Status ValidateOptions(const SshOptions& o) {
                                 ": no credentials configured (a private key file, the agent or a password)");
   }
   if (o.known_hosts_path.empty() && o.pinned_host_key.empty()) {
-    return InvalidArgumentError("ssh " + o.host + ": set known_hosts_path or pinned_host_key: host keys are always verified");
+    return InvalidArgumentError("ssh " + o.host +
+                                ": set known_hosts_path or pinned_host_key: host keys are always verified");
   }
-  if (o.connect_timeout <= Duration::zero()) return InvalidArgumentError("ssh " + o.host + ": connect_timeout must be > 0");
+  if (o.connect_timeout <= Duration::zero())
+    return InvalidArgumentError("ssh " + o.host + ": connect_timeout must be > 0");
   return OkStatus();
 }
+
+namespace {
 
 void EnableTcpKeepalive(int fd, Duration interval) {
   if (fd < 0 || interval <= Duration::zero()) return;
@@ -59,7 +58,9 @@ Status SetOption(ssh_session s, ssh_options_e option, const void* value, const c
   return OkStatus();
 }
 
-Status ApplyOptions(ssh_session s, const SshOptions& o) {
+}  // namespace
+
+Status ApplySessionOptions(ssh_session s, const SshOptions& o) {
   KELOLA_RETURN_IF_ERROR(SetOption(s, SSH_OPTIONS_HOST, o.host.c_str(), "host"));
   unsigned int port = static_cast<unsigned int>(o.port);
   KELOLA_RETURN_IF_ERROR(SetOption(s, SSH_OPTIONS_PORT, &port, "port"));
@@ -85,32 +86,15 @@ Status ApplyOptions(ssh_session s, const SshOptions& o) {
   return OkStatus();
 }
 
+namespace {
+
 // Offers the configured credentials in order; the first accepted wins.
 Status Authenticate(ssh_session s, const SshOptions& o, const std::string& target) {
   const SshCredentials& c = o.credentials;
   std::vector<std::string> tried;
   if (!c.private_key_path.empty() || !c.private_key_data.empty()) {
-    const bool from_file = c.private_key_data.empty();
-    const std::string source = from_file ? "key " + c.private_key_path : "the configured key";
-    ssh_key raw = nullptr;
-    const char* passphrase = c.private_key_passphrase.empty() ? nullptr : c.private_key_passphrase.c_str();
-    int imported = SSH_ERROR;
-    if (from_file) {
-      if (std::FILE* probe = std::fopen(c.private_key_path.c_str(), "r")) {
-        std::fclose(probe);
-      } else {
-        return InvalidArgumentError("ssh " + target + ": cannot read private key file " + c.private_key_path);
-      }
-      imported = ssh_pki_import_privkey_file(c.private_key_path.c_str(), passphrase, nullptr, nullptr, &raw);
-    } else {
-      imported = ssh_pki_import_privkey_base64(c.private_key_data.c_str(), passphrase, nullptr, nullptr, &raw);
-    }
-    if (imported != SSH_OK) {
-      return UnauthenticatedError("ssh " + target + ": cannot load " + source +
-                                  (passphrase == nullptr ? " (encrypted keys need a passphrase)"
-                                                         : " (wrong passphrase, or not a key)"));
-    }
-    std::unique_ptr<ssh_key_struct, KeyDeleter> key(raw);
+    KELOLA_ASSIGN_OR_RETURN(UniqueSshKey key, LoadPrivateKey(c, target));
+    const std::string source = KeySource(c);
     int rc = ssh_userauth_publickey(s, nullptr, key.get());
     if (rc == SSH_AUTH_SUCCESS) return OkStatus();
     if (rc == SSH_AUTH_ERROR) return LibsshError(s, StatusCode::kUnavailable, "ssh " + target + ": authentication");
@@ -140,6 +124,32 @@ Status LibsshError(ssh_session session, StatusCode code, const std::string& what
   return Status(code, what + ": " + (text != nullptr && *text != '\0' ? text : "unknown libssh error"));
 }
 
+std::string KeySource(const SshCredentials& c) {
+  return c.private_key_data.empty() ? "key " + c.private_key_path : "the configured key";
+}
+
+Result<UniqueSshKey> LoadPrivateKey(const SshCredentials& c, const std::string& target) {
+  ssh_key raw = nullptr;
+  const char* passphrase = c.private_key_passphrase.empty() ? nullptr : c.private_key_passphrase.c_str();
+  int imported = SSH_ERROR;
+  if (c.private_key_data.empty()) {
+    if (std::FILE* probe = std::fopen(c.private_key_path.c_str(), "r")) {
+      std::fclose(probe);
+    } else {
+      return InvalidArgumentError("ssh " + target + ": cannot read private key file " + c.private_key_path);
+    }
+    imported = ssh_pki_import_privkey_file(c.private_key_path.c_str(), passphrase, nullptr, nullptr, &raw);
+  } else {
+    imported = ssh_pki_import_privkey_base64(c.private_key_data.c_str(), passphrase, nullptr, nullptr, &raw);
+  }
+  if (imported != SSH_OK) {
+    return UnauthenticatedError(
+        "ssh " + target + ": cannot load " + KeySource(c) +
+        (passphrase == nullptr ? " (encrypted keys need a passphrase)" : " (wrong passphrase, or not a key)"));
+  }
+  return UniqueSshKey(raw);
+}
+
 SshSession::Impl::~Impl() {
   if (sftp != nullptr) sftp_free(sftp);
   if (session != nullptr) {
@@ -157,7 +167,7 @@ const std::string& SshSession::host_key_fingerprint() const { return impl_->fing
 bool SshSession::connected() const { return impl_->session != nullptr && ssh_is_connected(impl_->session) != 0; }
 
 Result<std::unique_ptr<SshSession>> SshSession::Connect(const SshOptions& options) {
-  KELOLA_RETURN_IF_ERROR(ValidateOptions(options));
+  KELOLA_RETURN_IF_ERROR(ValidateSshOptions(options));
   InitLibssh();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -177,7 +187,7 @@ Result<std::unique_ptr<SshSession>> SshSession::Connect(const SshOptions& option
 
   impl->session = ssh_new();
   if (impl->session == nullptr) return InternalError("ssh " + target + ": cannot allocate a session");
-  Status applied = ApplyOptions(impl->session, options);
+  Status applied = ApplySessionOptions(impl->session, options);
   if (applied.ok() && transport_fd >= 0) {
     socket_t socket_fd = transport_fd;
     // From here the session owns the socket and closes it in ssh_free.

@@ -41,12 +41,12 @@ enum class HostKeyPolicy {
 
 // Which credentials to offer, tried in this order. At least one is needed.
 struct SshCredentials {
-  std::string private_key_path;        // OpenSSH or PEM: ed25519, ECDSA, RSA
-  std::string private_key_data;        // secret; the key itself, instead of a file
-  std::string private_key_passphrase;  // secret; "" for an unencrypted key
-  bool use_agent = false;              // keys of a running ssh-agent
-  std::string agent_socket;            // "" = $SSH_AUTH_SOCK
-  std::optional<std::string> password; // secret; offered only when set
+  std::string private_key_path;         // OpenSSH or PEM: ed25519, ECDSA, RSA
+  std::string private_key_data;         // secret; the key itself, instead of a file
+  std::string private_key_passphrase;   // secret; "" for an unencrypted key
+  bool use_agent = false;               // keys of a running ssh-agent
+  std::string agent_socket;             // "" = $SSH_AUTH_SOCK
+  std::optional<std::string> password;  // secret; offered only when set
 };
 
 struct SshOptions {
@@ -74,8 +74,8 @@ struct SshOptions {
 };
 
 struct ExecOptions {
-  Duration timeout{0};  // 0 = no limit; on expiry the command gets SIGTERM
-  bool sudo = false;    // run under `sudo -n --` (SshOptions.sudo_argv)
+  Duration timeout{0};     // 0 = no limit; on expiry the command gets SIGTERM
+  bool sudo = false;       // run under `sudo -n --` (SshOptions.sudo_argv)
   std::string stdin_data;  // written before output is read: keep it small
   // Called with output as it arrives (chunks, not lines), on the calling thread.
   std::function<void(std::string_view)> on_stdout;
@@ -102,8 +102,8 @@ struct ExecResult {
 struct UploadOptions {
   std::string remote_path;  // absolute, or relative to the login directory
   unsigned mode = 0644;
-  std::string owner;        // "user" or "user:group" for chown; "" leaves it
-  bool sudo = false;        // finish (copy, chmod, chown, rename) under sudo
+  std::string owner;            // "user" or "user:group" for chown; "" leaves it
+  bool sudo = false;            // finish (copy, chmod, chown, rename) under sudo
   bool verify_checksum = true;  // remote sha256sum must match what was sent
 };
 

@@ -24,8 +24,7 @@ class JumpBridge {
   // Opens the channel to host:port on `jump` and starts the thread. Returns
   // the bridge; target_fd() is the socket to hand to the target session
   // (which then owns and closes it).
-  static Result<std::unique_ptr<JumpBridge>> Start(std::unique_ptr<SshSession> jump, const std::string& host,
-                                                   int port);
+  static Result<std::unique_ptr<JumpBridge>> Start(std::unique_ptr<SshSession> jump, const std::string& host, int port);
   ~JumpBridge();  // stops the thread, closes the channel and the jump session
   int target_fd() const { return target_fd_; }
 
@@ -52,6 +51,24 @@ struct SshSession::Impl {
   sftp_session sftp = nullptr;
   std::unique_ptr<JumpBridge> bridge;  // set when reached through a jump host
 };
+
+struct SshKeyDeleter {
+  void operator()(ssh_key key) const { ssh_key_free(key); }
+};
+using UniqueSshKey = std::unique_ptr<ssh_key_struct, SshKeyDeleter>;
+
+// libssh's global initialisation, once per process.
+void InitLibssh();
+// Checks options before anything touches the network (InvalidArgument).
+Status ValidateSshOptions(const SshOptions& options);
+// Host, port, user, known_hosts, timeouts and the rules that keep ~/.ssh
+// out of it, on a new session.
+Status ApplySessionOptions(ssh_session session, const SshOptions& options);
+// The private key of `credentials` (file or data); Unauthenticated when it
+// cannot be decrypted or parsed, InvalidArgument when the file is unreadable.
+Result<UniqueSshKey> LoadPrivateKey(const SshCredentials& credentials, const std::string& target);
+// "key /path" or "the configured key", for messages.
+std::string KeySource(const SshCredentials& credentials);
 
 // "[host]:port" or "host" for port 22, as known_hosts names hosts.
 std::string KnownHostsName(const std::string& host, int port);

@@ -117,8 +117,7 @@ TEST(SshSessionTest, UnknownHostKeyIsRefusedNamingHostTypeAndFingerprint) {
   EXPECT_EQ(SshErrorKindOf(session.status()), SshErrorKind::kHostKey);
   EXPECT_NE(message.find("unknown"), std::string::npos) << message;
   EXPECT_NE(message.find("[127.0.0.1]:" + std::to_string(options.port)), std::string::npos) << message;
-  EXPECT_NE(message.find("ssh-ed25519 " + FingerprintOf(**dir, fleet.hosts()[0].host_public_key)),
-            std::string::npos)
+  EXPECT_NE(message.find("ssh-ed25519 " + FingerprintOf(**dir, fleet.hosts()[0].host_public_key)), std::string::npos)
       << message;
   // Strict refuses without writing anything.
   EXPECT_EQ(*harness::ReadFile(options.known_hosts_path), "");
@@ -138,8 +137,8 @@ TEST(SshSessionTest, ChangedHostKeyIsRefusedLoudly) {
   auto dir = harness::TempDir::Create();
   ASSERT_TRUE(dir.ok());
   // known_hosts claims host 0 has host 1's key: what a man in the middle looks like.
-  const std::string wrong = "[127.0.0.1]:" + std::to_string(fleet.hosts()[0].port) + " " +
-                            fleet.hosts()[1].host_public_key + "\n";
+  const std::string wrong =
+      "[127.0.0.1]:" + std::to_string(fleet.hosts()[0].port) + " " + fleet.hosts()[1].host_public_key + "\n";
   ASSERT_TRUE(harness::WriteFile((*dir)->File("known_hosts"), wrong).ok());
   SshOptions options = OptionsFor(fleet, 0);
   options.known_hosts_path = (*dir)->File("known_hosts");

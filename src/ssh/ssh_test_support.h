@@ -18,12 +18,12 @@
 namespace kelola::ssh_test {
 
 // Starts a fleet or skips the test when sshd is not installed at all.
-#define KELOLA_SSH_FLEET(fleet, n)                                                      \
-  auto fleet##_result = ::kelola::harness::SshdFleet::Start(n);                         \
-  if (fleet##_result.status().code() == ::kelola::StatusCode::kFailedPrecondition) {    \
-    GTEST_SKIP() << fleet##_result.status().message();                                  \
-  }                                                                                     \
-  ASSERT_TRUE(fleet##_result.ok()) << fleet##_result.status().ToString();               \
+#define KELOLA_SSH_FLEET(fleet, n)                                                   \
+  auto fleet##_result = ::kelola::harness::SshdFleet::Start(n);                      \
+  if (fleet##_result.status().code() == ::kelola::StatusCode::kFailedPrecondition) { \
+    GTEST_SKIP() << fleet##_result.status().message();                               \
+  }                                                                                  \
+  ASSERT_TRUE(fleet##_result.ok()) << fleet##_result.status().ToString();            \
   ::kelola::harness::SshdFleet& fleet = **fleet##_result
 
 inline SshOptions OptionsFor(const harness::SshdFleet& fleet, size_t index) {
@@ -79,11 +79,12 @@ inline std::unique_ptr<harness::TempDir> RemoteScratch(const harness::SshdFleet&
 // execs argv. Returns its path; `dir` must be readable by the login user.
 inline std::string FakeSudo(const harness::TempDir& dir, const std::string& before = "") {
   const std::string path = dir.File("fake-sudo");
-  const std::string script = "#!/bin/sh\n"
-                             "[ \"$1\" = -n ] && [ \"$2\" = -- ] || { echo \"fake-sudo: bad usage: $*\" >&2; exit 99; }\n"
-                             "shift 2\n"
-                             "KELOLA_FAKE_SUDO=1; export KELOLA_FAKE_SUDO\n" +
-                             before + "\nexec \"$@\"\n";
+  const std::string script =
+      "#!/bin/sh\n"
+      "[ \"$1\" = -n ] && [ \"$2\" = -- ] || { echo \"fake-sudo: bad usage: $*\" >&2; exit 99; }\n"
+      "shift 2\n"
+      "KELOLA_FAKE_SUDO=1; export KELOLA_FAKE_SUDO\n" +
+      before + "\nexec \"$@\"\n";
   EXPECT_TRUE(harness::WriteFile(path, script, 0755).ok());
   ::chmod(dir.path().c_str(), 0755);
   return path;

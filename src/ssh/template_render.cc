@@ -5,9 +5,7 @@
 namespace kelola {
 namespace {
 
-bool IsNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
-}
+bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-'; }
 
 }  // namespace
 
@@ -48,8 +46,8 @@ Result<std::string> RenderTemplate(const std::string& text, const std::map<std::
     if (found == variables.end()) {
       std::string known;
       for (const auto& [key, value] : variables) known += (known.empty() ? "" : ", ") + key;
-      return InvalidArgumentError(where(open) + "unknown variable \"" + name + "\"; known: " +
-                                  (known.empty() ? "(none)" : known));
+      return InvalidArgumentError(where(open) + "unknown variable \"" + name +
+                                  "\"; known: " + (known.empty() ? "(none)" : known));
     }
     out += found->second;
     i = j + 2;

@@ -64,7 +64,7 @@ Status YamlFields::CheckMap(const YAML::Node& node, std::string_view what,
   if (!node.IsMap()) return Error(node, std::string(what) + ": expected a mapping, got " + DescribeNode(node));
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: the iterator hands out a temporary
     if (!key.IsScalar()) return Error(key, std::string(what) + ": keys must be plain words");
     const std::string& name = key.Scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
@@ -79,8 +79,8 @@ Status YamlFields::CheckMap(const YAML::Node& node, std::string_view what,
       }
       std::string known;
       for (std::string_view candidate : allowed) known += (known.empty() ? "" : ", ") + std::string(candidate);
-      return Error(key, "unknown key " + QuoteForError(name) + " in " + std::string(what) + hint + "; known keys: " +
-                            known);
+      return Error(key,
+                   "unknown key " + QuoteForError(name) + " in " + std::string(what) + hint + "; known keys: " + known);
     }
     if (!seen.insert(name).second) {
       return Error(key, "duplicate key " + QuoteForError(name) + " in " + std::string(what));
@@ -107,8 +107,8 @@ Result<int64_t> YamlFields::Int(const YAML::Node& node, std::string_view name, i
     return Error(node, std::string(name) + ": expected an integer, got " + QuoteForError(text));
   }
   if (value < min || value > max) {
-    return Error(node, std::string(name) + ": " + text + " is out of range " + std::to_string(min) + "-" +
-                           std::to_string(max));
+    return Error(
+        node, std::string(name) + ": " + text + " is out of range " + std::to_string(min) + "-" + std::to_string(max));
   }
   return value;
 }
@@ -127,8 +127,7 @@ Result<Duration> YamlFields::DurationValue(const YAML::Node& node, std::string_v
   return std::chrono::duration_cast<Duration>(*parsed);
 }
 
-Result<std::map<std::string, std::string>> YamlFields::StringMap(const YAML::Node& node,
-                                                                 std::string_view name) const {
+Result<std::map<std::string, std::string>> YamlFields::StringMap(const YAML::Node& node, std::string_view name) const {
   if (!node.IsMap()) return Error(node, std::string(name) + ": expected a mapping, got " + DescribeNode(node));
   std::map<std::string, std::string> out;
   for (auto it = node.begin(); it != node.end(); ++it) {

@@ -1,12 +1,18 @@
 #include "tests/harness/postgres_server.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -53,6 +59,64 @@ bool IsPlainName(const std::string& name) {
          !std::isdigit(static_cast<unsigned char>(name[0]));
 }
 
+// A directory the server user owns (mode 0700).
+Status MakeServerDir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return InternalError("mkdir " + path + " failed");
+  if (::geteuid() == 0) {
+    struct passwd* pw = ::getpwnam(kSystemUser);
+    if (pw == nullptr || ::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      return InternalError("chown " + path + " to " + kSystemUser + " failed");
+    }
+  }
+  return OkStatus();
+}
+
+Status InitCluster(const std::string& bin_dir, const std::string& data_dir) {
+  return RunCommandOk(AsServerUser({bin_dir + "/initdb", "-D", data_dir, "-A", "trust", "-U",
+                                    PostgresServer::kSuperuser, "--no-sync", "--encoding=UTF8", "--locale=C"}),
+                      std::chrono::seconds(120))
+      .status()
+      .WithContext("initdb");
+}
+
+// A freshly initdb'd, never started cluster kept in $TMPDIR across test
+// processes (like the harness's dockerd and busybox image): made once under
+// a file lock, published by an atomic rename, used only when the server
+// user owns it and nobody else can write to it.
+Result<std::string> EnsureClusterTemplate(const std::string& bin_dir) {
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string base = std::string(tmp && *tmp ? tmp : "/tmp") + "/kelola-pg-template-" +
+                           std::filesystem::path(bin_dir).parent_path().filename().string();
+  const std::string data = base + "/data";
+  int lock = ::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0) return InternalError("opening " + base + ".lock: " + std::strerror(errno));
+  ::flock(lock, LOCK_EX);
+  Status status = OkStatus();
+  if (::access((data + "/PG_VERSION").c_str(), F_OK) != 0) {
+    std::error_code ignored;
+    std::filesystem::remove_all(base, ignored);
+    const std::string staging = base + ".staging-" + std::to_string(::getpid());
+    std::filesystem::remove_all(staging, ignored);
+    if (::mkdir(staging.c_str(), 0755) != 0) status = InternalError("mkdir " + staging + " failed");
+    if (status.ok()) status = MakeServerDir(staging + "/data");
+    if (status.ok()) status = InitCluster(bin_dir, staging + "/data");
+    if (status.ok() && ::rename(staging.c_str(), base.c_str()) != 0) {
+      status = InternalError("publishing " + base + ": " + std::strerror(errno));
+    }
+    if (!status.ok()) std::filesystem::remove_all(staging, ignored);
+  }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+  KELOLA_RETURN_IF_ERROR(status);
+  struct stat st {};
+  struct passwd* pw = ::geteuid() == 0 ? ::getpwnam(kSystemUser) : nullptr;
+  const uid_t owner = pw != nullptr ? pw->pw_uid : ::geteuid();
+  if (::stat(data.c_str(), &st) != 0 || st.st_uid != owner || (st.st_mode & 0077) != 0) {
+    return FailedPreconditionError(data + " is not a private directory of the server user");
+  }
+  return data;
+}
+
 }  // namespace
 
 std::optional<std::string> FindPostgresBinDir() {
@@ -88,18 +152,19 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
 Status PostgresServer::Init() {
   // The server user must be able to reach its directory inside our temp dir.
   if (::chmod(dir_->path().c_str(), 0755) != 0) return InternalError("chmod 0755 " + dir_->path() + " failed");
-  if (::mkdir(socket_dir().c_str(), 0700) != 0) return InternalError("mkdir " + socket_dir() + " failed");
-  if (::geteuid() == 0) {
-    struct passwd* pw = ::getpwnam(kSystemUser);
-    if (pw == nullptr || ::chown(socket_dir().c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-      return InternalError("chown " + socket_dir() + " to " + kSystemUser + " failed");
-    }
+  KELOLA_RETURN_IF_ERROR(MakeServerDir(socket_dir()));
+  // Copying a cached cluster takes a tenth of an initdb: every test process
+  // (ctest runs one per test) would otherwise pay seconds.
+  auto template_dir = EnsureClusterTemplate(bin_dir_);
+  if (template_dir.ok()) {
+    auto copied = RunCommand({"cp", "-a", *template_dir, data_dir()}, std::chrono::seconds(120));
+    if (copied.ok() && copied->exit_code == 0) return OkStatus();
+    std::fprintf(stderr, "harness: copying the PostgreSQL template failed; running initdb\n");
+  } else {
+    std::fprintf(stderr, "harness: no PostgreSQL template (%s); running initdb\n",
+                 template_dir.status().ToString().c_str());
   }
-  return RunCommandOk(AsServerUser({bin_dir_ + "/initdb", "-D", data_dir(), "-A", "trust", "-U", kSuperuser,
-                                    "--no-sync", "--encoding=UTF8", "--locale=C"}),
-                      std::chrono::seconds(120))
-      .status()
-      .WithContext("initdb");
+  return InitCluster(bin_dir_, data_dir());
 }
 
 Status PostgresServer::Launch() {

@@ -2,7 +2,9 @@
 // tests, in a temp dir, gone when the object is destroyed.
 //
 // The cluster is made with initdb (trust authentication, superuser
-// "postgres", no fsync: test data need not survive a power cut) and runs as
+// "postgres", no fsync: test data need not survive a power cut), copied
+// from a template cluster cached in $TMPDIR/kelola-pg-template-<major>
+// (initdb costs seconds, a copy a fraction of one), and runs as
 // the `postgres` system user when the test runs as root (PostgreSQL refuses
 // to run as root). The server is our child process, started directly (not
 // through pg_ctl's shell) so it is owned and stopped by pid; its unix socket
