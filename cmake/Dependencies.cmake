@@ -9,6 +9,7 @@ find_package(OpenSSL REQUIRED)
 if(NOT KELOLA_FUZZ)
   find_package(CURL REQUIRED)
   find_package(SQLite3 REQUIRED)
+  pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # PkgConfig::LIBPQ (libpq-dev 15)
   find_package(CLI11 REQUIRED)
   find_package(Boost 1.74 REQUIRED)      # Asio/Beast are header-only
   if(KELOLA_TESTS)
@@ -16,3 +17,6 @@ if(NOT KELOLA_FUZZ)
     include(GoogleTest)
   endif()
 endif()
+# Log pipeline (src/logs): RE2 has only a pkg-config file; zstd for frames and segments.
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # PkgConfig::RE2
+find_package(zstd REQUIRED)                          # zstd::libzstd_shared

@@ -38,7 +38,10 @@ function(kelola_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300
-    ENVIRONMENT "KELOLA_BINARY=$<TARGET_FILE:kelola>;KELOLA_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    ENVIRONMENT "KELOLA_BINARY=$<TARGET_FILE:kelola>")
+  # A list in ENVIRONMENT would be split by gtest_discover_tests: the source
+  # tree reaches tests as a compile definition instead.
+  target_compile_definitions(${name} PRIVATE KELOLA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 endfunction()
 
 # kelola_folder(NAME DEPS ... [PRIVATE_DEPS ...] [TEST_DEPS ...])

@@ -59,7 +59,12 @@ HttpResponse Follow(ApiContext& ctx, EventFilter filter) {
   state->last_sent = filter.after_id;
   // Subscribe first, then replay: an event appended in between is in both
   // and is skipped by id, so nothing falls into the gap.
-  state->subscription = ctx.store.Subscribe([state, filter](const Event& e) {
+  // The subscription is owned by the state, so its callback holds the state
+  // weakly: when the stream ends, both go away.
+  std::weak_ptr<EventFollower> weak = state;
+  state->subscription = ctx.store.Subscribe([weak, filter](const Event& e) {
+    auto state = weak.lock();
+    if (!state) return;
     std::lock_guard<std::mutex> l(state->mu);
     if (!Matches(filter, e)) return;
     if (state->pending.size() >= kMaxPending) {

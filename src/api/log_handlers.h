@@ -10,8 +10,9 @@
 //   GET  /v1/logs/tail     viewer. The same filters, as server-sent events from
 //                          `after` (default: now), one event per record.
 //
-// Ingest is not written to the audit log per batch (it would drown it);
-// rejected batches are counted in /metrics. Handlers are thread-safe.
+// Register before RegisterApiRoutes (its /v1/{plural}/{name} would match
+// first); ctx.tokens is only used at request time. Ingest is not written to the audit log per batch (it would drown
+// it); rejected batches are counted in /metrics. Handlers are thread-safe.
 #pragma once
 
 #include "api/api_server.h"

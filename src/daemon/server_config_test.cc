@@ -60,9 +60,7 @@ TEST(ServerConfigTest, StoreSelectsPostgresByUrlAndHidesIt) {
 }
 
 TEST(ServerConfigTest, DocsMatchTheSchema) {
-  const char* src = std::getenv("KELOLA_SOURCE_DIR");
-  ASSERT_NE(src, nullptr);
-  std::ifstream f(std::string(src) + "/docs/config.md");
+  std::ifstream f(std::string(KELOLA_SOURCE_DIR) + "/docs/config.md");
   ASSERT_TRUE(f) << "docs/config.md is missing";
   std::stringstream ss;
   ss << f.rdbuf();

@@ -143,11 +143,12 @@ class ServerDaemon::Impl {
           requests.WithLabels({method, r, std::to_string(status)}).Inc();
           latency.WithLabels({method, r}).Observe(seconds);
         });
-    RegisterApiRoutes(*server, *ctx);
+    // Before the API's generic /v1/{plural}/{name} routes: the first match wins.
     LogStoreOptions log_options;
     log_options.dir = options.data_dir + "/logs";
     KELOLA_ASSIGN_OR_RETURN(logs, LogStore::Open(log_options, clock));
     RegisterLogRoutes(*server, *ctx, *logs, metrics);
+    RegisterApiRoutes(*server, *ctx);
 
     controllers = std::make_unique<ControllerManager>(*store, clock);
     // Always on, even with SQLite: a controller registered later is then

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "base/logging.h"
+#include "engine/fenced_store.h"
+#include "engine/leader_elector.h"
 #include "engine/work_queue.h"
 
 namespace kelola {
@@ -27,6 +29,11 @@ struct Controller {
 
   ControllerOptions options;
   WorkQueue queue;
+  // With leader election: the lease campaign, the store the reconciler
+  // writes through, and whether this replica leads the controller now.
+  std::unique_ptr<LeaderElector> elector;
+  std::unique_ptr<FencedStore> fenced_store;
+  std::atomic<bool> leading{true};
   std::vector<std::thread> workers;
   std::atomic<int64_t> reconciles{0};
   std::atomic<int64_t> failures{0};
@@ -48,9 +55,24 @@ Result<ReconcileResult> CallReconciler(Reconciler& reconciler, const std::string
 
 }  // namespace
 
+std::string ControllerLeaseName(const std::string& controller) { return "controller/" + controller; }
+
 class ControllerManager::Impl {
  public:
   Impl(Store& store, Clock& clock) : store_(store), clock_(clock) {}
+
+  Status EnableLeaderElection(LeaderElectionConfig config) {
+    std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+    std::lock_guard<std::mutex> l(mu_);
+    if (state_ != State::kRegistering || !controllers_.empty()) {
+      return FailedPreconditionError("leader election must be enabled before any controller is registered");
+    }
+    LeaderElectionOptions probe{"controller/probe", config.holder, config.lease_duration, config.renew_deadline,
+                                config.retry_period};
+    KELOLA_RETURN_IF_ERROR(ValidateLeaderElectionOptions(probe));
+    election_ = std::move(config);
+    return OkStatus();
+  }
 
   Status Register(ControllerOptions options) {
     std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
@@ -59,7 +81,27 @@ class ControllerManager::Impl {
       return FailedPreconditionError("controller \"" + options.name + "\" registered after the manager started");
     }
     KELOLA_RETURN_IF_ERROR(Validate(options));
-    controllers_.push_back(std::make_unique<Controller>(std::move(options), clock_));
+    auto controller = std::make_unique<Controller>(std::move(options), clock_);
+    Controller* c = controller.get();
+    Store* reconciler_store = &store_;
+    if (election_.has_value()) {
+      c->leading = false;
+      LeaderElectionOptions election{ControllerLeaseName(c->options.name), election_->holder, election_->lease_duration,
+                                     election_->renew_deadline, election_->retry_period};
+      c->elector = std::make_unique<LeaderElector>(
+          store_, clock_, std::move(election),
+          LeaderCallbacks{[this, c](const Lease&) { OnStartedLeading(*c); }, [c] { OnStoppedLeading(*c); }});
+      c->fenced_store = std::make_unique<FencedStore>(
+          store_, [c] { return c->elector->Fence(); }, "controller \"" + c->options.name + "\"");
+      reconciler_store = c->fenced_store.get();
+    }
+    if (c->options.make_reconciler) {
+      c->options.reconciler = c->options.make_reconciler(*reconciler_store);
+      if (!c->options.reconciler) {
+        return InvalidArgumentError("controller \"" + c->options.name + "\": make_reconciler returned null");
+      }
+    }
+    controllers_.push_back(std::move(controller));
     return OkStatus();
   }
 
@@ -75,6 +117,7 @@ class ControllerManager::Impl {
     // twice at worst, never lost.
     subscription_ = store_.Subscribe([this](const Event& event) { OnEvent(event); });
     for (auto& controller : controllers_) {
+      if (controller->elector != nullptr) continue;  // it lists once it leads
       Status listed = EnqueueAll(*controller);
       if (!listed.ok()) {
         subscription_.reset();
@@ -95,6 +138,11 @@ class ControllerManager::Impl {
         }
       }
       resync_thread_ = std::thread([this] { ResyncLoop(); });
+      for (auto& controller : controllers_) {
+        if (controller->elector == nullptr) continue;
+        Status started = controller->elector->Start();
+        if (!started.ok()) LogError("leader election did not start", {{"error", started.ToString()}});
+      }
     }
     LogInfo("controller manager started", {{"controllers", controllers_.size()}});
     return OkStatus();
@@ -104,6 +152,9 @@ class ControllerManager::Impl {
     {
       std::lock_guard<std::mutex> l(mu_);
       if (state_ != State::kRunning || execution_ != Execution::kCallerDriven) return 0;
+    }
+    for (auto& controller : controllers_) {
+      if (controller->elector != nullptr) controller->elector->Tick();
     }
     ResyncDue();
     size_t processed = 0;
@@ -137,6 +188,7 @@ class ControllerManager::Impl {
     stats.resyncs = controller->resyncs.load();
     stats.queued = controller->queue.Len();
     stats.delayed = controller->queue.NumDelayed();
+    stats.leading = controller->leading.load();
     return stats;
   }
 
@@ -156,6 +208,10 @@ class ControllerManager::Impl {
       for (auto& worker : controller->workers) worker.join();
       controller->workers.clear();
     }
+    // Only now, with no reconcile left running, hand the leases over.
+    for (auto& controller : controllers_) {
+      if (controller->elector != nullptr) controller->elector->Stop();
+    }
   }
 
  private:
@@ -173,7 +229,12 @@ class ControllerManager::Impl {
         return InvalidArgumentError(where + "invalid kind \"" + kind + "\"");
       }
     }
-    if (!options.reconciler) return InvalidArgumentError(where + "reconciler is null");
+    if (!options.reconciler && !options.make_reconciler) {
+      return InvalidArgumentError(where + "reconciler is null (set reconciler or make_reconciler)");
+    }
+    if (options.reconciler && options.make_reconciler) {
+      return InvalidArgumentError(where + "set only one of reconciler and make_reconciler");
+    }
     if (options.workers < 1 || options.workers > kMaxWorkers) {
       return InvalidArgumentError(where + "workers must be between 1 and " + std::to_string(kMaxWorkers) + ", got " +
                                   std::to_string(options.workers));
@@ -199,9 +260,22 @@ class ControllerManager::Impl {
     auto parts = ParseResourceKey(event.subject);
     if (!parts.ok()) return;
     for (auto& controller : controllers_) {
-      if (controller->Watches(parts->kind)) controller->queue.Add(event.subject);
+      if (controller->leading.load() && controller->Watches(parts->kind)) controller->queue.Add(event.subject);
     }
   }
+
+  // On the elector's thread (or RunPending's). Lists everything: while not
+  // leading, this replica dropped every change.
+  void OnStartedLeading(Controller& controller) {
+    controller.leading.store(true);
+    Status listed = EnqueueAll(controller);
+    if (!listed.ok()) {
+      LogWarn("new leader could not list its resources; the next resync will",
+              {{"controller", controller.options.name}, {"error", listed.ToString()}});
+    }
+  }
+
+  static void OnStoppedLeading(Controller& controller) { controller.leading.store(false); }
 
   Status EnqueueAll(Controller& controller) {
     for (const auto& kind : controller.options.kinds) {
@@ -229,7 +303,7 @@ class ControllerManager::Impl {
       auto period = controller->options.resync_period;
       if (period <= Duration::zero() || controller->next_resync > now) continue;
       controller->next_resync = now + std::chrono::duration_cast<MonoTime::duration>(period);
-      due.push_back(controller.get());
+      if (controller->leading.load()) due.push_back(controller.get());
     }
     return due;
   }
@@ -284,6 +358,12 @@ class ControllerManager::Impl {
   }
 
   void Process(Controller& controller, const std::string& key) {
+    if (!controller.leading.load()) {
+      // Another replica leads this controller: the key is its business.
+      controller.queue.Forget(key);
+      controller.queue.Done(key);
+      return;
+    }
     Result<ReconcileResult> result = CallReconciler(*controller.options.reconciler, key);
     controller.reconciles.fetch_add(1);
     if (!result.ok()) {
@@ -312,6 +392,7 @@ class ControllerManager::Impl {
   State state_ = State::kRegistering;
   Execution execution_ = Execution::kWorkerThreads;
   std::vector<std::unique_ptr<Controller>> controllers_;
+  std::optional<LeaderElectionConfig> election_;  // set before Register(); read-only afterwards
   std::unique_ptr<Store::Subscription> subscription_;
   std::thread resync_thread_;
 };
@@ -319,6 +400,10 @@ class ControllerManager::Impl {
 ControllerManager::ControllerManager(Store& store, Clock& clock) : impl_(std::make_unique<Impl>(store, clock)) {}
 
 ControllerManager::~ControllerManager() { impl_->Stop(); }
+
+Status ControllerManager::EnableLeaderElection(LeaderElectionConfig config) {
+  return impl_->EnableLeaderElection(std::move(config));
+}
 
 Status ControllerManager::Register(ControllerOptions options) { return impl_->Register(std::move(options)); }
 

@@ -12,6 +12,17 @@
 //   server replica, whose events a local Subscribe does not see).
 // Enqueue() adds keys from elsewhere (webhooks, other controllers).
 //
+// Leader election (EnableLeaderElection(), for several server replicas on
+// one database): each controller campaigns for its own Store lease
+// "controller/NAME" (leader_elector.h), so different controllers may lead on
+// different replicas. A controller reconciles only while it leads: on
+// becoming leader it lists everything, while not leading its watch events,
+// resyncs and queued keys are dropped. Its reconciler, when made with
+// `make_reconciler`, writes through a FencedStore carrying the lease's
+// fencing token, so a replica that lost the lease (even one paused without
+// knowing it) cannot commit a write. Stop() stops the workers first, then
+// releases the leases so another replica takes over at once.
+//
 // Execution: kWorkerThreads runs `workers` threads per controller plus one
 // resync thread. kCallerDriven runs nothing in the background: tests call
 // RunPending() on their own thread, with a FakeClock, and need no sleeps.
@@ -30,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,7 +57,12 @@ namespace kelola {
 struct ControllerOptions {
   std::string name;                // unique; used in logs and Stats()
   std::vector<std::string> kinds;  // resource kinds whose changes enqueue keys
+  // Exactly one of these: the reconciler, or a factory called once by
+  // Register() with the Store the reconciler must write through (with
+  // leader election, a FencedStore carrying this controller's lease; else
+  // the manager's store). Controllers that write should use the factory.
   std::shared_ptr<Reconciler> reconciler;
+  std::function<std::shared_ptr<Reconciler>(Store& store)> make_reconciler;
   int workers = 1;                                    // threads in kWorkerThreads mode
   Duration resync_period = std::chrono::minutes(10);  // zero disables resync
   BackoffPolicy backoff;                              // retry delays after failed reconciles
@@ -57,7 +74,20 @@ struct ControllerStats {
   int64_t resyncs = 0;     // full listings, the one at Start() included
   size_t queued = 0;       // keys ready now
   size_t delayed = 0;      // keys waiting for a retry or requeue_after
+  bool leading = true;     // false while another replica holds the lease
 };
+
+// Leader election for every controller of a manager. Durations as in
+// LeaderElectionOptions.
+struct LeaderElectionConfig {
+  std::string holder;  // this replica's identity, unique among replicas
+  Duration lease_duration = std::chrono::seconds(15);
+  Duration renew_deadline = std::chrono::seconds(10);
+  Duration retry_period = std::chrono::seconds(2);
+};
+
+// "controller/" + name: the lease a controller campaigns for.
+std::string ControllerLeaseName(const std::string& controller);
 
 class ControllerManager {
  public:
@@ -69,10 +99,14 @@ class ControllerManager {
   ControllerManager& operator=(const ControllerManager&) = delete;
   ~ControllerManager();
 
+  // Before Register(): every controller registered afterwards runs only
+  // while it holds its lease.
+  Status EnableLeaderElection(LeaderElectionConfig config);
   Status Register(ControllerOptions options);
   Status Start(Execution execution = Execution::kWorkerThreads);
-  // kCallerDriven only: runs due resyncs, then reconciles every key that is
-  // ready now (keys that become ready meanwhile wait for the next call).
+  // kCallerDriven only: runs due leader election steps and resyncs, then
+  // reconciles every key that is ready now (keys that become ready
+  // meanwhile wait for the next call).
   // Returns the number of Reconcile() calls made.
   size_t RunPending();
   Status Enqueue(const std::string& controller, const std::string& key);

@@ -4,8 +4,9 @@
 // It follows the Store contract in store/store.h closely: resource versions
 // are store-wide, writes append "resource.created|updated|deleted" events
 // with subject "Kind/name", expected_resource_version preconditions return
-// Aborted, and Subscribe() callbacks run on the writer's thread after the
-// write. Tests can make listings fail (FailListsWith) to exercise error
+// Aborted, leases and fenced writes follow the shared rules of
+// store/lease_rules.h, and Subscribe() callbacks run on the writer's thread
+// after the write. Tests can make listings fail (FailListsWith) to exercise error
 // paths. The real SqliteStore is tested by the store's conformance suite.
 //
 // Thread-safety: all methods may be called concurrently. Subscriber
@@ -25,6 +26,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "store/lease_rules.h"
 #include "store/store.h"
 
 namespace kelola {
@@ -32,6 +34,8 @@ namespace kelola {
 class FakeStore final : public Store {
  public:
   explicit FakeStore(Clock& clock) : clock_(clock) {}
+
+  using Store::DeleteResource;
 
   // The next `count` ListResources calls fail with `status`.
   void FailListsWith(Status status, int count) {
@@ -88,6 +92,7 @@ class FakeStore final : public Store {
     Resource stored;
     {
       std::lock_guard<std::mutex> l(mu_);
+      if (options.fence) KELOLA_RETURN_IF_ERROR(CheckFenceLocked(*options.fence));
       auto it = resources_.find({resource.kind, resource.name});
       const bool exists = it != resources_.end();
       if (options.expected_resource_version) {
@@ -124,19 +129,19 @@ class FakeStore final : public Store {
     return stored;
   }
 
-  Status DeleteResource(const std::string& kind, const std::string& name,
-                        std::optional<int64_t> expected_resource_version, const std::string& actor) override {
+  Status DeleteResource(const std::string& kind, const std::string& name, const DeleteOptions& options) override {
     Event event;
     {
       std::lock_guard<std::mutex> l(mu_);
+      if (options.fence) KELOLA_RETURN_IF_ERROR(CheckFenceLocked(*options.fence));
       auto it = resources_.find({kind, name});
       if (it == resources_.end()) return NotFoundError(kind + "/" + name + " not found");
-      if (expected_resource_version && *expected_resource_version != it->second.resource_version) {
+      if (options.expected_resource_version && *options.expected_resource_version != it->second.resource_version) {
         return AbortedError(kind + "/" + name + ": resourceVersion mismatch");
       }
       resources_.erase(it);
       ++last_version_;
-      event = AppendLocked("resource.deleted", kind + "/" + name, actor);
+      event = AppendLocked("resource.deleted", kind + "/" + name, options.actor);
     }
     Publish(event);
     return OkStatus();
@@ -209,6 +214,54 @@ class FakeStore final : public Store {
     return OkStatus();
   }
 
+  Result<Lease> TryAcquireLease(const std::string& name, const std::string& holder, Duration duration) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (lease_failures_left_ > 0) {
+      --lease_failures_left_;
+      return lease_failure_;
+    }
+    KELOLA_ASSIGN_OR_RETURN(LeaseChange change, DecideAcquire(FindLeaseLocked(name), name, holder, duration,
+                                                              TruncateToMillis(clock_.Now())));
+    leases_[name] = change.lease;
+    return change.lease;
+  }
+
+  Result<Lease> RenewLease(const std::string& name, const std::string& holder, int64_t token,
+                           Duration duration) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (lease_failures_left_ > 0) {
+      --lease_failures_left_;
+      return lease_failure_;
+    }
+    KELOLA_ASSIGN_OR_RETURN(Lease renewed, DecideRenew(FindLeaseLocked(name), name, holder, token, duration,
+                                                       TruncateToMillis(clock_.Now())));
+    leases_[name] = renewed;
+    return renewed;
+  }
+
+  Status ReleaseLease(const std::string& name, const std::string& holder, int64_t token) override {
+    std::lock_guard<std::mutex> l(mu_);
+    KELOLA_ASSIGN_OR_RETURN(Lease released,
+                            DecideRelease(FindLeaseLocked(name), name, holder, token, TruncateToMillis(clock_.Now())));
+    leases_[name] = released;
+    return OkStatus();
+  }
+
+  Result<std::vector<Lease>> ListLeases() override {
+    std::lock_guard<std::mutex> l(mu_);
+    std::vector<Lease> out;
+    for (const auto& [name, lease] : leases_) out.push_back(lease);
+    return out;
+  }
+
+  // The next `count` TryAcquireLease/RenewLease calls fail with `status`
+  // (a database outage).
+  void FailLeaseCallsWith(Status status, int count) {
+    std::lock_guard<std::mutex> l(mu_);
+    lease_failure_ = std::move(status);
+    lease_failures_left_ = count;
+  }
+
  private:
   class FakeSubscription final : public Subscription {
    public:
@@ -252,6 +305,14 @@ class FakeStore final : public Store {
     return true;
   }
 
+  std::optional<Lease> FindLeaseLocked(const std::string& name) const {
+    auto it = leases_.find(name);
+    if (it == leases_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  Status CheckFenceLocked(const LeaseFence& fence) const { return CheckFence(FindLeaseLocked(fence.lease), fence); }
+
   Event AppendLocked(const std::string& type, const std::string& subject, const std::string& actor) {
     Event event;
     event.id = events_.empty() ? 1 : events_.back().id + 1;
@@ -273,6 +334,9 @@ class FakeStore final : public Store {
   std::map<std::pair<std::string, std::string>, Resource> resources_;
   std::vector<Event> events_;
   std::map<std::string, ApiToken> tokens_;
+  std::map<std::string, Lease> leases_;
+  Status lease_failure_;
+  int lease_failures_left_ = 0;
   int64_t last_version_ = 0;
   int64_t list_calls_ = 0;
   Status list_failure_;

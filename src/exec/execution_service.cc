@@ -295,9 +295,8 @@ class ExecutionService::Impl {
     run.on_host_done = [&](const HostRunResult& r) { Event(id, "execution.host", actor, HostJson(r)); };
     // A plain command takes the non-blocking engine (thousands of hosts in
     // flight on a few threads); everything else the thread pool.
-    auto report = request.command.empty()
-                      ? RunOnFleet(*inventory, *hosts, *action, run)
-                      : RunCommandOnFleet(*inventory, *hosts, CommandFor(request), run);
+    auto report = request.command.empty() ? RunOnFleet(*inventory, *hosts, *action, run)
+                                          : RunCommandOnFleet(*inventory, *hosts, CommandFor(request), run);
     if (!report.ok()) return fail(report.status());
     json results = json::array();
     for (const auto& h : report->hosts) results.push_back(HostJson(h));

@@ -119,6 +119,17 @@ CREATE TABLE tokens (
   revoked     INTEGER NOT NULL DEFAULT 0
 );
 )sql"},
+      {2, "leases",
+       R"sql(
+CREATE TABLE leases (
+  name        TEXT    PRIMARY KEY,
+  holder      TEXT    NOT NULL,  -- '' once released
+  token       INTEGER NOT NULL,  -- fencing token
+  acquired_at INTEGER NOT NULL,  -- Unix milliseconds
+  renewed_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
   };
   return migrations;
 }

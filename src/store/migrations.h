@@ -33,7 +33,7 @@ struct Migration {
 // schema version afterwards.
 Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations, Clock& clock);
 
-// The schema of the SQLite store (resources, events, tokens).
+// The schema of the SQLite store (resources, events, tokens, leases).
 const std::vector<Migration>& SqliteStoreMigrations();
 
 }  // namespace kelola

@@ -174,12 +174,12 @@ Status PgConnection::ConsumeInput() {
 }
 
 std::vector<std::string> PgConnection::TakeNotifications() {
-  std::vector<std::string> channels;
+  std::vector<std::string> payloads;
   while (PGnotify* n = PQnotifies(conn_)) {
-    channels.emplace_back(n->relname);
+    payloads.emplace_back(n->extra != nullptr ? n->extra : "");
     PQfreemem(n);
   }
-  return channels;
+  return payloads;
 }
 
 PgPool::Handle::~Handle() {

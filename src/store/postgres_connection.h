@@ -81,7 +81,7 @@ class PgConnection {
   const std::string& last_sqlstate() const { return last_sqlstate_; }
   bool IsRetryableTransactionError() const { return last_sqlstate_ == "40001" || last_sqlstate_ == "40P01"; }
 
-  // For LISTEN: the socket to poll, reading what arrived, and the channels
+  // For LISTEN: the socket to poll, reading what arrived, and the payloads
   // of the notifications received since the last call.
   int socket() const;
   Status ConsumeInput();

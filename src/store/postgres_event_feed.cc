@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 
 #include "base/logging.h"
 
@@ -72,30 +73,44 @@ Status PgEventFeed::CommitAndPublish(PgConnection& conn, const std::vector<Event
   }
   // Other replicas' events come first. If they cannot be read now, ours
   // wait with them for the listener: order matters more than promptness.
-  Status caught_up = CatchUpLocked(conn);
-  if (!caught_up.ok()) {
+  Result<bool> more = true;
+  while (more.ok() && *more) more = CatchUpPageLocked(conn);
+  if (!more.ok()) {
     LogWarn("event feed: reading events after commit failed; the listener will deliver them",
-            {{"error", caught_up.ToString()}});
+            {{"error", more.status().ToString()}});
   }
   return OkStatus();
 }
 
-Status PgEventFeed::CatchUpLocked(PgConnection& conn) {
+Result<bool> PgEventFeed::CatchUpPageLocked(PgConnection& conn) {
   static const std::string sql = std::string("SELECT ") + kPgEventColumns +
                                  " FROM events WHERE id > $1 ORDER BY id LIMIT " + std::to_string(kCatchUpPage);
-  while (true) {
-    KELOLA_ASSIGN_OR_RETURN(PgResult rows, conn.Exec(sql, {std::to_string(enqueued_up_to_)}));
-    if (rows.rows() == 0) return OkStatus();
-    std::vector<Event> events;
-    events.reserve(static_cast<size_t>(rows.rows()));
-    for (int i = 0; i < rows.rows(); ++i) events.push_back(PgEventFromRow(rows, i));
-    enqueued_up_to_ = events.back().id;
-    int64_t known = last_known_.load();
-    while (known < enqueued_up_to_ && !last_known_.compare_exchange_weak(known, enqueued_up_to_)) {
-    }
-    broadcaster_.Enqueue(std::move(events));
-    if (rows.rows() < kCatchUpPage) return OkStatus();
+  KELOLA_ASSIGN_OR_RETURN(PgResult rows, conn.Exec(sql, {std::to_string(enqueued_up_to_)}));
+  if (rows.rows() == 0) return false;
+  std::vector<Event> events;
+  events.reserve(static_cast<size_t>(rows.rows()));
+  for (int i = 0; i < rows.rows(); ++i) events.push_back(PgEventFromRow(rows, i));
+  enqueued_up_to_ = events.back().id;
+  int64_t known = last_known_.load();
+  while (known < enqueued_up_to_ && !last_known_.compare_exchange_weak(known, enqueued_up_to_)) {
   }
+  broadcaster_.Enqueue(std::move(events));
+  return rows.rows() == kCatchUpPage;
+}
+
+bool PgEventFeed::HasUnseenEvent(const std::vector<std::string>& payloads) {
+  if (payloads.empty()) return false;
+  int64_t newest = 0;
+  for (const std::string& payload : payloads) {
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), id);
+    // A payload that is not an id (a future trigger, a manual NOTIFY) is a
+    // reason to look, not to ignore.
+    if (ec != std::errc() || end != payload.data() + payload.size()) return true;
+    newest = std::max(newest, id);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return newest > enqueued_up_to_;
 }
 
 bool PgEventFeed::Pause(int ms) {
@@ -141,23 +156,27 @@ void PgEventFeed::ListenLoop() {
           conn.reset();
           continue;
         }
-        if (!conn->TakeNotifications().empty()) check = true;
+        if (HasUnseenEvent(conn->TakeNotifications())) check = true;
       }
     }
     if (!check) continue;
-    int64_t before;
-    int64_t after;
-    Status caught_up;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      before = enqueued_up_to_;
-      caught_up = CatchUpLocked(*conn);
-      after = enqueued_up_to_;
+    // A page at a time, delivered before the next is read: catching up
+    // after a long outage must not queue the whole backlog in memory.
+    Result<bool> more = true;
+    while (more.ok() && *more && !stopping_.load()) {
+      int64_t before;
+      int64_t after;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        before = enqueued_up_to_;
+        more = CatchUpPageLocked(*conn);
+        after = enqueued_up_to_;
+      }
+      // Deliver only what this thread queued: events queued by a local
+      // writer are delivered on the writer's own thread.
+      if (after > before) broadcaster_.Deliver();
     }
-    if (!caught_up.ok() && conn->broken()) conn.reset();
-    // Deliver only what this thread queued: events queued by a local writer
-    // are delivered on the writer's own thread.
-    if (after > before) broadcaster_.Deliver();
+    if (!more.ok() && conn->broken()) conn.reset();
   }
 }
 

@@ -14,9 +14,10 @@
 //   which the Store contract promises. When ids are missing in between
 //   (another replica's), they are read from the table first;
 // - the listener thread: LISTEN kelola_events on a dedicated connection
-//   (a trigger notifies on every insert); on a notification, on reconnect
-//   (so nothing written during an outage is missed) and every few seconds
-//   as a safety net it reads `events WHERE id > enqueued_up_to_`;
+//   (a trigger notifies every insert with its id); on a notification of an
+//   id it has not queued yet, on reconnect (so nothing written during an
+//   outage is missed) and every few seconds as a safety net it reads
+//   `events WHERE id > enqueued_up_to_`;
 // - Subscribe() starts a subscriber at `enqueued_up_to_`.
 //
 // Thread-safety: all methods are thread-safe. The destructor stops the
@@ -61,9 +62,12 @@ class PgEventFeed {
   int64_t last_event_id() const { return last_known_.load(); }
 
  private:
-  // Queues every committed event above enqueued_up_to_. Caller holds mu_.
-  Status CatchUpLocked(PgConnection& conn);
+  // Queues the next page of committed events above enqueued_up_to_; true
+  // when the page was full (more may follow). Caller holds mu_.
+  Result<bool> CatchUpPageLocked(PgConnection& conn);
   void ListenLoop();
+  // False when every notified id is queued already (this process's writes).
+  bool HasUnseenEvent(const std::vector<std::string>& payloads);
   // Sleeps up to `ms` unless woken for shutdown; false when stopping.
   bool Pause(int ms);
 

@@ -97,14 +97,16 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_subject ON events (subject, id);
 
--- Every replica LISTENs on kelola_events and reads the new rows when told.
+-- Every replica LISTENs on kelola_events and reads the new rows when told;
+-- the payload is the event id, so a replica that already has it (its own
+-- write) need not look.
 CREATE FUNCTION kelola_notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('kelola_events', '');
+  PERFORM pg_notify('kelola_events', NEW.id::text);
   RETURN NULL;
 END $$;
 CREATE TRIGGER events_notify AFTER INSERT ON events
-  FOR EACH STATEMENT EXECUTE FUNCTION kelola_notify_events();
+  FOR EACH ROW EXECUTE FUNCTION kelola_notify_events();
 
 CREATE TABLE tokens (
   id          TEXT COLLATE "C" PRIMARY KEY,

@@ -14,12 +14,13 @@
 #include <mutex>
 #include <type_traits>
 
-#include <nlohmann/json.hpp>
-
 #include "store/event_broadcaster.h"
+#include "store/lease_rules.h"
 #include "store/migrations.h"
+#include "store/resource_rules.h"
 #include "store/resource_validation.h"
 #include "store/sqlite_connection.h"
+#include "store/sqlite_leases.h"
 
 namespace kelola {
 
@@ -29,8 +30,6 @@ constexpr int kDefaultEventLimit = 1000;
 constexpr int kMaxEventLimit = 10000;
 
 WallTime FromMillis(int64_t ms) { return WallTime(std::chrono::milliseconds(ms)); }
-
-std::string Subject(const std::string& kind, const std::string& name) { return kind + "/" + name; }
 
 bool IsInMemory(const std::string& path) {
   return path.empty() || path == ":memory:" || path.rfind("file::memory:", 0) == 0;
@@ -77,8 +76,6 @@ ApiToken ReadTokenRow(const SqliteStatement& row) {
   return t;
 }
 
-std::string VersionText(std::optional<int64_t> v) { return v.has_value() ? std::to_string(*v) : std::string("none"); }
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(Clock& clock, std::unique_ptr<SqliteConnection> writer, std::unique_ptr<SqliteConnection> reader,
@@ -90,7 +87,7 @@ class SqliteStore final : public Store {
     KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
     return WithReader([&](SqliteConnection& db) -> Result<Resource> {
       KELOLA_ASSIGN_OR_RETURN(auto found, FindResource(db, kind, name));
-      if (!found.has_value()) return NotFoundError(Subject(kind, name) + " not found");
+      if (!found.has_value()) return NotFoundError(ResourceSubject(kind, name) + " not found");
       return std::move(*found);
     });
   }
@@ -129,42 +126,22 @@ class SqliteStore final : public Store {
     if (options.expected_resource_version.value_or(0) < 0) {
       return InvalidArgumentError("expected resourceVersion must not be negative");
     }
+    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
     KELOLA_ASSIGN_OR_RETURN(std::string spec, CanonicalJsonObject(resource.spec_json, "spec"));
     KELOLA_ASSIGN_OR_RETURN(std::string status, CanonicalJsonObject(resource.status_json, "status"));
     Resource stored;
     {
       std::lock_guard<std::mutex> lock(write_mu_);
       KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
+      KELOLA_RETURN_IF_ERROR(CheckFenceLocked(options.fence));
       KELOLA_ASSIGN_OR_RETURN(auto existing, FindResource(*writer_, resource.kind, resource.name));
       KELOLA_RETURN_IF_ERROR(
-          CheckPrecondition(resource.kind, resource.name, existing, options.expected_resource_version));
-      if (options.status_only && !existing.has_value()) {
-        return NotFoundError(Subject(resource.kind, resource.name) +
-                             " not found: a status update needs an existing resource");
-      }
-      if (existing.has_value()) {
-        stored = *existing;
-        if (!options.status_only) {
-          if (stored.labels != resource.labels || stored.spec_json != spec) ++stored.generation;
-          stored.labels = resource.labels;
-          stored.spec_json = spec;
-        }
-        stored.status_json = status;
-        // A write that changes nothing is not a change: no new version and no
-        // event, so a controller re-writing the same status cannot wake itself.
-        if (stored.generation == existing->generation && stored.labels == existing->labels &&
-            stored.status_json == existing->status_json) {
-          return stored;
-        }
-      } else {
-        stored = resource;
-        stored.spec_json = spec;
-        stored.status_json = status;
-        stored.generation = 1;
-        stored.created_at = FromMillis(UnixMillis(clock_.Now()));
-      }
+          CheckPutPrecondition(resource.kind, resource.name, existing, options.expected_resource_version));
+      const WallTime now = FromMillis(UnixMillis(clock_.Now()));
+      KELOLA_ASSIGN_OR_RETURN(auto merged, MergePut(existing, resource, spec, status, options.status_only, now));
+      if (!merged.has_value()) return *existing;
+      stored = std::move(*merged);
       KELOLA_ASSIGN_OR_RETURN(stored.resource_version, NextResourceVersion());
-      stored.updated_at = FromMillis(UnixMillis(clock_.Now()));
       KELOLA_RETURN_IF_ERROR(WriteResourceRow(stored));
       KELOLA_ASSIGN_OR_RETURN(Event event,
                               InsertChangeEvent(existing.has_value() ? "resource.updated" : "resource.created", stored,
@@ -176,20 +153,16 @@ class SqliteStore final : public Store {
     return stored;
   }
 
-  Status DeleteResource(const std::string& kind, const std::string& name,
-                        std::optional<int64_t> expected_resource_version, const std::string& actor) override {
+  Status DeleteResource(const std::string& kind, const std::string& name, const DeleteOptions& options) override {
     KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
     KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
+    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
     {
       std::lock_guard<std::mutex> lock(write_mu_);
       KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
+      KELOLA_RETURN_IF_ERROR(CheckFenceLocked(options.fence));
       KELOLA_ASSIGN_OR_RETURN(auto existing, FindResource(*writer_, kind, name));
-      if (!existing.has_value()) return NotFoundError(Subject(kind, name) + " not found");
-      if (expected_resource_version.has_value() && *expected_resource_version != existing->resource_version) {
-        return AbortedError("delete of " + Subject(kind, name) + " expected resourceVersion " +
-                            VersionText(expected_resource_version) + " but the current one is " +
-                            std::to_string(existing->resource_version));
-      }
+      KELOLA_RETURN_IF_ERROR(CheckDeletePrecondition(kind, name, existing, options.expected_resource_version));
       {
         KELOLA_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM resources WHERE kind = ? AND name = ?"));
         stmt.BindText(1, kind);
@@ -198,8 +171,8 @@ class SqliteStore final : public Store {
       }
       // The deletion gets a version of its own, like any other change.
       KELOLA_ASSIGN_OR_RETURN(existing->resource_version, NextResourceVersion());
-      KELOLA_ASSIGN_OR_RETURN(
-          Event event, InsertChangeEvent("resource.deleted", *existing, actor, FromMillis(UnixMillis(clock_.Now()))));
+      KELOLA_ASSIGN_OR_RETURN(Event event, InsertChangeEvent("resource.deleted", *existing, options.actor,
+                                                             FromMillis(UnixMillis(clock_.Now()))));
       KELOLA_RETURN_IF_ERROR(transaction.Commit());
       Published(std::move(event));
     }
@@ -321,6 +294,65 @@ class SqliteStore final : public Store {
     return stmt.Run();  // step to completion so the autocommit finishes
   }
 
+  Result<Lease> TryAcquireLease(const std::string& name, const std::string& holder, Duration duration) override {
+    KELOLA_RETURN_IF_ERROR(ValidateLeaseName(name));
+    KELOLA_RETURN_IF_ERROR(ValidateLeaseHolder(holder));
+    KELOLA_RETURN_IF_ERROR(ValidateLeaseDuration(duration));
+    LeaseChange change;
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
+      KELOLA_ASSIGN_OR_RETURN(auto current, SqliteFindLease(*writer_, name));
+      KELOLA_ASSIGN_OR_RETURN(change, DecideAcquire(current, name, holder, duration, TruncateToMillis(clock_.Now())));
+      KELOLA_RETURN_IF_ERROR(SqliteWriteLease(*writer_, change.lease));
+      std::optional<Event> event;
+      if (change.changed_hands) {
+        event = LeaseEvent("lease.acquired", change.lease);
+        event->time = change.lease.renewed_at;
+        KELOLA_ASSIGN_OR_RETURN(event->id, InsertEvent(*event));
+      }
+      KELOLA_RETURN_IF_ERROR(transaction.Commit());
+      if (event.has_value()) Published(std::move(*event));
+    }
+    broadcaster_.Deliver();
+    return change.lease;
+  }
+
+  Result<Lease> RenewLease(const std::string& name, const std::string& holder, int64_t token,
+                           Duration duration) override {
+    KELOLA_RETURN_IF_ERROR(ValidateLeaseDuration(duration));
+    std::lock_guard<std::mutex> lock(write_mu_);
+    KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
+    KELOLA_ASSIGN_OR_RETURN(auto current, SqliteFindLease(*writer_, name));
+    KELOLA_ASSIGN_OR_RETURN(Lease renewed,
+                            DecideRenew(current, name, holder, token, duration, TruncateToMillis(clock_.Now())));
+    KELOLA_RETURN_IF_ERROR(SqliteWriteLease(*writer_, renewed));
+    KELOLA_RETURN_IF_ERROR(transaction.Commit());
+    return renewed;
+  }
+
+  Status ReleaseLease(const std::string& name, const std::string& holder, int64_t token) override {
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
+      KELOLA_ASSIGN_OR_RETURN(auto current, SqliteFindLease(*writer_, name));
+      const WallTime now = TruncateToMillis(clock_.Now());
+      KELOLA_ASSIGN_OR_RETURN(Lease released, DecideRelease(current, name, holder, token, now));
+      KELOLA_RETURN_IF_ERROR(SqliteWriteLease(*writer_, released));
+      Event event = LeaseEvent("lease.released", *current);
+      event.time = now;
+      KELOLA_ASSIGN_OR_RETURN(event.id, InsertEvent(event));
+      KELOLA_RETURN_IF_ERROR(transaction.Commit());
+      Published(std::move(event));
+    }
+    broadcaster_.Deliver();
+    return OkStatus();
+  }
+
+  Result<std::vector<Lease>> ListLeases() override {
+    return WithReader([&](SqliteConnection& db) { return SqliteListLeases(db); });
+  }
+
  private:
   template <typename F>
   std::invoke_result_t<F&, SqliteConnection&> WithReader(F&& f) {
@@ -342,28 +374,6 @@ class SqliteStore final : public Store {
     if (!row) return std::optional<Resource>();
     KELOLA_ASSIGN_OR_RETURN(Resource r, ReadResourceRow(stmt));
     return std::optional<Resource>(std::move(r));
-  }
-
-  static Status CheckPrecondition(const std::string& kind, const std::string& name,
-                                  const std::optional<Resource>& existing, std::optional<int64_t> expected) {
-    if (!expected.has_value()) return OkStatus();
-    if (*expected == 0) {
-      if (existing.has_value()) {
-        return AlreadyExistsError(Subject(kind, name) + " already exists (resourceVersion " +
-                                  std::to_string(existing->resource_version) + ")");
-      }
-      return OkStatus();
-    }
-    if (!existing.has_value()) {
-      return AbortedError("update of " + Subject(kind, name) + " expected resourceVersion " +
-                          std::to_string(*expected) + " but the resource does not exist");
-    }
-    if (existing->resource_version != *expected) {
-      return AbortedError("update of " + Subject(kind, name) + " expected resourceVersion " +
-                          std::to_string(*expected) + " but the current one is " +
-                          std::to_string(existing->resource_version));
-    }
-    return OkStatus();
   }
 
   // Callers hold write_mu_ and an open transaction.
@@ -399,16 +409,16 @@ class SqliteStore final : public Store {
   }
 
   Result<Event> InsertChangeEvent(const std::string& type, const Resource& r, const std::string& actor, WallTime time) {
-    Event event;
-    event.time = time;
-    event.type = type;
-    event.subject = Subject(r.kind, r.name);
-    event.actor = actor;
-    nlohmann::json data = {
-        {"kind", r.kind}, {"name", r.name}, {"resourceVersion", r.resource_version}, {"generation", r.generation}};
-    event.data_json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    Event event = ResourceChangeEvent(type, r, actor, time);
     KELOLA_ASSIGN_OR_RETURN(event.id, InsertEvent(event));
     return event;
+  }
+
+  // Callers hold write_mu_ and an open transaction.
+  Status CheckFenceLocked(const std::optional<LeaseFence>& fence) {
+    if (!fence.has_value()) return OkStatus();
+    KELOLA_ASSIGN_OR_RETURN(auto lease, SqliteFindLease(*writer_, fence->lease));
+    return CheckFence(lease, *fence);
   }
 
   // Callers hold write_mu_; a lone INSERT commits by itself.

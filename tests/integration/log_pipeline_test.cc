@@ -241,8 +241,25 @@ TEST_F(LogPipelineTest, CliQueriesAndFollowsTheStore) {
   StartServer();
   WriteAgentConfig(CreateAgentToken());
   StartAgent();
+  auto follow =
+      harness::ChildProcess::Spawn({.argv = {Binary(), "logs", "tail", "-f", "--after", "0", "--contains", "n=7"},
+                                    .log_path = dir_->File("tail.out"),
+                                    .env = {"KELOLA_SERVER=" + url_, "KELOLA_TOKEN=" + AdminToken()}});
+  ASSERT_TRUE(follow.ok()) << follow.status().ToString();
   WriteLines(0, 100);
   WaitStored(99, seconds(60));
+  // tail -f streams the matching records as they arrive: n=7 and n=70..79.
+  std::string streamed;
+  for (int i = 0; i < 100; ++i) {
+    streamed = harness::ReadFile(dir_->File("tail.out")).value_or("");
+    if (streamed.find("n=79 ") != std::string::npos) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_NE(streamed.find("agent-1"), std::string::npos) << streamed;
+  EXPECT_NE(streamed.find("n=7 "), std::string::npos) << streamed;
+  EXPECT_NE(streamed.find("n=79 "), std::string::npos) << streamed;
+  EXPECT_EQ(streamed.find("n=80 "), std::string::npos) << streamed;
+  (*follow)->Stop();
   auto q = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
                                 "KELOLA_TOKEN=" + AdminToken(), Binary(), "logs", "query", "--regex", "^n=4[0-9] ",
                                 "-l", "agent=agent-1", "-l", "service=it"});

@@ -239,10 +239,10 @@ TEST_F(ServerCliTest, ExecRunsOverSshOnSelectedHosts) {
   std::string hosts;
   for (size_t i = 0; i < (*fleet)->hosts().size(); ++i) {
     const auto& h = (*fleet)->hosts()[i];
-    hosts += "---\nkind: Host\nmetadata: {name: node-" + std::to_string(i) + ", labels: {role: " +
-             (i == 0 ? "db" : "web") + "}}\nspec:\n  address: " + h.address + "\n  port: " + std::to_string(h.port) +
-             "\n  user: " + (*fleet)->user() + "\n  hostKey: \"" + h.host_public_key +
-             "\"\n  credentials: {sshKeySecret: deploy-key}\n";
+    hosts += "---\nkind: Host\nmetadata: {name: node-" + std::to_string(i) +
+             ", labels: {role: " + (i == 0 ? "db" : "web") + "}}\nspec:\n  address: " + h.address +
+             "\n  port: " + std::to_string(h.port) + "\n  user: " + (*fleet)->user() + "\n  hostKey: \"" +
+             h.host_public_key + "\"\n  credentials: {sshKeySecret: deploy-key}\n";
   }
   auto applied = Cli({"apply", "-f", "-"}, token, hosts);
   ASSERT_EQ(applied.exit_code, 0) << applied.err;

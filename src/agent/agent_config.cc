@@ -1,0 +1,187 @@
+#include "agent/agent_config.h"
+
+#include <unistd.h>
+
+namespace kelola {
+namespace {
+
+std::string HostName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') return "kelola-agent";
+  return host;
+}
+
+}  // namespace
+
+const ConfigSchema& AgentConfigSchema() {
+  static const ConfigSchema schema = [] {
+    ConfigSchema s;
+    using T = ConfigType;
+    s.Add({.name = "name",
+           .type = T::kString,
+           .default_value = "",
+           .description = "agent name sent with every batch (label agent); empty = the host name."});
+    s.Add({.name = "server",
+           .type = T::kString,
+           .default_value = "http://127.0.0.1:7480",
+           .description = "URL of kelola server; logs go to SERVER/v1/logs/ingest."});
+    s.Add({.name = "token",
+           .type = T::kString,
+           .default_value = "",
+           .description = "API token (operator role) sent as a bearer token.",
+           .secret = true});
+    s.Add({.name = "data_dir",
+           .type = T::kString,
+           .default_value = ".kelola-agent",
+           .description = "directory of the agent's checkpoints."});
+    s.Add({.name = "metrics_listen",
+           .type = T::kString,
+           .default_value = "127.0.0.1:9595",
+           .description = "host:port of the agent's /metrics; empty = off."});
+    s.Add({.name = "labels",
+           .type = T::kStringList,
+           .default_value = "",
+           .description = "name=value labels added to every record, e.g. service=api,env=prod."});
+    s.Add({.name = "poll_interval",
+           .type = T::kDuration,
+           .default_value = "250ms",
+           .description = "how often files are checked for new data when idle."});
+    s.Add({.name = "file.include",
+           .type = T::kStringList,
+           .default_value = "",
+           .description = "glob patterns of the files to tail, e.g. /var/log/app/*.log."});
+    s.Add({.name = "file.exclude",
+           .type = T::kStringList,
+           .default_value = "",
+           .description = "patterns (fnmatch, full path) of files to skip, e.g. *.gz."});
+    s.Add({.name = "file.read_from",
+           .type = T::kString,
+           .default_value = "tail",
+           .description = "where files found at the first start without a checkpoint begin; files created "
+                          "later are always read from their head.",
+           .allowed = {"head", "tail"}});
+    s.Add({.name = "file.max_line_bytes",
+           .type = T::kInt,
+           .default_value = "262144",
+           .description = "longer lines are split into pieces of this size, flagged split.",
+           .min = 64,
+           .max = 64 << 20});
+    s.Add({.name = "file.fingerprint_bytes",
+           .type = T::kInt,
+           .default_value = "256",
+           .description = "leading bytes hashed into a file's identity (detects inode reuse).",
+           .min = 16,
+           .max = 65536});
+    s.Add({.name = "file.multiline_start",
+           .type = T::kString,
+           .default_value = "",
+           .description = "RE2 pattern of a line that starts an event; other lines join the event before."});
+    s.Add({.name = "file.multiline_idle",
+           .type = T::kDuration,
+           .default_value = "1s",
+           .description = "a held multiline event is shipped after this long without a new line."});
+    s.Add({.name = "file.rotated_grace",
+           .type = T::kDuration,
+           .default_value = "5s",
+           .description = "a file gone from the globs is read this long after its last data, then closed."});
+    s.Add({.name = "batch.max_records",
+           .type = T::kInt,
+           .default_value = "1000",
+           .description = "records per batch at most.",
+           .min = 1,
+           .max = 1000000});
+    s.Add({.name = "batch.max_bytes",
+           .type = T::kInt,
+           .default_value = "1048576",
+           .description = "uncompressed text bytes per batch at most (keep below the server's "
+                          "http.max_body_bytes).",
+           .min = 1024,
+           .max = 64 << 20});
+    s.Add({.name = "batch.max_wait",
+           .type = T::kDuration,
+           .default_value = "1s",
+           .description = "a partial batch is sent after waiting this long."});
+    s.Add({.name = "buffer.max_bytes",
+           .type = T::kInt,
+           .default_value = "16777216",
+           .description = "memory queue bound; when full, reading pauses (nothing is dropped).",
+           .min = 4096,
+           .max = 1LL << 34});
+    s.Add({.name = "retry.initial_backoff",
+           .type = T::kDuration,
+           .default_value = "200ms",
+           .description = "first delay before re-sending a batch the server did not acknowledge."});
+    s.Add({.name = "retry.max_backoff",
+           .type = T::kDuration,
+           .default_value = "30s",
+           .description = "longest delay between re-sends (exponential backoff with jitter)."});
+    s.Add({.name = "request_timeout",
+           .type = T::kDuration,
+           .default_value = "30s",
+           .description = "time allowed for one batch request."});
+    s.Add({.name = "compression_level",
+           .type = T::kInt,
+           .default_value = "3",
+           .description = "zstd level of batches; 0 = uncompressed.",
+           .min = 0,
+           .max = 19});
+    s.Add({.name = "tls.verify",
+           .type = T::kBool,
+           .default_value = "true",
+           .description = "verify the server's TLS certificate."});
+    s.Add({.name = "tls.ca_file",
+           .type = T::kString,
+           .default_value = "",
+           .description = "extra CA bundle for the server's certificate."});
+    return s;
+  }();
+  return schema;
+}
+
+Result<AgentOptions> AgentOptionsFromConfig(const Config& c) {
+  AgentOptions o;
+  o.name = c.GetString("name");
+  if (o.name.empty()) o.name = HostName();
+  o.server = c.GetString("server");
+  while (!o.server.empty() && o.server.back() == '/') o.server.pop_back();
+  if (o.server.rfind("http://", 0) != 0 && o.server.rfind("https://", 0) != 0) {
+    return InvalidArgumentError("server: expected an http:// or https:// URL, got \"" + o.server + "\"");
+  }
+  o.token = c.GetString("token");
+  o.data_dir = c.GetString("data_dir");
+  if (o.data_dir.empty()) return InvalidArgumentError("data_dir: must not be empty");
+  o.metrics_listen = c.GetString("metrics_listen");
+  for (const auto& item : c.GetList("labels")) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return InvalidArgumentError("labels: expected name=value, got \"" + item + "\"");
+    }
+    o.labels[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  o.poll_interval = c.GetDuration("poll_interval");
+  o.file.include = c.GetList("file.include");
+  if (o.file.include.empty()) return InvalidArgumentError("file.include: list at least one glob to tail");
+  o.file.exclude = c.GetList("file.exclude");
+  o.file.read_from_head = c.GetString("file.read_from") == "head";
+  o.file.max_line_bytes = static_cast<size_t>(c.GetInt("file.max_line_bytes"));
+  o.file.fingerprint_bytes = static_cast<size_t>(c.GetInt("file.fingerprint_bytes"));
+  o.file.multiline_start = c.GetString("file.multiline_start");
+  o.file.multiline_idle = c.GetDuration("file.multiline_idle");
+  o.file.rotated_grace = c.GetDuration("file.rotated_grace");
+  o.batch_max_records = static_cast<size_t>(c.GetInt("batch.max_records"));
+  o.batch_max_bytes = static_cast<size_t>(c.GetInt("batch.max_bytes"));
+  o.batch_max_wait = c.GetDuration("batch.max_wait");
+  o.buffer_max_bytes = static_cast<size_t>(c.GetInt("buffer.max_bytes"));
+  o.retry_initial = c.GetDuration("retry.initial_backoff");
+  o.retry_max = c.GetDuration("retry.max_backoff");
+  if (o.retry_initial <= Duration::zero() || o.retry_max < o.retry_initial) {
+    return InvalidArgumentError("retry.initial_backoff must be > 0 and <= retry.max_backoff");
+  }
+  o.request_timeout = c.GetDuration("request_timeout");
+  o.compression_level = static_cast<int>(c.GetInt("compression_level"));
+  o.verify_tls = c.GetBool("tls.verify");
+  o.ca_file = c.GetString("tls.ca_file");
+  return o;
+}
+
+}  // namespace kelola

@@ -1,0 +1,41 @@
+// The configuration keys of `kelola agent`, declared once: they validate the
+// YAML file (unknown key = error with file:line:col), KELOLA_* variables and
+// flags, and generate docs/agent-config.md (AgentConfigSchema().Describe()).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/config.h"
+#include "base/config_schema.h"
+#include "logs/file_tailer.h"
+
+namespace kelola {
+
+struct AgentOptions {
+  std::string name;            // sent in every batch; default: the host name
+  std::string server;          // "http://127.0.0.1:7480"
+  std::string token;           // bearer token (operator role)
+  std::string data_dir;        // checkpoints live here
+  std::string metrics_listen;  // "" = no /metrics endpoint
+  std::map<std::string, std::string> labels;
+  FileTailerOptions file;
+  Duration poll_interval = std::chrono::milliseconds(250);
+  size_t batch_max_records = 1000;
+  size_t batch_max_bytes = 1 << 20;
+  Duration batch_max_wait = std::chrono::seconds(1);
+  size_t buffer_max_bytes = 16 << 20;
+  Duration retry_initial = std::chrono::milliseconds(200);
+  Duration retry_max = std::chrono::seconds(30);
+  Duration request_timeout = std::chrono::seconds(30);
+  int compression_level = 3;
+  bool verify_tls = true;
+  std::string ca_file;
+};
+
+const ConfigSchema& AgentConfigSchema();
+// InvalidArgument names the key when a value is unusable.
+Result<AgentOptions> AgentOptionsFromConfig(const Config& config);
+
+}  // namespace kelola

@@ -1,0 +1,93 @@
+// LogAgent: the agent's pipeline: file input -> bounded memory queue ->
+// batches -> BatchSender, with acknowledgement-driven checkpoints.
+//
+//   - The queue holds at most buffer_max_bytes of record text; when it is
+//     full the tailer is polled with a zero budget, i.e. reading pauses and
+//     nothing is dropped.
+//   - One batch is in flight at a time, so records of a file leave in order.
+//     A batch is cut at batch_max_records / batch_max_bytes, or when its
+//     oldest record waited batch_max_wait.
+//   - Not acknowledged (network, 5xx, refused token): the same frame is sent
+//     again after exponential backoff with full jitter, forever.
+//   - Acknowledged: every record's (stream, end offset) is acknowledged to
+//     the tailer and the checkpoints are saved, in that order.
+//   - A frame the server will never accept (400/413) is counted as dropped
+//     and skipped, so one bad batch cannot stop the agent.
+//
+// Thread-safety: Step() is called by one thread (Run's); Stop() and the
+// metrics may be used from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <random>
+
+#include "agent/agent_config.h"
+#include "agent/batch_sender.h"
+#include "base/clock.h"
+#include "base/metrics.h"
+#include "logs/checkpoint_store.h"
+#include "logs/file_tailer.h"
+
+namespace kelola {
+
+class LogAgent {
+ public:
+  // Opens (creating) data_dir and its checkpoints. `sender`, `clock` and
+  // `metrics` must outlive the agent.
+  static Result<std::unique_ptr<LogAgent>> Create(AgentOptions options, BatchSender& sender, Clock& clock,
+                                                  MetricsRegistry& metrics);
+  ~LogAgent();
+
+  // One round: read into the queue, cut a batch, send it if the backoff
+  // allows. Returns true when something happened (so Run does not wait).
+  // An error is returned only when checkpoints cannot be saved.
+  Result<bool> Step();
+  // Steps until Stop(), waiting poll_interval (or the backoff) when idle.
+  Status Run();
+  void Stop();
+
+  size_t queued_records() const { return queue_.size(); }
+  bool batch_in_flight() const { return !in_flight_.empty(); }
+
+ private:
+  LogAgent(AgentOptions options, BatchSender& sender, Clock& clock, MetricsRegistry& metrics,
+           std::unique_ptr<CheckpointStore> checkpoints);
+  void Read();
+  void CutBatch();
+  Status SendBatch();
+  void UpdateGauges();
+
+  AgentOptions options_;
+  BatchSender& sender_;
+  Clock& clock_;
+  std::unique_ptr<CheckpointStore> checkpoints_;
+  std::unique_ptr<FileTailer> tailer_;
+
+  std::deque<LogRecord> queue_;
+  size_t queue_bytes_ = 0;
+  MonoTime oldest_queued_{};
+  std::vector<LogRecord> in_flight_;
+  size_t in_flight_bytes_ = 0;
+  std::string frame_;
+  int attempt_ = 0;
+  MonoTime next_attempt_{};
+  std::mt19937_64 rng_{std::random_device{}()};
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  std::atomic<bool> stopping_{false};
+
+  Counter& lines_read_;
+  Counter& records_sent_;
+  Counter& records_acked_;
+  Counter& batches_retried_;
+  Counter& records_dropped_;
+  Gauge& buffer_bytes_;
+  GaugeFamily& file_lag_;
+};
+
+}  // namespace kelola

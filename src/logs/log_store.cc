@@ -1,0 +1,376 @@
+#include "logs/log_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "logs/log_store_block.h"
+
+namespace kelola {
+namespace {
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+std::string SegmentName(uint64_t first_id) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "segment-%020llu.kls", static_cast<unsigned long long>(first_id));
+  return buf;
+}
+
+Result<std::string> ReadAt(int fd, uint64_t offset, size_t n) {
+  std::string buf(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return InternalError(Errno("reading log segment"));
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  buf.resize(got);
+  return buf;
+}
+
+struct BlockIndex {
+  uint64_t offset = 0;  // in the segment file
+  BlockHeader header;
+  BlockMeta meta;
+};
+
+struct Segment {
+  std::string path;
+  uint64_t bytes = 0;
+  WallTime created{};
+  std::vector<BlockIndex> blocks;
+  int64_t max_time_ms = std::numeric_limits<int64_t>::min();
+};
+
+bool BlockMayMatch(const BlockIndex& b, const LogQuery& q) {
+  uint64_t last_id = b.header.first_id + b.header.record_count - 1;
+  if (b.header.record_count == 0 || last_id <= q.after_id) return false;
+  if (b.header.max_time_ms < q.from_ms || b.header.min_time_ms >= q.to_ms) return false;
+  for (const auto& [name, value] : q.labels) {
+    if (name == "agent") {
+      if (b.meta.agent != value) return false;
+    } else if (name == "file") {
+      bool any = std::any_of(b.meta.streams.begin(), b.meta.streams.end(), [&](auto& s) { return s.path == value; });
+      if (!any) return false;
+    } else {
+      auto it = b.meta.labels.find(name);
+      if (it == b.meta.labels.end() || it->second != value) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+class LogStore::Impl {
+ public:
+  Impl(LogStoreOptions o, Clock& c) : options(std::move(o)), clock(c) {}
+  ~Impl() {
+    if (active_fd >= 0) ::close(active_fd);
+  }
+
+  Status Open() {
+    std::error_code ec;
+    std::filesystem::create_directories(options.dir, ec);
+    if (ec) return InternalError("log store " + options.dir + ": " + ec.message());
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(options.dir, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name.rfind("segment-", 0) == 0 && name.size() > 4 && name.substr(name.size() - 4) == ".kls") {
+        names.push_back(name);
+      }
+    }
+    if (ec) return InternalError("listing " + options.dir + ": " + ec.message());
+    std::sort(names.begin(), names.end());
+    for (size_t i = 0; i < names.size(); ++i) {
+      KELOLA_RETURN_IF_ERROR(LoadSegment(options.dir + "/" + names[i], i + 1 == names.size()));
+    }
+    return OkStatus();
+  }
+
+  // Indexes a segment. The last one may end in a torn block (crash
+  // mid-append), which is cut off: it was never acknowledged.
+  Status LoadSegment(const std::string& path, bool last) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return InternalError(Errno("opening " + path));
+    struct stat st {};
+    ::fstat(fd, &st);
+    Segment seg;
+    seg.path = path;
+    seg.created = WallTime(std::chrono::seconds(st.st_mtime));
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    uint64_t pos = 0;
+    while (pos < size) {
+      auto head = ReadAt(fd, pos, kBlockHeaderBytes);
+      if (!head.ok()) break;
+      auto header = DecodeBlockHeader(*head);
+      if (!header.ok() || pos + header->total_bytes() > size) break;
+      bool valid = true;
+      if (last) {
+        auto whole = ReadAt(fd, pos, header->total_bytes());
+        valid = whole.ok() && BlockChecksumMatches(*header, *whole);
+      }
+      auto meta_bytes = ReadAt(fd, pos + kBlockHeaderBytes, header->meta_len);
+      auto meta = meta_bytes.ok() ? DecodeBlockMeta(*meta_bytes) : Result<BlockMeta>(meta_bytes.status());
+      if (!valid || !meta.ok() || header->first_id < next_id) break;
+      for (const auto& s : meta->streams) {
+        uint64_t& mark = marks[meta->agent + '/' + s.stream_id];
+        mark = std::max(mark, s.end_offset);
+      }
+      seg.max_time_ms = std::max(seg.max_time_ms, header->max_time_ms);
+      next_id = header->first_id + header->record_count;
+      seg.blocks.push_back({pos, *header, std::move(*meta)});
+      pos += header->total_bytes();
+    }
+    if (pos < size) {
+      if (!last) {
+        // Sealed segments are never written again; index what is readable.
+        stats.corrupt_blocks++;
+      } else {
+        stats.torn_bytes_truncated += size - pos;
+        if (::ftruncate(fd, static_cast<off_t>(pos)) != 0) {
+          Status s = InternalError(Errno("truncating torn block in " + path));
+          ::close(fd);
+          return s;
+        }
+      }
+    }
+    seg.bytes = pos;
+    total_bytes += pos;
+    segments.push_back(std::move(seg));
+    if (last) {
+      active_fd = fd;
+    } else {
+      ::close(fd);
+    }
+    return OkStatus();
+  }
+
+  Status StartSegment() {
+    if (active_fd >= 0) ::close(active_fd);
+    active_fd = -1;
+    Segment seg;
+    seg.path = options.dir + "/" + SegmentName(next_id);
+    seg.created = clock.Now();
+    int fd = ::open(seg.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return InternalError(Errno("creating " + seg.path));
+    if (options.fsync) {
+      int dfd = ::open(options.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+      }
+    }
+    active_fd = fd;
+    segments.push_back(std::move(seg));
+    return OkStatus();
+  }
+
+  Result<AppendResult> Append(const LogBatch& batch) {
+    std::lock_guard<std::mutex> lock(mu);
+    AppendResult result;
+    LogBatch accepted;
+    accepted.agent = batch.agent;
+    accepted.labels = batch.labels;
+    // Marks move only when the block is durable; a batch may repeat a stream.
+    std::unordered_map<std::string, uint64_t> pending;
+    for (const auto& r : batch.records) {
+      if (r.stream_id.empty()) {
+        accepted.records.push_back(r);
+        continue;
+      }
+      std::string key = batch.agent + '/' + r.stream_id;
+      auto p = pending.find(key);
+      uint64_t mark = p != pending.end() ? p->second : (marks.count(key) ? marks[key] : 0);
+      if (r.end_offset <= mark) {
+        ++result.duplicates;
+        continue;
+      }
+      pending[key] = std::max(mark, r.end_offset);
+      accepted.records.push_back(r);
+    }
+    stats.duplicates_dropped += result.duplicates;
+    if (accepted.records.empty()) return result;
+
+    bool roll = active_fd < 0 || segments.empty() || segments.back().bytes >= options.segment_max_bytes ||
+                (segments.back().bytes > 0 && clock.Now() - segments.back().created >= options.segment_max_age);
+    if (roll) KELOLA_RETURN_IF_ERROR(StartSegment());
+    Segment& seg = segments.back();
+    KELOLA_ASSIGN_OR_RETURN(std::string block, EncodeBlock(accepted, next_id, options.zstd_level));
+    size_t done = 0;
+    while (done < block.size()) {
+      ssize_t n = ::pwrite(active_fd, block.data() + done, block.size() - done, static_cast<off_t>(seg.bytes + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        Status s = InternalError(Errno("writing " + seg.path));
+        (void)::ftruncate(active_fd, static_cast<off_t>(seg.bytes));  // leave no torn block behind
+        return s;
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (options.fsync && ::fdatasync(active_fd) != 0) {
+      Status s = InternalError(Errno("fdatasync " + seg.path));
+      (void)::ftruncate(active_fd, static_cast<off_t>(seg.bytes));
+      return s;
+    }
+    auto header = DecodeBlockHeader(std::string_view(block).substr(0, kBlockHeaderBytes));
+    auto meta = DecodeBlockMeta(std::string_view(block).substr(kBlockHeaderBytes, header->meta_len));
+    seg.blocks.push_back({seg.bytes, *header, std::move(*meta)});
+    seg.bytes += block.size();
+    seg.max_time_ms = std::max(seg.max_time_ms, header->max_time_ms);
+    total_bytes += block.size();
+    for (const auto& [key, mark] : pending) marks[key] = mark;
+    next_id += accepted.records.size();
+    result.accepted = accepted.records.size();
+    stats.records_appended += result.accepted;
+    cv.notify_all();
+    RetainLocked();
+    return result;
+  }
+
+  void RetainLocked() {
+    int64_t now_ms = UnixMillis(clock.Now());
+    int64_t age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options.retention_age).count();
+    while (segments.size() > 1) {
+      const Segment& oldest = segments.front();
+      bool too_old = age_ms > 0 && oldest.max_time_ms < now_ms - age_ms;
+      bool too_big = options.retention_bytes > 0 && total_bytes > options.retention_bytes;
+      if (!too_old && !too_big) break;
+      ::unlink(oldest.path.c_str());
+      total_bytes -= oldest.bytes;
+      segments.erase(segments.begin());
+      ++stats.segments_deleted;
+    }
+  }
+
+  Result<LogQueryResult> Query(const LogQuery& q) const {
+    std::unique_ptr<re2::RE2> re;
+    if (!q.regex.empty()) {
+      RE2::Options opts;
+      opts.set_log_errors(false);
+      re = std::make_unique<re2::RE2>(q.regex, opts);
+      if (!re->ok()) return InvalidArgumentError("regex \"" + q.regex + "\": " + re->error());
+    }
+    struct Candidate {
+      std::string path;
+      BlockIndex block;
+    };
+    std::vector<Candidate> candidates;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (const auto& seg : segments) {
+        for (const auto& b : seg.blocks) {
+          if (BlockMayMatch(b, q)) candidates.push_back({seg.path, b});
+        }
+      }
+    }
+    LogQueryResult result;
+    result.last_id = q.after_id;
+    auto file_filter = q.labels.find("file");
+    std::string open_path;
+    int fd = -1;
+    for (const auto& c : candidates) {
+      if (c.path != open_path) {
+        if (fd >= 0) ::close(fd);
+        fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
+        open_path = c.path;
+      }
+      if (fd < 0) continue;  // deleted by retention meanwhile
+      auto bytes = ReadAt(fd, c.block.offset, c.block.header.total_bytes());
+      if (!bytes.ok() || !BlockChecksumMatches(c.block.header, *bytes)) {
+        ++corrupt_seen;
+        continue;
+      }
+      auto batch = DecodeBlockRecords(c.block.header, *bytes);
+      if (!batch.ok()) {
+        ++corrupt_seen;
+        continue;
+      }
+      for (size_t i = 0; i < batch->records.size(); ++i) {
+        uint64_t id = c.block.header.first_id + i;
+        const LogRecord& r = batch->records[i];
+        if (id <= q.after_id || r.time_ms < q.from_ms || r.time_ms >= q.to_ms) continue;
+        if (file_filter != q.labels.end() && r.path != file_filter->second) continue;
+        if (!q.contains.empty() && r.text.find(q.contains) == std::string::npos) continue;
+        if (re && !RE2::PartialMatch(r.text, *re)) continue;
+        if (result.records.size() >= q.limit) {
+          result.more = true;
+          break;
+        }
+        result.records.push_back({id, batch->agent, batch->labels, r});
+        result.last_id = id;
+      }
+      if (result.more) break;
+    }
+    if (fd >= 0) ::close(fd);
+    return result;
+  }
+
+  uint64_t WaitForNewer(uint64_t after_id, MonoTime deadline) {
+    std::unique_lock<std::mutex> lock(mu);
+    while (next_id <= after_id + 1 && clock.Monotonic() < deadline) clock.WaitUntil(lock, cv, deadline);
+    return next_id;
+  }
+
+  LogStoreStats Stats() const {
+    std::lock_guard<std::mutex> lock(mu);
+    LogStoreStats s = stats;
+    s.segments = segments.size();
+    s.bytes = total_bytes;
+    for (const auto& seg : segments) s.blocks += seg.blocks.size();
+    s.next_id = next_id;
+    s.corrupt_blocks += corrupt_seen;
+    return s;
+  }
+
+  LogStoreOptions options;
+  Clock& clock;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Segment> segments;  // oldest first; the last one is written
+  int active_fd = -1;
+  uint64_t total_bytes = 0;
+  uint64_t next_id = 1;
+  std::unordered_map<std::string, uint64_t> marks;  // "agent/stream" -> end offset stored
+  LogStoreStats stats;
+  mutable std::atomic<uint64_t> corrupt_seen{0};
+};
+
+Result<std::unique_ptr<LogStore>> LogStore::Open(LogStoreOptions options, Clock& clock) {
+  if (options.dir.empty()) return InvalidArgumentError("log store: dir is empty");
+  auto impl = std::make_unique<Impl>(std::move(options), clock);
+  KELOLA_RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<LogStore>(new LogStore(std::move(impl)));
+}
+
+LogStore::LogStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LogStore::~LogStore() = default;
+Result<AppendResult> LogStore::Append(const LogBatch& batch) { return impl_->Append(batch); }
+Result<LogQueryResult> LogStore::Query(const LogQuery& query) const { return impl_->Query(query); }
+uint64_t LogStore::WaitForNewer(uint64_t after_id, MonoTime deadline) {
+  return impl_->WaitForNewer(after_id, deadline);
+}
+Status LogStore::ApplyRetention() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->RetainLocked();
+  return OkStatus();
+}
+LogStoreStats LogStore::Stats() const { return impl_->Stats(); }
+
+}  // namespace kelola

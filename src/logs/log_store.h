@@ -1,0 +1,114 @@
+// LogStore: the server's embedded log store (the default sink).
+//
+// Append-only segment files under one directory, each a sequence of blocks;
+// a block is one ingested batch: an uncompressed metadata section (agent,
+// labels, streams) that the in-memory index is built from, and the records
+// zstd-compressed. Format: docs/formats/log-store.md.
+//
+//   - Durability: Append returns only after the block is written and
+//     fdatasync'ed, so the server can acknowledge the batch to the agent.
+//   - Exactly-once storage from at-least-once delivery: per (agent, stream)
+//     the store remembers the end offset of the last stored record, and
+//     drops records that end at or before it (rebuilt from the blocks' metadata
+//     on Open).
+//   - Index: per block its id range, time range, labels and file paths; a
+//     query decompresses only blocks that can match.
+//   - Retention: whole sealed segments are deleted, oldest first, when older
+//     than retention_age or while the store is above retention_bytes.
+//   - Crash safety: a torn block at the end of the last segment (a crash
+//     mid-write) is cut off on Open; it was never acknowledged.
+//
+// Thread-safety: all methods may be called from any thread. Appends are
+// serialised; queries read blocks without holding the lock.
+// Errors: Open returns Internal/DataLoss for I/O and corruption it cannot
+// repair; Append returns Internal when the disk write fails (nothing of the
+// batch is then stored); Query returns InvalidArgument for a bad regex.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "logs/log_frame.h"
+
+namespace kelola {
+
+struct LogStoreOptions {
+  std::string dir;  // created if missing
+  uint64_t segment_max_bytes = 64 * 1024 * 1024;
+  Duration segment_max_age = std::chrono::hours(1);
+  Duration retention_age = std::chrono::hours(24 * 7);  // 0 = keep regardless of age
+  uint64_t retention_bytes = 10ULL << 30;               // 0 = no size limit
+  int zstd_level = 3;
+  bool fsync = true;  // off only for tests and benchmarks that accept losing acknowledged data
+};
+
+struct StoredRecord {
+  uint64_t id = 0;  // store-wide, increasing in arrival order; the cursor of queries and tails
+  std::string agent;
+  std::map<std::string, std::string> labels;  // the batch's labels
+  LogRecord record;
+};
+
+struct LogQuery {
+  int64_t from_ms = std::numeric_limits<int64_t>::min();  // inclusive
+  int64_t to_ms = std::numeric_limits<int64_t>::max();    // exclusive
+  // Exact matches. "agent" and "file" (the record's path) are built in; any
+  // other name is a batch label (host, service, ...).
+  std::map<std::string, std::string> labels;
+  std::string contains;  // substring of the text
+  std::string regex;     // RE2, partial match on the text
+  uint64_t after_id = 0;
+  size_t limit = 1000;
+};
+
+struct LogQueryResult {
+  std::vector<StoredRecord> records;
+  uint64_t last_id = 0;  // pass as after_id to continue
+  bool more = false;     // the limit cut the result short
+};
+
+struct AppendResult {
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+};
+
+struct LogStoreStats {
+  uint64_t segments = 0;
+  uint64_t bytes = 0;
+  uint64_t blocks = 0;
+  uint64_t next_id = 1;
+  uint64_t records_appended = 0;      // since Open
+  uint64_t duplicates_dropped = 0;    // since Open
+  uint64_t segments_deleted = 0;      // by retention, since Open
+  uint64_t corrupt_blocks = 0;        // skipped by Open or Query
+  uint64_t torn_bytes_truncated = 0;  // cut from the last segment by Open
+};
+
+class LogStore {
+ public:
+  static Result<std::unique_ptr<LogStore>> Open(LogStoreOptions options, Clock& clock);
+  ~LogStore();
+
+  Result<AppendResult> Append(const LogBatch& batch);
+  Result<LogQueryResult> Query(const LogQuery& query) const;
+  // Waits until a record with id > after_id exists or `deadline` passes;
+  // returns the id the next record will get (so "newer exists" is
+  // result > after_id + 1).
+  uint64_t WaitForNewer(uint64_t after_id, MonoTime deadline);
+  // Deletes segments past the retention limits (Append also does it).
+  Status ApplyRetention();
+  LogStoreStats Stats() const;
+
+ private:
+  class Impl;
+  explicit LogStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kelola

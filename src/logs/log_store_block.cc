@@ -1,0 +1,138 @@
+#include "logs/log_store_block.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "logs/wire.h"
+#include "logs/zstd_codec.h"
+
+namespace kelola {
+namespace {
+
+constexpr char kBlockMagic[4] = {'K', 'L', 'B', '1'};
+constexpr size_t kChecksumAt = 44;
+
+uint64_t Checksum(std::string_view head44, std::string_view rest) {
+  // FNV-1a over the concatenation, without copying.
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (std::string_view part : {head44, rest}) {
+    for (unsigned char c : part) {
+      h ^= c;
+      h *= 0x100000001b3ULL;
+    }
+  }
+  return h;
+}
+
+}  // namespace
+
+Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level) {
+  using wire::PutFixed;
+  using wire::PutString;
+  using wire::PutVarint;
+  std::string meta;
+  PutString(meta, batch.agent);
+  PutVarint(meta, batch.labels.size());
+  for (const auto& [k, v] : batch.labels) {
+    PutString(meta, k);
+    PutString(meta, v);
+  }
+  std::vector<BlockStream> streams;
+  std::map<std::pair<std::string, std::string>, size_t> where;
+  int64_t min_time = std::numeric_limits<int64_t>::max();
+  int64_t max_time = std::numeric_limits<int64_t>::min();
+  for (const auto& r : batch.records) {
+    auto [it, inserted] = where.emplace(std::make_pair(r.stream_id, r.path), streams.size());
+    if (inserted) streams.push_back({r.stream_id, r.path, 0});
+    auto& s = streams[it->second];
+    s.end_offset = std::max(s.end_offset, r.end_offset);
+    min_time = std::min(min_time, r.time_ms);
+    max_time = std::max(max_time, r.time_ms);
+  }
+  if (batch.records.empty()) min_time = max_time = 0;
+  PutVarint(meta, streams.size());
+  for (const auto& s : streams) {
+    PutString(meta, s.stream_id);
+    PutString(meta, s.path);
+    PutVarint(meta, s.end_offset);
+  }
+  std::string raw = EncodeBatchPayload(batch);
+  if (raw.size() > UINT32_MAX || meta.size() > UINT32_MAX) return InvalidArgumentError("log block over 4 GiB");
+  KELOLA_ASSIGN_OR_RETURN(std::string body, ZstdCompress(raw, zstd_level));
+
+  std::string block(kBlockMagic, 4);
+  PutFixed(block, meta.size(), 4);
+  PutFixed(block, body.size(), 4);
+  PutFixed(block, raw.size(), 4);
+  PutFixed(block, first_id, 8);
+  PutFixed(block, static_cast<uint64_t>(min_time), 8);
+  PutFixed(block, static_cast<uint64_t>(max_time), 8);
+  PutFixed(block, batch.records.size(), 4);
+  std::string rest = meta + body;
+  PutFixed(block, Checksum(std::string_view(block).substr(0, kChecksumAt), rest), 8);
+  block += rest;
+  return block;
+}
+
+Result<BlockHeader> DecodeBlockHeader(std::string_view b) {
+  if (b.size() != kBlockHeaderBytes) return DataLossError("log block header: short");
+  if (b.substr(0, 4) != std::string_view(kBlockMagic, 4)) return DataLossError("log block header: bad magic");
+  BlockHeader h;
+  h.meta_len = static_cast<uint32_t>(wire::GetFixed(b, 4, 4));
+  h.body_len = static_cast<uint32_t>(wire::GetFixed(b, 8, 4));
+  h.raw_len = static_cast<uint32_t>(wire::GetFixed(b, 12, 4));
+  h.first_id = wire::GetFixed(b, 16, 8);
+  h.min_time_ms = static_cast<int64_t>(wire::GetFixed(b, 24, 8));
+  h.max_time_ms = static_cast<int64_t>(wire::GetFixed(b, 32, 8));
+  h.record_count = static_cast<uint32_t>(wire::GetFixed(b, 40, 4));
+  h.checksum = wire::GetFixed(b, 44, 8);
+  if (h.first_id == 0) return DataLossError("log block header: record id 0");
+  return h;
+}
+
+Result<BlockMeta> DecodeBlockMeta(std::string_view meta) {
+  wire::WireReader in(meta, "log block meta");
+  BlockMeta m;
+  auto bad = [](const Status& s) { return DataLossError(s.message()); };
+  Status s = in.String("agent", m.agent);
+  if (!s.ok()) return bad(s);
+  uint64_t n = 0;
+  if (!(s = in.Varint("label count", n)).ok()) return bad(s);
+  for (uint64_t i = 0; i < n && s.ok(); ++i) {
+    std::string k, v;
+    if ((s = in.String("label name", k)).ok() && (s = in.String("label value", v)).ok()) m.labels[k] = v;
+  }
+  if (!s.ok()) return bad(s);
+  if (!(s = in.Varint("stream count", n)).ok()) return bad(s);
+  if (n > in.remaining()) return DataLossError("log block meta: stream count larger than the section");
+  for (uint64_t i = 0; i < n && s.ok(); ++i) {
+    BlockStream bs;
+    if ((s = in.String("stream id", bs.stream_id)).ok() && (s = in.String("stream path", bs.path)).ok() &&
+        (s = in.Varint("stream end", bs.end_offset)).ok()) {
+      m.streams.push_back(std::move(bs));
+    }
+  }
+  if (!s.ok()) return bad(s);
+  return m;
+}
+
+bool BlockChecksumMatches(const BlockHeader& header, std::string_view block) {
+  if (block.size() != header.total_bytes()) return false;
+  return Checksum(block.substr(0, kChecksumAt), block.substr(kBlockHeaderBytes)) == header.checksum;
+}
+
+Result<LogBatch> DecodeBlockRecords(const BlockHeader& header, std::string_view block) {
+  if (block.size() != header.total_bytes()) return DataLossError("log block: size mismatch");
+  std::string_view body = block.substr(kBlockHeaderBytes + header.meta_len);
+  auto raw = ZstdDecompress(body, header.raw_len, "log block");
+  if (!raw.ok()) return DataLossError(raw.status().message());
+  FrameLimits limits;
+  limits.max_decoded_bytes = UINT32_MAX;
+  limits.max_records = UINT32_MAX;
+  auto batch = DecodeBatchPayload(*raw, limits, "log block records");
+  if (!batch.ok()) return DataLossError(batch.status().message());
+  if (batch->records.size() != header.record_count) return DataLossError("log block: record count mismatch");
+  return batch;
+}
+
+}  // namespace kelola

@@ -1,0 +1,57 @@
+// One block of the log store's segment files: the on-disk unit of one
+// ingested batch (docs/formats/log-store.md). Encoding and decoding only;
+// files are handled by LogStore.
+//
+// Stateless functions; thread-safe. Errors: DecodeBlockHeader and
+// DecodeBlockMeta/Records return DataLoss naming what is wrong.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "logs/log_frame.h"
+
+namespace kelola {
+
+inline constexpr size_t kBlockHeaderBytes = 52;
+
+struct BlockHeader {
+  uint32_t meta_len = 0;
+  uint32_t body_len = 0;  // compressed records
+  uint32_t raw_len = 0;   // records before compression
+  uint64_t first_id = 0;  // id of the first record; the others follow
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+  uint32_t record_count = 0;
+  uint64_t checksum = 0;  // FNV-1a 64 of header bytes 0..43, meta and body
+  size_t total_bytes() const { return kBlockHeaderBytes + meta_len + body_len; }
+};
+
+struct BlockStream {
+  std::string stream_id;
+  std::string path;
+  uint64_t end_offset = 0;  // end of the last record of this stream in the block
+};
+
+// What the index keeps of a block without reading its records.
+struct BlockMeta {
+  std::string agent;
+  std::map<std::string, std::string> labels;
+  std::vector<BlockStream> streams;
+};
+
+// A whole block for `batch` (records with ids first_id, first_id + 1, ...).
+Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level);
+
+Result<BlockHeader> DecodeBlockHeader(std::string_view bytes);  // exactly kBlockHeaderBytes
+Result<BlockMeta> DecodeBlockMeta(std::string_view meta);
+// Checks the checksum of a whole block (header + meta + body).
+bool BlockChecksumMatches(const BlockHeader& header, std::string_view block);
+// The records of a whole, checksum-verified block.
+Result<LogBatch> DecodeBlockRecords(const BlockHeader& header, std::string_view block);
+
+}  // namespace kelola

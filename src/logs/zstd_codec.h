@@ -1,0 +1,21 @@
+// zstd one-shot compression for transport frames and store blocks.
+//
+// Compressed data always carries the content size and checksum, so
+// decompression can refuse sizes it did not expect before allocating and
+// detects corruption. Thread-safe (no shared state).
+// Errors: Internal when compression fails; InvalidArgument naming `what`
+// when the input is not a zstd frame of exactly `expected_size` bytes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace kelola {
+
+Result<std::string> ZstdCompress(std::string_view data, int level);
+Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size, std::string_view what);
+
+}  // namespace kelola

@@ -1,0 +1,87 @@
+#include "store/resource_rules.h"
+
+#include <nlohmann/json.hpp>
+
+namespace kelola {
+
+std::string ResourceSubject(const std::string& kind, const std::string& name) { return kind + "/" + name; }
+
+Status CheckPutPrecondition(const std::string& kind, const std::string& name, const std::optional<Resource>& existing,
+                            std::optional<int64_t> expected) {
+  if (!expected.has_value()) return OkStatus();
+  if (*expected == 0) {
+    if (existing.has_value()) {
+      return AlreadyExistsError(ResourceSubject(kind, name) + " already exists (resourceVersion " +
+                                std::to_string(existing->resource_version) + ")");
+    }
+    return OkStatus();
+  }
+  if (!existing.has_value()) {
+    return AbortedError("update of " + ResourceSubject(kind, name) + " expected resourceVersion " +
+                        std::to_string(*expected) + " but the resource does not exist");
+  }
+  if (existing->resource_version != *expected) {
+    return AbortedError("update of " + ResourceSubject(kind, name) + " expected resourceVersion " +
+                        std::to_string(*expected) + " but the current one is " +
+                        std::to_string(existing->resource_version));
+  }
+  return OkStatus();
+}
+
+Status CheckDeletePrecondition(const std::string& kind, const std::string& name,
+                               const std::optional<Resource>& existing, std::optional<int64_t> expected) {
+  if (!existing.has_value()) return NotFoundError(ResourceSubject(kind, name) + " not found");
+  if (expected.has_value() && *expected != existing->resource_version) {
+    return AbortedError("delete of " + ResourceSubject(kind, name) + " expected resourceVersion " +
+                        std::to_string(*expected) + " but the current one is " +
+                        std::to_string(existing->resource_version));
+  }
+  return OkStatus();
+}
+
+Result<std::optional<Resource>> MergePut(const std::optional<Resource>& existing, const Resource& resource,
+                                         const std::string& canonical_spec, const std::string& canonical_status,
+                                         bool status_only, WallTime now) {
+  Resource stored;
+  if (existing.has_value()) {
+    stored = *existing;
+    if (!status_only) {
+      if (stored.labels != resource.labels || stored.spec_json != canonical_spec) ++stored.generation;
+      stored.labels = resource.labels;
+      stored.spec_json = canonical_spec;
+    }
+    stored.status_json = canonical_status;
+    // A write that changes nothing is not a change: no new version and no
+    // event, so a controller re-writing the same status cannot wake itself.
+    if (stored.generation == existing->generation && stored.labels == existing->labels &&
+        stored.status_json == existing->status_json) {
+      return std::optional<Resource>();
+    }
+  } else {
+    if (status_only) {
+      return NotFoundError(ResourceSubject(resource.kind, resource.name) +
+                           " not found: a status update needs an existing resource");
+    }
+    stored = resource;
+    stored.spec_json = canonical_spec;
+    stored.status_json = canonical_status;
+    stored.generation = 1;
+    stored.created_at = now;
+  }
+  stored.updated_at = now;
+  return std::optional<Resource>(std::move(stored));
+}
+
+Event ResourceChangeEvent(const std::string& type, const Resource& r, const std::string& actor, WallTime time) {
+  Event event;
+  event.time = time;
+  event.type = type;
+  event.subject = ResourceSubject(r.kind, r.name);
+  event.actor = actor;
+  nlohmann::json data = {
+      {"kind", r.kind}, {"name", r.name}, {"resourceVersion", r.resource_version}, {"generation", r.generation}};
+  event.data_json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return event;
+}
+
+}  // namespace kelola
