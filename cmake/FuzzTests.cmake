@@ -13,7 +13,7 @@ if(KELOLA_FUZZ_DIR)
     set(scratch ${CMAKE_BINARY_DIR}/fuzz-corpus/${corpus})
     file(MAKE_DIRECTORY ${scratch})
     add_test(NAME fuzz.${fuzzer}
-      COMMAND ${KELOLA_FUZZ_DIR}/${fuzzer} -max_total_time=${KELOLA_FUZZ_SECONDS} -rss_limit_mb=4096
+      COMMAND ${KELOLA_FUZZ_DIR}/${fuzzer} -max_total_time=${KELOLA_FUZZ_SECONDS} -timeout=10 -rss_limit_mb=4096
               ${scratch} ${PROJECT_SOURCE_DIR}/fuzz/corpus/${corpus})
     set_tests_properties(fuzz.${fuzzer} PROPERTIES LABELS fuzz TIMEOUT 300)
   endforeach()

@@ -25,10 +25,20 @@ bool IsValidLabelPart(std::string_view s, size_t max, bool allow_empty) {
   return true;
 }
 
-Result<json> YamlToJson(const YAML::Node& node, const std::string& source) {
+// YAML aliases can make a small file expand into an exponentially large
+// tree ("billion laughs"); depth and node count are bounded.
+constexpr int kMaxYamlDepth = 64;
+constexpr size_t kMaxYamlNodes = 100'000;
+
+Result<json> YamlToJson(const YAML::Node& node, const std::string& source, int depth, size_t& budget) {
   auto where = [&](const YAML::Node& n) {
     return source + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
   };
+  if (depth > kMaxYamlDepth) return InvalidArgumentError(where(node) + ": nested deeper than 64 levels");
+  if (budget == 0) {
+    return InvalidArgumentError(where(node) + ": document expands to more than 100000 values (aliases?)");
+  }
+  --budget;
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null: return json(nullptr);
@@ -52,7 +62,7 @@ Result<json> YamlToJson(const YAML::Node& node, const std::string& source) {
     case YAML::NodeType::Sequence: {
       json arr = json::array();
       for (const auto& child : node) {
-        KELOLA_ASSIGN_OR_RETURN(json v, YamlToJson(child, source));
+        KELOLA_ASSIGN_OR_RETURN(json v, YamlToJson(child, source, depth + 1, budget));
         arr.push_back(std::move(v));
       }
       return arr;
@@ -63,7 +73,7 @@ Result<json> YamlToJson(const YAML::Node& node, const std::string& source) {
         if (!kv.first.IsScalar()) return InvalidArgumentError(where(kv.first) + ": map keys must be strings");
         const std::string& key = kv.first.Scalar();
         if (obj.contains(key)) return InvalidArgumentError(where(kv.first) + ": duplicate key \"" + key + "\"");
-        KELOLA_ASSIGN_OR_RETURN(json v, YamlToJson(kv.second, source));
+        KELOLA_ASSIGN_OR_RETURN(json v, YamlToJson(kv.second, source, depth + 1, budget));
         obj[key] = std::move(v);
       }
       return obj;
@@ -126,7 +136,8 @@ Result<YamlDocuments> ParseYamlDocuments(std::string_view text, const std::strin
     std::vector<YAML::Node> nodes = YAML::LoadAll(std::string(text));
     for (const auto& n : nodes) {
       if (n.IsNull()) continue;  // empty document between separators
-      KELOLA_ASSIGN_OR_RETURN(json doc, YamlToJson(n, source));
+      size_t budget = kMaxYamlNodes;
+      KELOLA_ASSIGN_OR_RETURN(json doc, YamlToJson(n, source, 0, budget));
       out.docs.push_back(std::move(doc));
       out.start_lines.push_back(n.Mark().line + 1);
     }

@@ -86,6 +86,19 @@ TEST_F(ApiObjectTest, YamlErrorsCarryFileLineColumn) {
   EXPECT_EQ(dup.status().message(), "dup.yaml:2:1: duplicate key \"kind\"");
 }
 
+TEST_F(ApiObjectTest, YamlAliasBombIsRefused) {
+  std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 12; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int j = 0; j < 9; ++j) text += ", " + prev;
+    text += "]\n";
+  }
+  auto docs = ParseYamlDocuments(text, "bomb.yaml");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_NE(docs.status().message().find("more than 100000 values"), std::string::npos) << docs.status().message();
+}
+
 TEST_F(ApiObjectTest, EncodeHidesSecretValues) {
   Resource r;
   r.kind = "Secret";

@@ -70,7 +70,8 @@ TEST(SshdFleetTest, DestructionStopsServersAndRemovesFiles) {
     key = fleet.client_key_path();
     ASSERT_TRUE(std::filesystem::exists(key));
   }
-  for (int port : ports) EXPECT_FALSE(PortAcceptsConnections(port)) << port;
+  // (Whether the ports are free again is not asserted: under `ctest -j` another
+  // test may take a freed port at once. ChildProcess's tests cover stopping.)
   EXPECT_FALSE(std::filesystem::exists(key));
 }
 
