@@ -12,6 +12,24 @@ namespace {
 
 using json = nlohmann::json;
 
+// True when `s` is well-formed UTF-8 (JSON, and so the API, carries only that).
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// Renders a value for an error message; never throws, whatever the bytes.
+std::string Show(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 bool IsLabelNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; }
 
 bool IsValidLabelPart(std::string_view s, size_t max, bool allow_empty) {
@@ -44,6 +62,7 @@ Result<json> YamlToJson(const YAML::Node& node, const std::string& source, int d
     case YAML::NodeType::Null: return json(nullptr);
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
+      if (!IsValidUtf8(s)) return InvalidArgumentError(where(node) + ": text is not valid UTF-8");
       if (node.Tag() == "!") return json(s);  // quoted: always a string
       if (s == "true" || s == "True" || s == "TRUE") return json(true);
       if (s == "false" || s == "False" || s == "FALSE") return json(false);
@@ -72,6 +91,7 @@ Result<json> YamlToJson(const YAML::Node& node, const std::string& source, int d
       for (const auto& kv : node) {
         if (!kv.first.IsScalar()) return InvalidArgumentError(where(kv.first) + ": map keys must be strings");
         const std::string& key = kv.first.Scalar();
+        if (!IsValidUtf8(key)) return InvalidArgumentError(where(kv.first) + ": key is not valid UTF-8");
         if (obj.contains(key)) return InvalidArgumentError(where(kv.first) + ": duplicate key \"" + key + "\"");
         KELOLA_ASSIGN_OR_RETURN(json v, YamlToJson(kv.second, source, depth + 1, budget));
         obj[key] = std::move(v);
@@ -93,7 +113,7 @@ Result<std::optional<int64_t>> DecodeResourceVersion(const json& v) {
     if (ec == std::errc() && p == s.data() + s.size() && n >= 0) return std::optional<int64_t>(n);
   }
   return InvalidArgumentError("metadata.resourceVersion: expected a non-negative integer (or its string), got " +
-                              v.dump());
+                              Show(v));
 }
 
 }  // namespace
@@ -180,12 +200,12 @@ Result<ApiObject> DecodeApiObject(const json& doc, const KindInfo& kind, const s
   for (const auto& [key, value] : doc.items()) {
     if (key == "apiVersion") {
       if (!value.is_string() || value.get<std::string>() != kApiVersion) {
-        return InvalidArgumentError(std::string("apiVersion: expected \"") + kApiVersion + "\", got " + value.dump());
+        return InvalidArgumentError(std::string("apiVersion: expected \"") + kApiVersion + "\", got " + Show(value));
       }
     } else if (key == "kind") {
       if (!value.is_string() || value.get<std::string>() != kind.kind) {
         return InvalidArgumentError("kind: expected \"" + kind.kind + "\" for /v1/" + kind.plural + ", got " +
-                                    value.dump());
+                                    Show(value));
       }
     } else if (key == "metadata") {
       if (!value.is_object()) return InvalidArgumentError("metadata: expected an object");

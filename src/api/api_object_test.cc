@@ -99,6 +99,19 @@ TEST_F(ApiObjectTest, YamlAliasBombIsRefused) {
   EXPECT_NE(docs.status().message().find("more than 100000 values"), std::string::npos) << docs.status().message();
 }
 
+TEST_F(ApiObjectTest, InvalidUtf8NeverThrows) {
+  auto yaml = ParseYamlDocuments("kind: Host\nspec: {address: \"a\xff\"}\n", "bad.yaml");
+  ASSERT_FALSE(yaml.ok());
+  EXPECT_NE(yaml.status().message().find("not valid UTF-8"), std::string::npos) << yaml.status().message();
+  // A long multi-byte value cut for an error message stays printable.
+  std::string body = R"({"spec":{"address":"a","port":")" + std::string(39, 'x') + "\u00e9\u00e9\"}}";
+  auto doc = ParseJsonBody(body);
+  ASSERT_TRUE(doc.ok());
+  auto obj = DecodeApiObject(*doc, host(), "web-1");
+  ASSERT_FALSE(obj.ok());
+  EXPECT_NE(obj.status().message().find("spec.port"), std::string::npos);
+}
+
 TEST_F(ApiObjectTest, EncodeHidesSecretValues) {
   Resource r;
   r.kind = "Secret";

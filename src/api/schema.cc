@@ -16,7 +16,7 @@ std::string Describe(const json& v) {
     case json::value_t::string: {
       std::string s = v.get<std::string>();
       if (s.size() > 40) s = s.substr(0, 40) + "...";
-      return "string " + json(s).dump();
+      return "string " + json(s).dump(-1, ' ', false, json::error_handler_t::replace);
     }
     case json::value_t::number_integer:
     case json::value_t::number_unsigned: return "integer " + v.dump();
