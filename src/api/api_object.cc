@@ -152,6 +152,16 @@ Result<json> ParseJsonBody(std::string_view body) {
 
 Result<YamlDocuments> ParseYamlDocuments(std::string_view text, const std::string& source) {
   YamlDocuments out;
+  // JSON is YAML too; a JSON file takes the strict JSON parser, not yaml-cpp.
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
+    json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_discarded()) {
+      out.docs.push_back(std::move(doc));
+      out.start_lines.push_back(1);
+      return out;
+    }
+  }
   try {
     std::vector<YAML::Node> nodes = YAML::LoadAll(std::string(text));
     for (const auto& n : nodes) {

@@ -54,6 +54,12 @@ class ServerCliTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ASSERT_TRUE(harness::PortAcceptsConnections(port_)) << harness::TailOfFile(dir_->File("server.log"));
+    // The port serves a moment before the banner (URL, first token) is printed.
+    for (int i = 0; i < 200; ++i) {
+      auto log = harness::ReadFile(dir_->File("server.log"));
+      if (log.ok() && log->find("running at") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
 
   std::string AdminToken() {
