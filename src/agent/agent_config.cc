@@ -107,6 +107,34 @@ const ConfigSchema& AgentConfigSchema() {
            .description = "memory queue bound; when full, reading pauses (nothing is dropped).",
            .min = 4096,
            .max = 1LL << 34});
+    s.Add({.name = "buffer.disk.enabled",
+           .type = T::kBool,
+           .default_value = "false",
+           .description = "keep outgoing batches in an on-disk queue under data_dir/buffer, so records "
+                          "that cannot be re-read survive server outages and agent restarts "
+                          "(docs/formats/agent-disk-buffer.md)."});
+    s.Add({.name = "buffer.disk.max_bytes",
+           .type = T::kInt,
+           .default_value = "1073741824",
+           .description = "disk queue bound; when full, inputs pause (nothing is dropped).",
+           .min = 1 << 20,
+           .max = 1LL << 40});
+    s.Add({.name = "buffer.disk.segment_max_bytes",
+           .type = T::kInt,
+           .default_value = "16777216",
+           .description = "size at which the disk queue starts a new segment file.",
+           .min = 64 << 10,
+           .max = 1LL << 30});
+    s.Add({.name = "buffer.disk.fsync",
+           .type = T::kString,
+           .default_value = "interval",
+           .description = "always (fsync every batch), interval (fsync every buffer.disk.fsync_interval; "
+                          "inputs advance only past synced data), or never.",
+           .allowed = {"always", "interval", "never"}});
+    s.Add({.name = "buffer.disk.fsync_interval",
+           .type = T::kDuration,
+           .default_value = "1s",
+           .description = "how often the disk queue is synced with fsync=interval."});
     s.Add({.name = "retry.initial_backoff",
            .type = T::kDuration,
            .default_value = "200ms",
@@ -172,6 +200,11 @@ Result<AgentOptions> AgentOptionsFromConfig(const Config& c) {
   o.batch_max_bytes = static_cast<size_t>(c.GetInt("batch.max_bytes"));
   o.batch_max_wait = c.GetDuration("batch.max_wait");
   o.buffer_max_bytes = static_cast<size_t>(c.GetInt("buffer.max_bytes"));
+  o.disk_buffer.enabled = c.GetBool("buffer.disk.enabled");
+  o.disk_buffer.max_bytes = static_cast<uint64_t>(c.GetInt("buffer.disk.max_bytes"));
+  o.disk_buffer.segment_max_bytes = static_cast<uint64_t>(c.GetInt("buffer.disk.segment_max_bytes"));
+  KELOLA_ASSIGN_OR_RETURN(o.disk_buffer.fsync, ParseFsyncPolicy(c.GetString("buffer.disk.fsync")));
+  o.disk_buffer.fsync_interval = c.GetDuration("buffer.disk.fsync_interval");
   o.retry_initial = c.GetDuration("retry.initial_backoff");
   o.retry_max = c.GetDuration("retry.max_backoff");
   if (o.retry_initial <= Duration::zero() || o.retry_max < o.retry_initial) {

@@ -7,11 +7,20 @@
 #include <string>
 #include <vector>
 
+#include "agent/disk_buffer.h"
 #include "base/config.h"
 #include "base/config_schema.h"
 #include "logs/file_tailer.h"
 
 namespace kelola {
+
+struct AgentDiskBufferOptions {
+  bool enabled = false;  // the queue lives in data_dir/buffer
+  uint64_t max_bytes = 1ULL << 30;
+  uint64_t segment_max_bytes = 16ULL << 20;
+  FsyncPolicy fsync = FsyncPolicy::kInterval;
+  Duration fsync_interval = std::chrono::seconds(1);
+};
 
 struct AgentOptions {
   std::string name;            // sent in every batch; default: the host name
@@ -26,6 +35,7 @@ struct AgentOptions {
   size_t batch_max_bytes = 1 << 20;
   Duration batch_max_wait = std::chrono::seconds(1);
   size_t buffer_max_bytes = 16 << 20;
+  AgentDiskBufferOptions disk_buffer;
   Duration retry_initial = std::chrono::milliseconds(200);
   Duration retry_max = std::chrono::seconds(30);
   Duration request_timeout = std::chrono::seconds(30);

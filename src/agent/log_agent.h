@@ -21,12 +21,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
 
 #include "agent/agent_config.h"
 #include "agent/batch_sender.h"
+#include "agent/disk_buffer.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "logs/checkpoint_store.h"
@@ -51,7 +53,7 @@ class LogAgent {
   void Stop();
 
   size_t queued_records() const { return queue_.size(); }
-  bool batch_in_flight() const { return !in_flight_.empty(); }
+  bool batch_in_flight() const { return !in_flight_.empty() || !disk_frame_.empty(); }
 
  private:
   LogAgent(AgentOptions options, BatchSender& sender, Clock& clock, MetricsRegistry& metrics,
@@ -59,6 +61,12 @@ class LogAgent {
   void Read();
   void CutBatch();
   Status SendBatch();
+  // Disk-buffer mode: append the cut batch to the buffer; sync and
+  // acknowledge inputs per the fsync policy; send the oldest buffered frame.
+  Status SpoolBatch();
+  Status SyncSpooled(bool force);
+  Status SendBuffered();
+  Duration NextBackoff(const Status& s);
   void UpdateGauges();
 
   AgentOptions options_;
@@ -77,6 +85,13 @@ class LogAgent {
   MonoTime next_attempt_{};
   std::mt19937_64 rng_{std::random_device{}()};
 
+  std::unique_ptr<DiskBuffer> disk_;
+  std::vector<std::pair<std::string, uint64_t>> unsynced_acks_;  // (stream, end offset) spooled, not yet synced
+  MonoTime next_sync_{};
+  std::map<uint64_t, size_t> spooled_records_;  // seq -> record count, for frames spooled by this process
+  uint64_t disk_seq_ = 0;                       // the buffered frame being sent
+  std::string disk_frame_;
+
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   std::atomic<bool> stopping_{false};
@@ -87,6 +102,8 @@ class LogAgent {
   Counter& batches_retried_;
   Counter& records_dropped_;
   Gauge& buffer_bytes_;
+  Gauge& disk_buffer_bytes_;
+  Gauge& disk_buffer_corrupt_;
   GaugeFamily& file_lag_;
 };
 

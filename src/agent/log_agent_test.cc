@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "logs/log_frame.h"
 #include "logs/scratch_dir_for_test.h"
 
@@ -176,6 +178,83 @@ TEST_F(LogAgentTest, RestartWithoutAcknowledgementResendsTheSameSequenceNumbers)
     EXPECT_EQ(a->records[i].stream_id, b->records[i].stream_id);
     EXPECT_EQ(a->records[i].offset, b->records[i].offset);
   }
+}
+
+std::vector<std::string> NumberedLines(int from, int to) {
+  std::vector<std::string> out;
+  for (int i = from; i <= to; ++i) out.push_back("line " + std::to_string(i));
+  return out;
+}
+
+TEST_F(LogAgentTest, DiskBufferKeepsRecordsThroughOutageRestartAndADeletedFile) {
+  auto o = Options();
+  o.disk_buffer.enabled = true;
+  o.disk_buffer.fsync = FsyncPolicy::kAlways;
+  dir.Write("a.log", Numbered(1, 9));
+  for (int i = 0; i < 50; ++i) sender.script.push_back(UnavailableError("server down"));
+  {
+    auto agent = Make(o);
+    for (int i = 0; i < 6; ++i) {
+      Steps(*agent, 1);
+      clock.Advance(seconds(2));
+    }
+    // Spooled to disk, so the file's checkpoint moved although the server acknowledged nothing.
+    EXPECT_EQ(CheckpointOffset(), Numbered(1, 9).size());
+    EXPECT_TRUE(sender.stored.empty());
+    EXPECT_EQ(metrics.RenderText().find("kelola_agent_disk_buffer_bytes 0"), std::string::npos);
+  }  // the agent stops; logrotate deletes the file meanwhile
+  std::filesystem::remove(dir.File("a.log"));
+  sender.script.clear();
+  auto agent = Make(o);
+  for (int i = 0; i < 10; ++i) {
+    Steps(*agent, 1);
+    clock.Advance(seconds(2));
+  }
+  EXPECT_EQ(sender.Lines(), NumberedLines(1, 9));
+  std::string text = metrics.RenderText();
+  EXPECT_NE(text.find("kelola_agent_disk_buffer_bytes 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("kelola_agent_records_dropped_total 0"), std::string::npos);
+}
+
+TEST_F(LogAgentTest, FullDiskBufferPausesReadingAndLosesNothing) {
+  auto o = Options();
+  o.disk_buffer.enabled = true;
+  o.disk_buffer.max_bytes = 1;  // full after one frame
+  o.buffer_max_bytes = 20;
+  dir.Write("a.log", Numbered(1, 12));
+  for (int i = 0; i < 10; ++i) sender.script.push_back(UnavailableError("down"));
+  auto agent = Make(o);
+  for (int i = 0; i < 10; ++i) {
+    Steps(*agent, 1);
+    clock.Advance(seconds(2));
+  }
+  // One batch on disk, one cut in memory, a few queued: the rest still only in the file.
+  EXPECT_LT(CheckpointOffset(), Numbered(1, 12).size());
+  for (int i = 0; i < 40; ++i) {
+    Steps(*agent, 1);
+    clock.Advance(seconds(2));
+  }
+  EXPECT_EQ(sender.Lines(), NumberedLines(1, 12));
+  EXPECT_EQ(CheckpointOffset(), Numbered(1, 12).size());
+}
+
+TEST_F(LogAgentTest, IntervalFsyncAdvancesInputsOnlyAfterTheSync) {
+  auto o = Options();
+  o.disk_buffer.enabled = true;
+  o.disk_buffer.fsync = FsyncPolicy::kInterval;
+  o.disk_buffer.fsync_interval = seconds(5);
+  dir.Write("a.log", Numbered(1, 3));
+  for (int i = 0; i < 10; ++i) sender.script.push_back(UnavailableError("down"));
+  auto agent = Make(o);
+  Steps(*agent, 1);  // the first sync is due at once
+  EXPECT_EQ(CheckpointOffset(), Numbered(1, 3).size());
+  dir.Append("a.log", Numbered(4, 6));
+  clock.Advance(seconds(1));
+  Steps(*agent, 1);
+  EXPECT_EQ(CheckpointOffset(), Numbered(1, 3).size());  // spooled but not yet synced
+  clock.Advance(seconds(5));
+  Steps(*agent, 1);
+  EXPECT_EQ(CheckpointOffset(), Numbered(1, 6).size());
 }
 
 }  // namespace
