@@ -4,7 +4,10 @@
 // file is rotated by rename and by copytruncate, and the server is killed
 // and restarted; at the end every number must be in the store, with
 // duplicates counted and bounded by one batch.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -18,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "logs/log_frame.h"
 #include "tests/harness/child_process.h"
 #include "tests/harness/free_port.h"
 #include "tests/harness/http_call.h"
@@ -294,6 +298,99 @@ TEST_F(LogPipelineTest, DiskBufferCarriesAMinuteOfOutageAnAgentKillAndDeletedFil
   ExpectAllStored(5000);
   EXPECT_EQ(AgentMetric("kelola_agent_records_dropped_total"), 0);
   EXPECT_EQ(AgentMetric("kelola_agent_disk_buffer_corrupt_entries"), 0);
+}
+
+bool SendAll(int fd, const std::string& data) {
+  for (size_t done = 0; done < data.size();) {
+    ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads one HTTP/1.1 response; returns its status and body (-1 on a transport error).
+std::pair<int, std::string> ReadResponse(int fd) {
+  std::string in;
+  char buf[4096];
+  size_t body_at = std::string::npos;
+  size_t length = 0;
+  while (body_at == std::string::npos || in.size() < body_at + length) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return {-1, "connection closed after " + in};
+    in.append(buf, static_cast<size_t>(n));
+    if (body_at == std::string::npos && (body_at = in.find("\r\n\r\n")) != std::string::npos) {
+      body_at += 4;
+      auto cl = in.find("Content-Length: ");
+      length = cl == std::string::npos ? 0 : std::strtoul(in.c_str() + cl + 16, nullptr, 10);
+    }
+  }
+  return {std::atoi(in.c_str() + 9), in.substr(body_at, length)};
+}
+
+// 1,000 simulated agents hold connections to one server at the same time and
+// each ships a batch; then every one retries it (a lost acknowledgement).
+// Every line is stored exactly once.
+TEST_F(LogPipelineTest, AThousandConcurrentAgentConnections) {
+  constexpr int kAgents = 1000;
+  constexpr int kLinesPerAgent = 10;
+  StartServer();
+  std::string token = CreateAgentToken();
+  std::vector<std::string> requests;
+  for (int a = 0; a < kAgents; ++a) {
+    LogBatch batch;
+    batch.agent = "sim-" + std::to_string(a);
+    batch.labels = {{"service", "load"}};
+    char stream[17];
+    std::snprintf(stream, sizeof stream, "%016x", a + 1);
+    uint64_t offset = 0;
+    for (int i = 0; i < kLinesPerAgent; ++i) {
+      LogRecord r;
+      r.stream_id = stream;
+      r.path = "/var/log/app.log";
+      r.text = "n=" + std::to_string(a * kLinesPerAgent + i) + " request served";
+      r.offset = offset;
+      r.end_offset = offset += r.text.size() + 1;
+      r.time_ms = 1'700'000'000'000 + i;
+      batch.records.push_back(r);
+    }
+    auto frame = EncodeFrame(batch);
+    ASSERT_TRUE(frame.ok());
+    requests.push_back("POST /v1/logs/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+                       "\r\nContent-Type: application/x-kelola-frame\r\nContent-Length: " +
+                       std::to_string(frame->size()) + "\r\n\r\n" + *frame);
+  }
+  std::vector<int> fds;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int a = 0; a < kAgents; ++a) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << "connection " << a;
+    fds.push_back(fd);
+  }
+  // All 1,000 are open now; two rounds on the same keep-alive connections.
+  for (int round = 0; round < 2; ++round) {
+    int stored = 0;
+    int duplicates = 0;
+    // Every agent sends before any answer is read: the server has 1,000 requests in progress.
+    for (int a = 0; a < kAgents; ++a) ASSERT_TRUE(SendAll(fds[a], requests[a])) << "agent " << a;
+    for (int a = 0; a < kAgents; ++a) {
+      auto [status, body] = ReadResponse(fds[a]);
+      ASSERT_EQ(status, 200) << "agent " << a << " round " << round << ": " << body;
+      auto doc = json::parse(body);
+      stored += doc["accepted"].get<int>();
+      duplicates += doc["duplicates"].get<int>();
+    }
+    EXPECT_EQ(stored, round == 0 ? kAgents * kLinesPerAgent : 0);
+    EXPECT_EQ(duplicates, round == 0 ? 0 : kAgents * kLinesPerAgent);
+  }
+  for (int fd : fds) ::close(fd);
+  auto seen = StoredNumbers();
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kAgents * kLinesPerAgent));
+  for (const auto& [number, times] : seen) EXPECT_EQ(times, 1) << "line " << number;
 }
 
 TEST_F(LogPipelineTest, CliQueriesAndFollowsTheStore) {
