@@ -108,7 +108,8 @@ class SyslogPipelineTest : public ::testing::Test {
   // Stored "n=<number> " lines -> how often each was stored.
   std::map<int, int> StoredNumbers() {
     std::map<int, int> seen;
-    for (const auto& item : Query("contains=n%3D")["items"]) {
+    const json reply = Query("contains=n%3D");  // kept alive: a range-for over a temporary's member dangles
+    for (const auto& item : reply["items"]) {
       const std::string text = item["text"];
       auto at = text.find(" n=");
       if (at != std::string::npos) seen[std::atoi(text.c_str() + at + 3)]++;
@@ -236,7 +237,7 @@ TEST_F(SyslogPipelineTest, AgentReadingStdinShipsEveryLineAndExitsAtItsEnd) {
   EXPECT_EQ(r->exit_code, 0) << r->err;
   // Exited only after the server acknowledged: everything is stored already.
   auto seen = StoredNumbers();
-  EXPECT_EQ(seen.size(), 500u);
+  EXPECT_EQ(seen.size(), 500u) << r->out << r->err;
   for (int i = 0; i < 500; ++i) EXPECT_EQ(seen[i], 1) << i;
   auto warns = Query("level=warn");
   EXPECT_EQ(warns["items"].size(), 499u);
