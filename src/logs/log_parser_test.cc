@@ -142,6 +142,8 @@ TEST(LogParserTest, Syslog) {
                            {"hostname", "vm"},
                            {"appname", "app"},
                            {"message", "failed"}}},
+                   {R"(<15>1 - - - - - [e@1 k=""])", true, "debug",
+                    Fields{{"facility", "user"}, {"severity", "debug"}, {"e@1.k", ""}}},
                    {"<999>broken header n=7", false, "", {}},
                    {"n=8 no header at all", false, "", {}},
                });

@@ -18,8 +18,8 @@ class SyslogLogParser : public LogParser {
     auto m = ParseSyslog(record.text, now_ms);
     if (!m.ok()) return false;
     size_t added = 0;
-    auto add = [&](std::string key, std::string value) {
-      if (value.empty() || added >= max_fields_) return;
+    auto add = [&](std::string key, std::string value, bool keep_empty = false) {
+      if ((value.empty() && !keep_empty) || added >= max_fields_) return;
       if (record.fields.emplace(std::move(key), std::move(value)).second) ++added;
     };
     add("facility", std::string(SyslogFacilityName(m->facility)));
@@ -31,7 +31,7 @@ class SyslogLogParser : public LogParser {
     add("msgid", m->msg_id);
     add("message", m->message);
     for (const auto& e : m->structured_data) {
-      for (const auto& [name, value] : e.params) add(e.id + "." + name, value);
+      for (const auto& [name, value] : e.params) add(e.id + "." + name, value, true);
     }
     if (record.level.empty()) record.level = std::string(LevelOfSyslogSeverity(m->severity));
     return true;
