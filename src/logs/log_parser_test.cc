@@ -95,6 +95,16 @@ TEST(LogParserTest, Logfmt) {
            });
 }
 
+TEST(LogParserTest, LogfmtHugeLine) {
+  auto p = Make(LogParserKind::kLogfmt);
+  LogRecord r;
+  r.text = "level=info msg=\"" + std::string(10 << 20, 'x') + "\" big=" + std::string(1 << 20, 'y');
+  ASSERT_TRUE(p->Parse(r, kNow));
+  EXPECT_EQ(r.fields.at("msg").size(), 10u << 20);
+  EXPECT_EQ(r.fields.at("big").size(), 1u << 20);
+  EXPECT_EQ(r.level, "info");
+}
+
 TEST(LogParserTest, Regex) {
   auto p = Make(LogParserKind::kRegex, R"(^(?P<time>\S+) \[(?P<level>\w+)\] (?:(?P<user>[a-z]+): )?(?P<msg>.*)$)");
   RunCases(*p, {
