@@ -245,6 +245,10 @@ TEST_F(SyslogPipelineTest, AgentReadingStdinShipsEveryLineAndExitsAtItsEnd) {
   ASSERT_EQ(raw["items"].size(), 1u);
   EXPECT_EQ(raw["items"][0]["fields"], json({{"via", "stdin"}}));
   EXPECT_EQ(raw["items"][0]["file"], "stdin");
+  auto bad = harness::HttpCall(
+      {.url = url_ + "/v1/logs/query?level=loud", .headers = {"Authorization: Bearer " + admin_token_}});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400) << bad->body;
 }
 
 }  // namespace
