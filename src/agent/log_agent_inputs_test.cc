@@ -159,6 +159,37 @@ TEST_F(LogAgentInputsTest, RetriedSyslogBatchCarriesTheSameStreamAndOffsets) {
   EXPECT_EQ(sender.frames[0], sender.frames[1]);  // byte for byte: the server sees the same (stream, offset)
 }
 
+TEST_F(LogAgentInputsTest, UdpDatagramsTheKernelDroppedAreCounted) {
+  AgentOptions o = Options();
+  o.syslog.udp_listen = {"127.0.0.1:0"};
+  o.syslog_processing.parser.kind = LogParserKind::kNone;
+  o.batch_max_records = 1000;
+  auto agent = Make(o);
+  ASSERT_NE(agent, nullptr);
+  auto* syslog = dynamic_cast<SyslogInput*>(agent->input("syslog"));
+  int udp = Connect(SOCK_DGRAM, syslog->udp_ports()[0]);
+  // The agent does not read meanwhile: far more than a receive buffer holds.
+  const int burst = 20000;
+  for (int i = 0; i < burst; ++i) SendAll(udp, "<13>1 - h a - - - n=" + std::to_string(i) + std::string(200, 'x'));
+  ASSERT_TRUE(StepUntil(*agent, [&] {
+    return syslog->counters().messages > 0 && agent->queued_records() == 0 && !agent->batch_in_flight();
+  }));
+  // The kernel reports its drop count with the next datagram it queues.
+  SendAll(udp, "<13>1 - h a - - - last");
+  ASSERT_TRUE(StepUntil(*agent, [&] {
+    return !sender.records.empty() && sender.records.back().text == "<13>1 - h a - - - last" &&
+           !agent->batch_in_flight();
+  }));
+  ::close(udp);
+  uint64_t dropped = syslog->counters().udp_dropped;
+  EXPECT_GT(dropped, 0u) << "the burst fit in the receive buffer; nothing to count";
+  EXPECT_EQ(sender.records.size() + dropped, static_cast<size_t>(burst) + 1);
+  ASSERT_TRUE(agent->Step().ok());  // exports the counters
+  EXPECT_NE(metrics.RenderText().find("kelola_agent_syslog_udp_dropped_total " + std::to_string(dropped)),
+            std::string::npos)
+      << metrics.RenderText();
+}
+
 TEST_F(LogAgentInputsTest, FullQueuePausesTcpReadsAndLosesNothing) {
   AgentOptions o = Options();
   o.syslog.tcp_listen = {"127.0.0.1:0"};
