@@ -67,10 +67,12 @@ void SyslogStreamDecoder::Feed(std::string_view bytes, std::vector<SyslogFrame>&
         size_t nl = bytes.find('\n', i);
         size_t end = nl == std::string_view::npos ? bytes.size() : nl;
         while (i < end) {
+          // A full piece is emitted only when more of its line follows, so a
+          // line of exactly max bytes is not flagged split.
+          if (pending_.size() >= max_) Emit(true, out);
           size_t take = std::min(end - i, max_ - pending_.size());
           pending_.append(bytes.substr(i, take));
           i += take;
-          if (pending_.size() >= max_ && (i < end || nl == std::string_view::npos)) Emit(true, out);
         }
         if (nl != std::string_view::npos) {
           ++i;

@@ -48,6 +48,7 @@ TEST(SyslogFramingTest, BadCountsAreCountedAndTheBytesKeptAsText) {
 
 TEST(SyslogFramingTest, LongMessagesArriveInFlaggedPieces) {
   EXPECT_EQ(Decode("10 0123456789<1>abcdefg\n", 4), (V{"0123+", "4567+", "89", "<1>a+", "bcde+", "fg"}));
+  EXPECT_EQ(Decode("<1>a\n<1>abcde\n", 4), (V{"<1>a", "<1>a+", "bcde"}));  // exactly 4: not split
 }
 
 TEST(SyslogFramingTest, InvalidUtf8AndNulBytesPassThrough) {
