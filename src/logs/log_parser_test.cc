@@ -154,6 +154,12 @@ TEST(LogParserTest, Syslog) {
                            {"message", "failed"}}},
                    {R"(<15>1 - - - - - [e@1 k=""])", true, "debug",
                     Fields{{"facility", "user"}, {"severity", "debug"}, {"e@1.k", ""}}},
+                   {"Nov 27 14:25:58 vm cron[2]: from a file", true, "",
+                    Fields{{"timestamp", "2026-11-27T14:25:58.000Z"},
+                           {"hostname", "vm"},
+                           {"appname", "cron"},
+                           {"procid", "2"},
+                           {"message", "from a file"}}},
                    {"<999>broken header n=7", false, "", {}},
                    {"n=8 no header at all", false, "", {}},
                });

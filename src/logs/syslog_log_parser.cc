@@ -22,8 +22,10 @@ class SyslogLogParser : public LogParser {
       if ((value.empty() && !keep_empty) || added >= max_fields_) return;
       if (record.fields.emplace(std::move(key), std::move(value)).second) ++added;
     };
-    add("facility", std::string(SyslogFacilityName(m->facility)));
-    add("severity", std::string(SyslogSeverityName(m->severity)));
+    if (m->has_pri) {
+      add("facility", std::string(SyslogFacilityName(m->facility)));
+      add("severity", std::string(SyslogSeverityName(m->severity)));
+    }
     add("timestamp", m->timestamp);
     add("hostname", m->hostname);
     add("appname", m->app_name);
@@ -33,7 +35,7 @@ class SyslogLogParser : public LogParser {
     for (const auto& e : m->structured_data) {
       for (const auto& [name, value] : e.params) add(e.id + "." + name, value, true);
     }
-    if (record.level.empty()) record.level = std::string(LevelOfSyslogSeverity(m->severity));
+    if (record.level.empty() && m->has_pri) record.level = std::string(LevelOfSyslogSeverity(m->severity));
     return true;
   }
 

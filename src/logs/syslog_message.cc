@@ -312,8 +312,12 @@ void ParseBsdRest(Cursor& in, SyslogMessage& m) {
 Result<SyslogMessage> ParseSyslog(std::string_view line, int64_t now_ms) {
   SyslogMessage m;
   Cursor in(line);
-  KELOLA_RETURN_IF_ERROR(ParsePri(in, m));
-  if (in.Peek() == '1' && in.Peek(1) == ' ') {
+  if (in.Peek() == '<') {
+    KELOLA_RETURN_IF_ERROR(ParsePri(in, m));
+  } else {
+    m.has_pri = false;  // a BSD layout must follow
+  }
+  if (m.has_pri && in.Peek() == '1' && in.Peek(1) == ' ') {
     in.Advance(2);
     KELOLA_RETURN_IF_ERROR(ParseRfc5424(in, m));
     return m;

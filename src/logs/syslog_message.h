@@ -1,10 +1,13 @@
 // Syslog message parsing: RFC 5424 ("<PRI>1 TIMESTAMP HOST APP PROCID MSGID
 // [SD] MSG") and RFC 3164 / BSD ("<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG").
 //
-// Only the header is strict: a PRI that is not <0..191>, a 5424 header with a
-// missing or malformed field, a bad timestamp or unterminated structured
-// data is InvalidArgument naming what and at which byte; the caller keeps
-// such a line as raw text and counts it. The message itself is any bytes.
+// Lines without a PRI but with a BSD or RFC 3339 timestamp ("Nov 27 14:20:00
+// host app: msg", as rsyslog writes /var/log/syslog) are accepted too, with
+// has_pri false. Only the header is strict: a PRI that is not <0..191>, a
+// 5424 header with a missing or malformed field, a bad timestamp or
+// unterminated structured data is InvalidArgument naming what and at which
+// byte; the caller keeps such a line as raw text and counts it. The message
+// itself is any bytes.
 //
 // Timestamps come out as RFC 3339 text in UTC with milliseconds
 // ("2026-11-27T14:20:40.123Z") plus Unix milliseconds. BSD timestamps have no
@@ -30,6 +33,7 @@ struct SyslogStructuredElement {
 };
 
 struct SyslogMessage {
+  bool has_pri = true;    // false: a file line without "<PRI>"; facility and severity unknown
   int facility = 0;       // 0..23
   int severity = 0;       // 0..7
   int version = 0;        // 1 for RFC 5424, 0 for BSD

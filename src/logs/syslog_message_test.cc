@@ -101,6 +101,19 @@ TEST(SyslogMessageTest, Rfc3164WithAndWithoutHostAndPid) {
   EXPECT_EQ(m->message, "forward format");
 }
 
+TEST(SyslogMessageTest, FileLinesWithoutPriAreBsdLines) {
+  auto m = ParseSyslog("Nov 27 14:20:00 vm sshd[1]: accepted", kNow);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_FALSE(m->has_pri);
+  EXPECT_EQ(m->hostname, "vm");
+  EXPECT_EQ(m->app_name, "sshd");
+  EXPECT_EQ(m->message, "accepted");
+  m = ParseSyslog("2026-11-27T14:20:00.123456+00:00 vm app: rsyslog high precision", kNow);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->timestamp, "2026-11-27T14:20:00.123Z");
+  EXPECT_FALSE(ParseSyslog("1 - h a - - - RFC 5424 needs its PRI", kNow).ok());
+}
+
 TEST(SyslogMessageTest, BsdYearIsTheOneNearestToNow) {
   // Read on 2027-01-01: a line of Dec 31 is from 2026.
   const int64_t new_year = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
@@ -122,8 +135,9 @@ TEST(SyslogMessageTest, BrokenHeadersAreInvalidArgumentNamingWhat) {
     const char* needle;
   };
   const Case cases[] = {
-      {"", "'<'"},
-      {"no pri at all", "'<'"},
+      {"", "month"},
+      {"no pri at all", "month"},
+      {"2026-11-27 no time", "'T'"},
       {"<>1 - - - - - -", "no digits"},
       {"<192>1 - - - - - -", "above 191"},
       {"<0013>Nov 27 14:20:00 h a: x", "too many digits"},
