@@ -199,6 +199,11 @@ TEST_F(SyslogPipelineTest, NumberedLinesOverTcpAndUdpAllArriveAroundABrokenHeade
   EXPECT_EQ(item["fields"]["via"], "syslog");
   EXPECT_EQ(item["labels"]["service"], "it");
   EXPECT_EQ(item["file"], "syslog+tcp://127.0.0.1:" + tcp);
+  auto cli = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
+                                  "KELOLA_TOKEN=" + admin_token_, Binary(), "logs", "query", "--level", "error",
+                                  "--contains", "n=7 "});
+  ASSERT_TRUE(cli.ok() && cli->exit_code == 0) << (cli.ok() ? cli->err : cli.status().ToString());
+  EXPECT_NE(cli->out.find("app says n=7 "), std::string::npos) << cli->out;
   auto warns = Query("level=warn&contains=n%3D450%20");
   ASSERT_EQ(warns["items"].size(), 1u);
   EXPECT_EQ(warns["items"][0]["level"], "warn");
