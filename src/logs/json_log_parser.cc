@@ -36,7 +36,7 @@ class JsonLogParser : public LogParser {
       } else if (!member.value.is_null()) {
         value = simdjson::minify(member.value);
       }
-      fields.emplace(std::string(member.key), std::move(value));
+      fields.insert_or_assign(std::string(member.key), std::move(value));  // the last repeated key wins, as in JS
     }
     for (auto& [k, v] : fields) record.fields.emplace(k, std::move(v));
     LevelFromFields(record);

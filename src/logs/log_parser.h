@@ -3,7 +3,7 @@
 //
 //   json    one JSON object per line; top-level members become fields
 //           (strings unescaped, null as "", numbers, booleans, arrays and
-//           objects as compact JSON)
+//           objects as compact JSON; the last of repeated keys wins)
 //   logfmt  key=value pairs, values bare or "quoted" with \" \\ \n \t escapes;
 //           a bare key is a field with value "true"
 //   regex   RE2 with named groups; each group that took part is a field

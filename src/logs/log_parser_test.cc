@@ -48,7 +48,7 @@ TEST(LogParserTest, Json) {
                {R"({"level":50,"time":1,"msg":"pino"})", true, "error",
                 Fields{{"level", "50"}, {"time", "1"}, {"msg", "pino"}}},
                {R"({"severity":"loud","lvl":"E"})", true, "error", Fields{{"severity", "loud"}, {"lvl", "E"}}},
-               {R"({"a":"1","a":"2"})", true, "", Fields{{"a", "1"}}},  // the first of repeated keys
+               {R"({"a":"1","a":"2"})", true, "", Fields{{"a", "2"}}},  // the last of repeated keys
                {R"({})", true, "", Fields{}},
                {R"([1,2])", false, "", {}},
                {R"("just a string")", false, "", {}},
