@@ -290,3 +290,50 @@ TEST_F(LogAgentInputsTest, FilteredFileLinesStillAdvanceTheCheckpoint) {
 
 }  // namespace
 }  // namespace kelola
+
+namespace kelola {
+namespace {
+
+TEST(SyslogInputTest, ListenAddressesAreCheckedAndNamed) {
+  std::string host;
+  uint16_t port = 0;
+  ASSERT_TRUE(SplitListenAddress("[::1]:5514", "k", host, port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 5514);
+  for (const char* bad : {"nohost", ":5514", "h:", "h:65536", "h:x"}) {
+    Status s = SplitListenAddress(bad, "syslog.tcp_listen", host, port);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.message().find("syslog.tcp_listen"), std::string::npos) << s.message();
+  }
+  FakeClock clock;
+  auto taken = SyslogInput::Create({.tcp_listen = {"127.0.0.1:0"}}, clock);
+  ASSERT_TRUE(taken.ok());
+  auto again = SyslogInput::Create({.tcp_listen = {"127.0.0.1:" + std::to_string((*taken)->tcp_ports()[0])}}, clock);
+  EXPECT_EQ(again.status().code(), StatusCode::kUnavailable) << again.status().ToString();
+}
+
+TEST(SyslogInputTest, ConnectionsOverTheLimitAreClosedAndCounted) {
+  FakeClock clock;
+  auto input = SyslogInput::Create({.tcp_listen = {"127.0.0.1:0"}, .max_connections = 1}, clock);
+  ASSERT_TRUE(input.ok()) << input.status().ToString();
+  int first = Connect(SOCK_STREAM, (*input)->tcp_ports()[0]);
+  int second = Connect(SOCK_STREAM, (*input)->tcp_ports()[0]);
+  std::vector<LogRecord> out;
+  auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while ((*input)->counters().connections_refused == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*input)->Poll(1 << 20, out).ok());
+  }
+  EXPECT_EQ((*input)->counters().connections_refused, 1u);
+  EXPECT_EQ((*input)->open_connections(), 1u);
+  char c;
+  EXPECT_EQ(::recv(second, &c, 1, 0), 0);  // closed by the agent
+  SendAll(first, "<13>1 - h a - - - still served\n");
+  while (out.empty() && std::chrono::steady_clock::now() < deadline) ASSERT_TRUE((*input)->Poll(1 << 20, out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].text, "<13>1 - h a - - - still served");
+  ::close(first);
+  ::close(second);
+}
+
+}  // namespace
+}  // namespace kelola
