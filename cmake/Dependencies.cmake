@@ -20,3 +20,5 @@ endif()
 # Log pipeline (src/logs): RE2 has only a pkg-config file; zstd for frames and segments.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # PkgConfig::RE2
 find_package(zstd REQUIRED)                          # zstd::libzstd_shared
+# The json log parser uses simdjson when present (libsimdjson-dev), else nlohmann_json.
+pkg_check_modules(SIMDJSON IMPORTED_TARGET simdjson)  # PkgConfig::SIMDJSON

@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto& a = batch->records[i];
     const auto& b = round->records[i];
     if (a.text != b.text || a.offset != b.offset || a.end_offset != b.end_offset || a.time_ms != b.time_ms ||
-        a.stream_id != b.stream_id || a.path != b.path || a.split != b.split) {
+        a.stream_id != b.stream_id || a.path != b.path || a.split != b.split || a.level != b.level ||
+        a.fields != b.fields) {
       std::abort();
     }
   }

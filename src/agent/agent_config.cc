@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "agent/input_processing_config.h"
+
 namespace kelola {
 namespace {
 
@@ -42,6 +44,10 @@ const ConfigSchema& AgentConfigSchema() {
            .type = T::kStringList,
            .default_value = "",
            .description = "name=value labels added to every record, e.g. service=api,env=prod."});
+    s.Add({.name = "service",
+           .type = T::kString,
+           .default_value = "",
+           .description = "label service on every record; empty = none (labels may set it too)."});
     s.Add({.name = "poll_interval",
            .type = T::kDuration,
            .default_value = "250ms",
@@ -84,6 +90,37 @@ const ConfigSchema& AgentConfigSchema() {
            .type = T::kDuration,
            .default_value = "5s",
            .description = "a file gone from the globs is read this long after its last data, then closed."});
+    AddInputProcessingKeys(s, "file", "none");
+    s.Add({.name = "syslog.udp_listen",
+           .type = T::kStringList,
+           .default_value = "",
+           .description = "host:port addresses to receive syslog datagrams on (RFC 5424 or 3164, one per "
+                          "datagram), e.g. 127.0.0.1:5514. UDP has no backpressure: when the agent falls behind, the "
+                          "kernel drops datagrams; they are counted in kelola_agent_syslog_udp_dropped_total."});
+    s.Add({.name = "syslog.tcp_listen",
+           .type = T::kStringList,
+           .default_value = "",
+           .description = "host:port addresses to accept syslog TCP connections on (RFC 6587: octet counting or "
+                          "newline framing). When the memory queue is full, connections are not read (backpressure)."});
+    s.Add({.name = "syslog.max_message_bytes",
+           .type = T::kInt,
+           .default_value = "65536",
+           .description = "longer syslog messages are split into pieces of this size, flagged split.",
+           .min = 480,
+           .max = 64 << 20});
+    s.Add({.name = "syslog.max_connections",
+           .type = T::kInt,
+           .default_value = "256",
+           .description = "TCP connections at once; more are closed at once and counted.",
+           .min = 1,
+           .max = 65536});
+    AddInputProcessingKeys(s, "syslog", "syslog");
+    s.Add({.name = "stdin.enabled",
+           .type = T::kBool,
+           .default_value = "false",
+           .description = "read records from standard input, one per line; at its end the agent ships what it read "
+                          "and exits when stdin is its only input."});
+    AddInputProcessingKeys(s, "stdin", "none");
     s.Add({.name = "batch.max_records",
            .type = T::kInt,
            .default_value = "1000",
@@ -179,16 +216,31 @@ Result<AgentOptions> AgentOptionsFromConfig(const Config& c) {
   o.data_dir = c.GetString("data_dir");
   if (o.data_dir.empty()) return InvalidArgumentError("data_dir: must not be empty");
   o.metrics_listen = c.GetString("metrics_listen");
-  for (const auto& item : c.GetList("labels")) {
-    auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return InvalidArgumentError("labels: expected name=value, got \"" + item + "\"");
-    }
-    o.labels[item.substr(0, eq)] = item.substr(eq + 1);
-  }
+  KELOLA_ASSIGN_OR_RETURN(o.labels, ParseNameValueList(c.GetList("labels"), "labels"));
+  if (std::string service = c.GetString("service"); !service.empty()) o.labels.emplace("service", service);
+  o.labels.emplace("host", HostName());
   o.poll_interval = c.GetDuration("poll_interval");
   o.file.include = c.GetList("file.include");
-  if (o.file.include.empty()) return InvalidArgumentError("file.include: list at least one glob to tail");
+  o.syslog.udp_listen = c.GetList("syslog.udp_listen");
+  o.syslog.tcp_listen = c.GetList("syslog.tcp_listen");
+  o.syslog.max_message_bytes = static_cast<size_t>(c.GetInt("syslog.max_message_bytes"));
+  o.syslog.max_connections = static_cast<size_t>(c.GetInt("syslog.max_connections"));
+  o.stdin_enabled = c.GetBool("stdin.enabled");
+  if (o.file.include.empty() && o.syslog.udp_listen.empty() && o.syslog.tcp_listen.empty() && !o.stdin_enabled) {
+    return InvalidArgumentError(
+        "no input: list files to tail in file.include, or set syslog.udp_listen, syslog.tcp_listen or "
+        "stdin.enabled");
+  }
+  for (const char* key : {"syslog.udp_listen", "syslog.tcp_listen"}) {
+    for (const auto& address : c.GetList(key)) {
+      std::string host;
+      uint16_t port = 0;
+      KELOLA_RETURN_IF_ERROR(SplitListenAddress(address, key, host, port));
+    }
+  }
+  KELOLA_ASSIGN_OR_RETURN(o.file_processing, InputProcessingFromConfig(c, "file"));
+  KELOLA_ASSIGN_OR_RETURN(o.syslog_processing, InputProcessingFromConfig(c, "syslog"));
+  KELOLA_ASSIGN_OR_RETURN(o.stdin_processing, InputProcessingFromConfig(c, "stdin"));
   o.file.exclude = c.GetList("file.exclude");
   o.file.read_from_head = c.GetString("file.read_from") == "head";
   o.file.max_line_bytes = static_cast<size_t>(c.GetInt("file.max_line_bytes"));

@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "agent/disk_buffer.h"
+#include "agent/syslog_input.h"
 #include "base/config.h"
 #include "base/config_schema.h"
 #include "logs/file_tailer.h"
+#include "logs/record_processor.h"
 
 namespace kelola {
 
@@ -28,8 +30,16 @@ struct AgentOptions {
   std::string token;           // bearer token (operator role)
   std::string data_dir;        // checkpoints live here
   std::string metrics_listen;  // "" = no /metrics endpoint
+  // Batch labels: host (the host name unless set), service (when set), and
+  // the `labels` key's.
   std::map<std::string, std::string> labels;
-  FileTailerOptions file;
+  FileTailerOptions file;  // file.include empty = no file input
+  RecordProcessorOptions file_processing;
+  SyslogInputOptions syslog;  // no addresses = no syslog input
+  RecordProcessorOptions syslog_processing;
+  bool stdin_enabled = false;
+  int stdin_fd = 0;  // tests substitute a pipe
+  RecordProcessorOptions stdin_processing;
   Duration poll_interval = std::chrono::milliseconds(250);
   size_t batch_max_records = 1000;
   size_t batch_max_bytes = 1 << 20;

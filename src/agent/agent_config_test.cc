@@ -37,6 +37,37 @@ TEST(AgentConfigTest, ReadsEveryKindOfKey) {
   EXPECT_EQ(o->batch_max_records, 1000u);
 }
 
+TEST(AgentConfigTest, InputsParsersLabelsAndFilters) {
+  auto o = Load(
+      "service: api\n"
+      "labels: [env=prod]\n"
+      "syslog:\n"
+      "  udp_listen: [127.0.0.1:5514]\n"
+      "  tcp_listen: ['[::1]:5514']\n"
+      "  labels: [source=syslog]\n"
+      "  filter: {min_level: warn}\n"
+      "stdin:\n"
+      "  enabled: true\n"
+      "  parser: regex\n"
+      "  regex: '^(?P<level>\\w+) (?P<msg>.*)'\n"
+      "  filter: {drop_regex: healthz, keep_regex: '.', field_equals: [app=web]}\n");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(o->file.include.empty());
+  EXPECT_EQ(o->labels.at("service"), "api");
+  EXPECT_EQ(o->labels.at("env"), "prod");
+  EXPECT_FALSE(o->labels.at("host").empty());
+  EXPECT_EQ(o->syslog.udp_listen, (std::vector<std::string>{"127.0.0.1:5514"}));
+  EXPECT_EQ(o->syslog.tcp_listen, (std::vector<std::string>{"[::1]:5514"}));
+  EXPECT_EQ(o->syslog_processing.parser.kind, LogParserKind::kSyslog);  // the default of the syslog input
+  EXPECT_EQ(o->syslog_processing.labels.at("source"), "syslog");
+  EXPECT_EQ(o->syslog_processing.filter.min_level, "warn");
+  EXPECT_EQ(o->file_processing.parser.kind, LogParserKind::kNone);
+  EXPECT_TRUE(o->stdin_enabled);
+  EXPECT_EQ(o->stdin_processing.parser.kind, LogParserKind::kRegex);
+  EXPECT_EQ(o->stdin_processing.parser.regex, "^(?P<level>\\w+) (?P<msg>.*)");
+  EXPECT_EQ(o->stdin_processing.filter.field_equals.at("app"), "web");
+}
+
 TEST(AgentConfigTest, UnknownKeyIsAnErrorWithFileLineAndColumn) {
   auto o = Load("file:\n  include: [/x]\n  incldue: [/y]\n");
   ASSERT_FALSE(o.ok());
@@ -47,7 +78,25 @@ TEST(AgentConfigTest, UnusableValuesNameTheKey) {
   EXPECT_NE(Load("server: ftp://x\nfile: {include: [/x]}\n").status().message().find("server"), std::string::npos);
   EXPECT_NE(Load("labels: [novalue]\nfile: {include: [/x]}\n").status().message().find("labels"), std::string::npos);
   EXPECT_NE(Load("name: a\n").status().message().find("file.include"), std::string::npos);
+  EXPECT_NE(Load("syslog: {tcp_listen: [nohost]}\n").status().message().find("syslog.tcp_listen"), std::string::npos);
+  EXPECT_NE(Load("stdin: {enabled: true, parser: regex}\n").status().message().find("stdin.regex"), std::string::npos);
+  EXPECT_NE(
+      Load("stdin: {enabled: true, filter: {drop_regex: '('}}\n").status().message().find("stdin.filter.drop_regex"),
+      std::string::npos);
+  EXPECT_NE(Load("stdin: {enabled: true, filter: {field_equals: [x]}}\n")
+                .status()
+                .message()
+                .find("stdin.filter.field_equals"),
+            std::string::npos);
+  EXPECT_FALSE(Load("stdin: {enabled: true, parser: xml}\n").ok());
+  EXPECT_FALSE(Load("stdin: {enabled: true, filter: {min_level: loud}}\n").ok());
   EXPECT_FALSE(Load("file: {include: [/x], read_from: middle}\n").ok());
+}
+
+TEST(AgentConfigTest, UnknownKeyInAnInputFilterIsAnErrorWithItsLine) {
+  auto o = Load("file:\n  include: [/x]\n  filter:\n    min_levle: warn\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("agent.yaml:4:5"), std::string::npos) << o.status().message();
 }
 
 TEST(AgentConfigTest, DocsTableMatchesTheSchema) {

@@ -1,5 +1,8 @@
 #include "agent/agent_daemon.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <thread>
 
@@ -57,6 +60,12 @@ class AgentDaemon::Impl {
     worker = std::thread([this] {
       Status s = agent->Run();
       if (!s.ok()) LogError("log agent stopped", {{"error", s.ToString()}});
+      if (s.ok() && agent->finished()) {
+        // stdin ended and everything read was acknowledged: end the process
+        // the way an operator would (the main thread waits for SIGTERM).
+        LogInfo("standard input ended and every record was acknowledged; stopping", {});
+        ::kill(::getpid(), SIGTERM);
+      }
     });
     LogInfo("kelola agent running", {{"name", options.name},
                                      {"server", options.server},

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "agent/stdin_input.h"
+#include "agent/syslog_input.h"
 #include "base/logging.h"
 #include "logs/log_frame.h"
 #include "net/backoff.h"
@@ -16,13 +18,26 @@ Result<std::unique_ptr<LogAgent>> LogAgent::Create(AgentOptions options, BatchSe
   KELOLA_ASSIGN_OR_RETURN(CheckpointStore cps, CheckpointStore::Open(options.data_dir + "/checkpoints"));
   auto checkpoints = std::make_unique<CheckpointStore>(std::move(cps));
   std::unique_ptr<LogAgent> agent(new LogAgent(std::move(options), sender, clock, metrics, std::move(checkpoints)));
-  KELOLA_ASSIGN_OR_RETURN(agent->tailer_, FileTailer::Create(agent->options_.file, *agent->checkpoints_, clock));
-  if (agent->options_.disk_buffer.enabled) {
-    const AgentDiskBufferOptions& d = agent->options_.disk_buffer;
-    KELOLA_ASSIGN_OR_RETURN(agent->disk_, DiskBuffer::Open({.dir = agent->options_.data_dir + "/buffer",
-                                                            .max_bytes = d.max_bytes,
-                                                            .segment_max_bytes = d.segment_max_bytes,
-                                                            .fsync = d.fsync}));
+  const AgentOptions& o = agent->options_;
+  if (!o.file.include.empty()) {
+    KELOLA_ASSIGN_OR_RETURN(agent->tailer_, FileTailer::Create(o.file, *agent->checkpoints_, clock));
+  }
+  KELOLA_ASSIGN_OR_RETURN(agent->file_processor_, RecordProcessor::Create(o.file_processing));
+  if (!o.syslog.udp_listen.empty() || !o.syslog.tcp_listen.empty()) {
+    KELOLA_ASSIGN_OR_RETURN(auto syslog, SyslogInput::Create(o.syslog, clock, &metrics));
+    KELOLA_ASSIGN_OR_RETURN(auto processor, RecordProcessor::Create(o.syslog_processing));
+    agent->inputs_.push_back({std::move(syslog), std::move(processor), {}});
+  }
+  if (o.stdin_enabled) {
+    KELOLA_ASSIGN_OR_RETURN(auto processor, RecordProcessor::Create(o.stdin_processing));
+    agent->inputs_.push_back(
+        {std::make_unique<StdinInput>(o.stdin_fd, o.file.max_line_bytes, clock), std::move(processor), {}});
+  }
+  if (o.disk_buffer.enabled) {
+    KELOLA_ASSIGN_OR_RETURN(agent->disk_, DiskBuffer::Open({.dir = o.data_dir + "/buffer",
+                                                            .max_bytes = o.disk_buffer.max_bytes,
+                                                            .segment_max_bytes = o.disk_buffer.segment_max_bytes,
+                                                            .fsync = o.disk_buffer.fsync}));
   }
   return agent;
 }
@@ -46,6 +61,13 @@ LogAgent::LogAgent(AgentOptions options, BatchSender& sender, Clock& clock, Metr
                            .AddCounter("kelola_agent_records_dropped_total",
                                        "Records given up on: only batches the server rejects as invalid.")
                            .Get()),
+      records_parsed_(metrics.AddCounter("kelola_agent_records_parsed_total",
+                                         "Records the input's parser extracted fields from.", {"input"})),
+      records_unparsed_(metrics.AddCounter("kelola_agent_records_unparsed_total",
+                                           "Records the input's parser could not parse (kept as raw text).",
+                                           {"input"})),
+      records_filtered_(metrics.AddCounter("kelola_agent_records_filtered_total",
+                                           "Records dropped by a filter of the input's configuration.", {"input"})),
       buffer_bytes_(metrics.AddGauge("kelola_agent_buffer_bytes", "Bytes of record text queued or in flight.").Get()),
       disk_buffer_bytes_(
           metrics.AddGauge("kelola_agent_disk_buffer_bytes", "Bytes of frames in the disk buffer not yet acknowledged.")
@@ -63,15 +85,59 @@ void LogAgent::Read() {
   size_t used = queue_bytes_ + in_flight_bytes_;
   size_t budget = used >= options_.buffer_max_bytes ? 0 : options_.buffer_max_bytes - used;
   std::vector<LogRecord> records;
-  Status s = tailer_->Poll(budget, records);
-  if (!s.ok()) LogError("file input: saving checkpoints failed", {{"error", s.ToString()}});
+  if (tailer_) {
+    Status s = tailer_->Poll(budget, records);
+    if (!s.ok()) LogError("file input: saving checkpoints failed", {{"error", s.ToString()}});
+    Admit(records, *file_processor_, true);
+  }
+  for (auto& in : inputs_) {
+    used = queue_bytes_ + in_flight_bytes_;
+    budget = used >= options_.buffer_max_bytes ? 0 : options_.buffer_max_bytes - used;
+    records.clear();
+    Status s = in.source->Poll(budget, records);
+    if (!s.ok()) LogError(in.source->name() + " input failed", {{"error", s.ToString()}});
+    Admit(records, *in.processor, false);
+  }
+}
+
+void LogAgent::Admit(std::vector<LogRecord>& records, RecordProcessor& processor, bool from_file) {
   if (records.empty()) return;
   if (queue_.empty()) oldest_queued_ = clock_.Monotonic();
   lines_read_.Inc(static_cast<double>(records.size()));
+  const int64_t now_ms = UnixMillis(clock_.Now());
   for (auto& r : records) {
+    if (!processor.Process(r, now_ms)) {
+      if (from_file) SkipFiltered(r);
+      continue;
+    }
+    if (from_file) last_seq_[r.stream_id] = queue_front_seq_ + queue_.size();
     queue_bytes_ += r.text.size();
     queue_.push_back(std::move(r));
   }
+}
+
+void LogAgent::SkipFiltered(const LogRecord& r) {
+  auto it = last_seq_.find(r.stream_id);
+  if (it != last_seq_.end()) {
+    uint64_t seq = it->second;
+    if (seq >= queue_front_seq_ && seq - queue_front_seq_ < queue_.size()) {
+      LogRecord& carrier = queue_[seq - queue_front_seq_];
+      carrier.end_offset = std::max(carrier.end_offset, r.end_offset);
+      return;
+    }
+    if (seq >= in_flight_first_seq_ && seq - in_flight_first_seq_ < in_flight_.size()) {
+      LogRecord& carrier = in_flight_[seq - in_flight_first_seq_];
+      carrier.end_offset = std::max(carrier.end_offset, r.end_offset);
+      return;
+    }
+  }
+  // Everything of this file before the record left memory: acknowledge it
+  // with the spooled records that may still wait for their disk sync.
+  if (disk_ && spool_unsynced_) {
+    unsynced_acks_.emplace_back(r.stream_id, r.end_offset);
+    return;
+  }
+  tailer_->Acknowledge(r.stream_id, r.end_offset);
 }
 
 void LogAgent::CutBatch() {
@@ -80,11 +146,13 @@ void LogAgent::CutBatch() {
   bool waited = clock_.Monotonic() - oldest_queued_ >= options_.batch_max_wait;
   if (!full && !waited && !stopping_) return;
   size_t bytes = 0;
+  in_flight_first_seq_ = queue_front_seq_;
   while (!queue_.empty() && in_flight_.size() < options_.batch_max_records &&
          (in_flight_.empty() || bytes + queue_.front().text.size() <= options_.batch_max_bytes)) {
     bytes += queue_.front().text.size();
     in_flight_.push_back(std::move(queue_.front()));
     queue_.pop_front();
+    ++queue_front_seq_;
   }
   queue_bytes_ -= bytes;
   in_flight_bytes_ = bytes;
@@ -118,10 +186,15 @@ Status LogAgent::SendBatch() {
       LogError("server rejected a batch; its records are dropped",
                {{"records", std::to_string(in_flight_.size())}, {"error", s.ToString()}});
     }
+    in_flight_first_seq_ = queue_front_seq_;  // nothing in flight: no sequence number points there
+    frame_.clear();
+    in_flight_bytes_ = 0;
+    if (!tailer_) {
+      in_flight_.clear();
+      return OkStatus();
+    }
     for (const auto& r : in_flight_) tailer_->Acknowledge(r.stream_id, r.end_offset);
     in_flight_.clear();
-    in_flight_bytes_ = 0;
-    frame_.clear();
     return tailer_->CommitCheckpoints();
   }
   next_attempt_ = clock_.Monotonic() + NextBackoff(s);
@@ -150,7 +223,11 @@ Status LogAgent::SpoolBatch() {
     return OkStatus();
   }
   spooled_records_[*seq] = in_flight_.size();
-  for (const auto& r : in_flight_) unsynced_acks_.emplace_back(r.stream_id, r.end_offset);
+  spool_unsynced_ = true;
+  if (tailer_) {
+    for (const auto& r : in_flight_) unsynced_acks_.emplace_back(r.stream_id, r.end_offset);
+  }
+  in_flight_first_seq_ = queue_front_seq_;  // nothing in flight: no sequence number points there
   in_flight_.clear();
   in_flight_bytes_ = 0;
   frame_.clear();
@@ -158,7 +235,7 @@ Status LogAgent::SpoolBatch() {
 }
 
 Status LogAgent::SyncSpooled(bool force) {
-  if (unsynced_acks_.empty()) return OkStatus();
+  if (!spool_unsynced_) return OkStatus();
   if (!force && !stopping_ && clock_.Monotonic() < next_sync_) return OkStatus();
   Status synced = disk_->Sync();
   if (!synced.ok()) {
@@ -166,6 +243,8 @@ Status LogAgent::SyncSpooled(bool force) {
     return OkStatus();
   }
   next_sync_ = clock_.Monotonic() + options_.disk_buffer.fsync_interval;
+  spool_unsynced_ = false;
+  if (!tailer_) return OkStatus();
   for (const auto& [stream, end] : unsynced_acks_) tailer_->Acknowledge(stream, end);
   unsynced_acks_.clear();
   return tailer_->CommitCheckpoints();
@@ -209,6 +288,19 @@ Status LogAgent::SendBuffered() {
   return disk_->PopFront();
 }
 
+void LogAgent::ReportInputCounters(const std::string& name, const RecordProcessor& processor,
+                                   RecordProcessorCounters& reported) {
+  const RecordProcessorCounters& now = processor.counters();
+  if (now.parsed != reported.parsed) records_parsed_.WithLabels({name}).Inc(double(now.parsed - reported.parsed));
+  if (now.unparsed != reported.unparsed) {
+    records_unparsed_.WithLabels({name}).Inc(double(now.unparsed - reported.unparsed));
+  }
+  if (now.filtered != reported.filtered) {
+    records_filtered_.WithLabels({name}).Inc(double(now.filtered - reported.filtered));
+  }
+  reported = now;
+}
+
 void LogAgent::UpdateGauges() {
   buffer_bytes_.Set(static_cast<double>(queue_bytes_ + in_flight_bytes_));
   if (disk_) {
@@ -216,6 +308,9 @@ void LogAgent::UpdateGauges() {
     disk_buffer_bytes_.Set(static_cast<double>(stats.bytes));
     disk_buffer_corrupt_.Set(static_cast<double>(stats.corrupt_entries));
   }
+  ReportInputCounters("file", *file_processor_, file_reported_);
+  for (auto& in : inputs_) ReportInputCounters(in.source->name(), *in.processor, in.reported);
+  if (!tailer_) return;
   for (const auto& f : tailer_->Files()) {
     file_lag_.WithLabels({f.path}).Set(static_cast<double>(f.size > f.acked_offset ? f.size - f.acked_offset : 0));
   }
@@ -241,18 +336,35 @@ Result<bool> LogAgent::Step() {
   return progress;
 }
 
+bool LogAgent::finished() const {
+  if (tailer_ || inputs_.empty() || !queue_.empty() || !in_flight_.empty()) return false;
+  if (disk_ && !disk_->empty()) return false;
+  for (const auto& in : inputs_) {
+    if (!in.source->finished()) return false;
+  }
+  return true;
+}
+
+LogInput* LogAgent::input(const std::string& name) const {
+  for (const auto& in : inputs_) {
+    if (in.source->name() == name) return in.source.get();
+  }
+  return nullptr;
+}
+
 Status LogAgent::Run() {
   while (!stopping_) {
     KELOLA_ASSIGN_OR_RETURN(bool progress, Step());
+    if (finished()) return OkStatus();
     if (progress) continue;
     MonoTime wake = clock_.Monotonic() + options_.poll_interval;
     if (batch_in_flight()) wake = std::min(wake, std::max(next_attempt_, clock_.Monotonic()));
-    if (!unsynced_acks_.empty()) wake = std::min(wake, std::max(next_sync_, clock_.Monotonic()));
+    if (spool_unsynced_) wake = std::min(wake, std::max(next_sync_, clock_.Monotonic()));
     std::unique_lock<std::mutex> lock(stop_mu_);
     if (!stopping_) clock_.WaitUntil(lock, stop_cv_, wake);
   }
   if (disk_) KELOLA_RETURN_IF_ERROR(SyncSpooled(true));
-  return tailer_->CommitCheckpoints();
+  return tailer_ ? tailer_->CommitCheckpoints() : OkStatus();
 }
 
 void LogAgent::Stop() {

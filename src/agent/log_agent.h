@@ -1,6 +1,12 @@
-// LogAgent: the agent's pipeline: file input -> bounded memory queue ->
-// batches -> BatchSender, with acknowledgement-driven checkpoints.
+// LogAgent: the agent's pipeline: inputs (files, syslog, stdin) -> parsers,
+// labels and filters (one RecordProcessor per input) -> bounded memory queue
+// -> batches -> BatchSender, with acknowledgement-driven checkpoints.
 //
+//   - A file record a filter drops is not sent, but its bytes still count
+//     for the checkpoint: its end offset is carried by the record of the
+//     same file before it (or acknowledged at once when none is pending).
+//   - An agent whose only input is stdin is finished() once stdin ended and
+//     everything was acknowledged; Run() then returns.
 //   - The queue holds at most buffer_max_bytes of record text; when it is
 //     full the tailer is polled with a zero budget, i.e. reading pauses and
 //     nothing is dropped.
@@ -25,14 +31,17 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <unordered_map>
 
 #include "agent/agent_config.h"
 #include "agent/batch_sender.h"
 #include "agent/disk_buffer.h"
+#include "agent/log_input.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "logs/checkpoint_store.h"
 #include "logs/file_tailer.h"
+#include "logs/record_processor.h"
 
 namespace kelola {
 
@@ -54,11 +63,23 @@ class LogAgent {
 
   size_t queued_records() const { return queue_.size(); }
   bool batch_in_flight() const { return !in_flight_.empty() || !disk_frame_.empty(); }
+  bool finished() const;
+  // The input of that section ("syslog", "stdin"), nullptr when not configured.
+  LogInput* input(const std::string& name) const;
 
  private:
   LogAgent(AgentOptions options, BatchSender& sender, Clock& clock, MetricsRegistry& metrics,
            std::unique_ptr<CheckpointStore> checkpoints);
+  struct Input {
+    std::unique_ptr<LogInput> source;
+    std::unique_ptr<RecordProcessor> processor;
+    RecordProcessorCounters reported;  // already added to the metrics
+  };
   void Read();
+  void Admit(std::vector<LogRecord>& records, RecordProcessor& processor, bool from_file);
+  void SkipFiltered(const LogRecord& record);
+  void ReportInputCounters(const std::string& name, const RecordProcessor& processor,
+                           RecordProcessorCounters& reported);
   void CutBatch();
   Status SendBatch();
   // Disk-buffer mode: append the cut batch to the buffer; sync and
@@ -73,7 +94,14 @@ class LogAgent {
   BatchSender& sender_;
   Clock& clock_;
   std::unique_ptr<CheckpointStore> checkpoints_;
-  std::unique_ptr<FileTailer> tailer_;
+  std::unique_ptr<FileTailer> tailer_;  // null without file.include
+  std::unique_ptr<RecordProcessor> file_processor_;
+  RecordProcessorCounters file_reported_;
+  std::vector<Input> inputs_;
+  // Sequence numbers of queued and in-flight records, for SkipFiltered.
+  uint64_t queue_front_seq_ = 0;
+  uint64_t in_flight_first_seq_ = 0;
+  std::unordered_map<std::string, uint64_t> last_seq_;  // file stream -> its last queued record
 
   std::deque<LogRecord> queue_;
   size_t queue_bytes_ = 0;
@@ -88,6 +116,7 @@ class LogAgent {
   std::unique_ptr<DiskBuffer> disk_;
   std::vector<std::pair<std::string, uint64_t>> unsynced_acks_;  // (stream, end offset) spooled, not yet synced
   MonoTime next_sync_{};
+  bool spool_unsynced_ = false;                 // appended to the disk buffer since the last sync
   std::map<uint64_t, size_t> spooled_records_;  // seq -> record count, for frames spooled by this process
   uint64_t disk_seq_ = 0;                       // the buffered frame being sent
   std::string disk_frame_;
@@ -101,6 +130,9 @@ class LogAgent {
   Counter& records_acked_;
   Counter& batches_retried_;
   Counter& records_dropped_;
+  CounterFamily& records_parsed_;
+  CounterFamily& records_unparsed_;
+  CounterFamily& records_filtered_;
   Gauge& buffer_bytes_;
   Gauge& disk_buffer_bytes_;
   Gauge& disk_buffer_corrupt_;

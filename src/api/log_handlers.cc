@@ -27,7 +27,9 @@ json EncodeRecord(const StoredRecord& s) {
               {"stream", s.record.stream_id},
               {"offset", s.record.offset},
               {"split", s.record.split},
-              {"text", s.record.text}};
+              {"text", s.record.text},
+              {"level", s.record.level},
+              {"fields", s.record.fields}};
 }
 
 Result<int64_t> ParseInt(const std::string& text, const char* what) {
@@ -67,6 +69,7 @@ Result<LogQuery> ParseLogQuery(const HttpRequest& req, Clock& clock) {
   }
   q.contains = req.Query("contains");
   q.regex = req.Query("regex");
+  q.min_level = req.Query("level");
   if (std::string v = req.Query("after"); !v.empty()) {
     KELOLA_ASSIGN_OR_RETURN(int64_t after, ParseInt(v, "after"));
     if (after < 0) return InvalidArgumentError("query parameter after: must be >= 0");

@@ -18,6 +18,7 @@ struct LogsFlags {
   std::vector<std::string> selectors;
   std::string contains;
   std::string regex;
+  std::string level;
   int64_t limit = 1000;
   int64_t after = -1;
   bool follow = false;
@@ -37,6 +38,7 @@ std::string QueryString(const LogsFlags& f, bool with_limit) {
   add("selector", selector);
   add("contains", f.contains);
   add("regex", f.regex);
+  add("level", f.level);
   if (with_limit) add("limit", std::to_string(f.limit));
   if (f.after >= 0) add("after", std::to_string(f.after));
   return q;
@@ -99,6 +101,7 @@ void AddFilterFlags(CLI::App* cmd, LogsFlags& f) {
   cmd->add_option("-l,--selector", f.selectors, "label match name=value (agent, file, or a label); repeatable");
   cmd->add_option("--contains", f.contains, "only records containing this text");
   cmd->add_option("--regex", f.regex, "only records matching this RE2 pattern");
+  cmd->add_option("--level", f.level, "only records at this level or above (trace, debug, info, warn, error, fatal)");
   cmd->add_option("--after", f.after, "only records after this id");
 }
 

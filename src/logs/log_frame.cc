@@ -17,7 +17,7 @@ constexpr size_t kHeaderBytes = 4 + 1 + 1 + 4 + 4;
 
 }  // namespace
 
-std::string EncodeBatchPayload(const LogBatch& batch) {
+std::string EncodeBatchPayload(const LogBatch& batch, int version) {
   using wire::PutString;
   using wire::PutVarint;
   std::string payload;
@@ -52,11 +52,23 @@ std::string EncodeBatchPayload(const LogBatch& batch) {
     previous_time = r.time_ms;
     payload += static_cast<char>(r.split ? kRecordSplit : 0);
     PutString(payload, r.text);
+    if (version >= kFramePayloadV2) {
+      PutString(payload, r.level);
+      PutVarint(payload, r.fields.size());
+      for (const auto& [k, v] : r.fields) {
+        PutString(payload, k);
+        PutString(payload, v);
+      }
+    }
   }
   return payload;
 }
 
-Result<LogBatch> DecodeBatchPayload(std::string_view payload, const FrameLimits& limits, const std::string& context) {
+Result<LogBatch> DecodeBatchPayload(std::string_view payload, const FrameLimits& limits, const std::string& context,
+                                    int version) {
+  if (version != kFramePayloadV1 && version != kFramePayloadV2) {
+    return InvalidArgumentError(context + ": unsupported payload version " + std::to_string(version));
+  }
   wire::WireReader in(payload, context);
   LogBatch batch;
   KELOLA_RETURN_IF_ERROR(in.String("agent", batch.agent));
@@ -98,6 +110,20 @@ Result<LogBatch> DecodeBatchPayload(std::string_view payload, const FrameLimits&
     if (flags & ~kRecordSplit) return in.Error("record flags", "unknown bits");
     r.split = (flags & kRecordSplit) != 0;
     KELOLA_RETURN_IF_ERROR(in.String("record text", r.text));
+    if (version >= kFramePayloadV2) {
+      KELOLA_RETURN_IF_ERROR(in.String("record level", r.level));
+      uint64_t fields = 0;
+      KELOLA_RETURN_IF_ERROR(in.Varint("record field count", fields));
+      if (fields > kMaxRecordFields || fields > in.remaining() / 2) {
+        return in.Error("record field count", std::to_string(fields) + " is too many");
+      }
+      for (uint64_t f = 0; f < fields; ++f) {
+        std::string k, v;
+        KELOLA_RETURN_IF_ERROR(in.String("field name", k));
+        KELOLA_RETURN_IF_ERROR(in.String("field value", v));
+        if (!r.fields.emplace(std::move(k), std::move(v)).second) return in.Error("field name", "repeated");
+      }
+    }
     r.stream_id = streams[stream].first;
     r.path = streams[stream].second;
     batch.records.push_back(std::move(r));
@@ -106,8 +132,8 @@ Result<LogBatch> DecodeBatchPayload(std::string_view payload, const FrameLimits&
   return batch;
 }
 
-Result<std::string> EncodeFrame(const LogBatch& batch, int level) {
-  std::string payload = EncodeBatchPayload(batch);
+Result<std::string> EncodeFrame(const LogBatch& batch, int level, int version) {
+  std::string payload = EncodeBatchPayload(batch, version);
   if (payload.size() > UINT32_MAX) return InvalidArgumentError("log frame: batch larger than 4 GiB");
   std::string body;
   uint8_t flags = 0;
@@ -118,7 +144,7 @@ Result<std::string> EncodeFrame(const LogBatch& batch, int level) {
     body = payload;
   }
   std::string frame(kMagic, 4);
-  frame += static_cast<char>(1);  // version
+  frame += static_cast<char>(version);
   frame += static_cast<char>(flags);
   wire::PutFixed(frame, payload.size(), 4);
   wire::PutFixed(frame, body.size(), 4);
@@ -131,7 +157,10 @@ Result<LogBatch> DecodeFrame(std::string_view frame, const FrameLimits& limits) 
     return InvalidArgumentError("log frame: " + std::to_string(frame.size()) + " bytes is shorter than the header");
   }
   if (frame.substr(0, 4) != std::string_view(kMagic, 4)) return InvalidArgumentError("log frame: bad magic");
-  if (frame[4] != 1) return InvalidArgumentError("log frame: unsupported version " + std::to_string(frame[4]));
+  const int version = static_cast<uint8_t>(frame[4]);
+  if (version != kFramePayloadV1 && version != kFramePayloadV2) {
+    return InvalidArgumentError("log frame: unsupported version " + std::to_string(version));
+  }
   uint8_t flags = static_cast<uint8_t>(frame[5]);
   if (flags & ~kFlagZstd) return InvalidArgumentError("log frame: unknown flags " + std::to_string(flags));
   uint64_t decoded_len = wire::GetFixed(frame, 6, 4);
@@ -146,10 +175,10 @@ Result<LogBatch> DecodeFrame(std::string_view frame, const FrameLimits& limits) 
   std::string_view body = frame.substr(kHeaderBytes);
   if (!(flags & kFlagZstd)) {
     if (decoded_len != body_len) return InvalidArgumentError("log frame: uncompressed payload length mismatch");
-    return DecodeBatchPayload(body, limits, "log frame payload");
+    return DecodeBatchPayload(body, limits, "log frame payload", version);
   }
   KELOLA_ASSIGN_OR_RETURN(std::string payload, ZstdDecompress(body, decoded_len, "log frame"));
-  return DecodeBatchPayload(payload, limits, "log frame payload");
+  return DecodeBatchPayload(payload, limits, "log frame payload", version);
 }
 
 }  // namespace kelola

@@ -37,13 +37,22 @@ struct FrameLimits {
 
 inline constexpr std::string_view kFrameContentType = "application/x-kelola-frame";
 
+// Payload layout versions: 1 has no level and fields; 2 (written now) has.
+inline constexpr int kFramePayloadV1 = 1;
+inline constexpr int kFramePayloadV2 = 2;
+// At most this many fields per record are accepted when decoding.
+inline constexpr size_t kMaxRecordFields = 1024;
+
 // The payload alone (uncompressed, no header); also the body of the log
 // store's blocks. `context` prefixes decoding errors.
-std::string EncodeBatchPayload(const LogBatch& batch);
-Result<LogBatch> DecodeBatchPayload(std::string_view payload, const FrameLimits& limits, const std::string& context);
+std::string EncodeBatchPayload(const LogBatch& batch, int version = kFramePayloadV2);
+Result<LogBatch> DecodeBatchPayload(std::string_view payload, const FrameLimits& limits, const std::string& context,
+                                    int version = kFramePayloadV2);
 
-// zstd `level` 1..19; 0 stores the payload uncompressed. Internal when zstd fails.
-Result<std::string> EncodeFrame(const LogBatch& batch, int level = 3);
+// zstd `level` 1..19; 0 stores the payload uncompressed. Internal when zstd
+// fails. `version` 1 drops level and fields (only to test old decoders).
+Result<std::string> EncodeFrame(const LogBatch& batch, int level = 3, int version = kFramePayloadV2);
+// Decodes frame versions 1 and 2.
 Result<LogBatch> DecodeFrame(std::string_view frame, const FrameLimits& limits = {});
 
 }  // namespace kelola

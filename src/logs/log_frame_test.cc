@@ -41,7 +41,17 @@ void ExpectSame(const LogBatch& a, const LogBatch& b) {
     EXPECT_EQ(a.records[i].time_ms, b.records[i].time_ms) << i;
     EXPECT_EQ(a.records[i].text, b.records[i].text) << i;
     EXPECT_EQ(a.records[i].split, b.records[i].split) << i;
+    EXPECT_EQ(a.records[i].level, b.records[i].level) << i;
+    EXPECT_EQ(a.records[i].fields, b.records[i].fields) << i;
   }
+}
+
+LogBatch WithLevelsAndFields() {
+  LogBatch b = Sample();
+  b.records[0].level = "warn";
+  b.records[0].fields = {{"user", "ana"}, {"status", "500"}, {"empty", ""}};
+  b.records[2].level = "fatal";
+  return b;
 }
 
 TEST(LogFrameTest, RoundTripsCompressedAndPlain) {
@@ -52,6 +62,49 @@ TEST(LogFrameTest, RoundTripsCompressedAndPlain) {
     ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
     ExpectSame(Sample(), *decoded);
   }
+}
+
+TEST(LogFrameTest, Version2CarriesLevelAndFields) {
+  for (int level : {0, 3}) {
+    auto frame = EncodeFrame(WithLevelsAndFields(), level);
+    ASSERT_TRUE(frame.ok());
+    EXPECT_EQ((*frame)[4], 2);
+    auto decoded = DecodeFrame(*frame);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    ExpectSame(WithLevelsAndFields(), *decoded);
+  }
+}
+
+TEST(LogFrameTest, Version1FramesOfOlderAgentsStillDecode) {
+  auto frame = EncodeFrame(WithLevelsAndFields(), 3, kFramePayloadV1);
+  ASSERT_TRUE(frame.ok());
+  EXPECT_EQ((*frame)[4], 1);
+  auto decoded = DecodeFrame(*frame);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSame(Sample(), *decoded);  // v1 has no level and no fields
+}
+
+TEST(LogFrameTest, RepeatedOrTooManyFieldsAreRejected) {
+  LogBatch b;
+  b.records.push_back(Rec("00000000000000a1", "/a", 0, "x", 0));
+  b.records[0].fields = {{"a", "1"}, {"b", "2"}};
+  std::string payload = EncodeBatchPayload(b);
+  // The field names are the last bytes before their values: make "b" an "a".
+  size_t at =
+      payload.rfind(std::string("\x01"
+                                "b"
+                                "\x01"
+                                "2",
+                                4));
+  ASSERT_NE(at, std::string::npos);
+  payload[at + 1] = 'a';
+  auto r = DecodeBatchPayload(payload, {}, "test");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("repeated"), std::string::npos) << r.status().message();
+  for (int i = 0; i < 1100; ++i) b.records[0].fields["f" + std::to_string(i)] = "v";
+  r = DecodeBatchPayload(EncodeBatchPayload(b), {}, "test");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("too many"), std::string::npos) << r.status().message();
 }
 
 TEST(LogFrameTest, EmptyBatchRoundTrips) {

@@ -5,10 +5,17 @@
 // `offset` doubles as the per-stream sequence number: it is the byte offset
 // of the record's first byte in the file instance named by `stream_id`, so a
 // record re-read after an agent restart carries the same (stream, offset) and
-// the server recognises it. Plain value; no thread-safety concerns.
+// the server recognises it. Records of inputs that cannot be re-read (syslog,
+// stdin) get a stream id per input and agent run and a running byte count as
+// offset, which keeps the server's duplicate check working for retries.
+//
+// `level` and `fields` are filled by the agent's parsers (logs/log_parser.h);
+// `text` stays the line as it was received. Plain value; no thread-safety
+// concerns.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace kelola {
@@ -23,6 +30,11 @@ struct LogRecord {
   // A piece of a line longer than max_line_bytes; the pieces of one line
   // follow each other, all but the last flagged.
   bool split = false;
+  // Canonical level (logs/log_level.h: trace, debug, info, warn, error,
+  // fatal), empty when unknown.
+  std::string level;
+  // Fields a parser extracted, and the labels of the record's input.
+  std::map<std::string, std::string> fields;
 };
 
 }  // namespace kelola

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "logs/log_level.h"
 #include "logs/log_store_block.h"
 
 namespace kelola {
@@ -57,6 +58,14 @@ struct Segment {
   std::vector<BlockIndex> blocks;
   int64_t max_time_ms = std::numeric_limits<int64_t>::min();
 };
+
+bool FieldsMatch(const LogRecord& r, const std::map<std::string, std::string>& wanted) {
+  for (const auto& [name, value] : wanted) {
+    auto it = r.fields.find(name);
+    if (it == r.fields.end() || it->second != value) return false;
+  }
+  return true;
+}
 
 bool BlockMayMatch(const BlockIndex& b, const LogQuery& q) {
   uint64_t last_id = b.header.first_id + b.header.record_count - 1;
@@ -267,6 +276,10 @@ class LogStore::Impl {
       re = std::make_unique<re2::RE2>(q.regex, opts);
       if (!re->ok()) return InvalidArgumentError("regex \"" + q.regex + "\": " + re->error());
     }
+    const int min_rank = q.min_level.empty() ? -1 : LevelRank(q.min_level);
+    if (!q.min_level.empty() && min_rank < 0) {
+      return InvalidArgumentError("level \"" + q.min_level + "\": expected trace, debug, info, warn, error or fatal");
+    }
     struct Candidate {
       std::string path;
       BlockIndex block;
@@ -309,6 +322,8 @@ class LogStore::Impl {
         if (file_filter != q.labels.end() && r.path != file_filter->second) continue;
         if (!q.contains.empty() && r.text.find(q.contains) == std::string::npos) continue;
         if (re && !RE2::PartialMatch(r.text, *re)) continue;
+        if (min_rank >= 0 && LevelRank(r.level) < min_rank) continue;
+        if (!FieldsMatch(r, q.fields)) continue;
         if (result.records.size() >= q.limit) {
           result.more = true;
           break;

@@ -22,7 +22,8 @@
 // serialised; queries read blocks without holding the lock.
 // Errors: Open returns Internal/DataLoss for I/O and corruption it cannot
 // repair; Append returns Internal when the disk write fails (nothing of the
-// batch is then stored); Query returns InvalidArgument for a bad regex.
+// batch is then stored); Query returns InvalidArgument for a bad regex or an
+// unknown min_level.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +64,10 @@ struct LogQuery {
   std::map<std::string, std::string> labels;
   std::string contains;  // substring of the text
   std::string regex;     // RE2, partial match on the text
+  // Canonical level (logs/log_level.h): only records at this level or above;
+  // records without a level do not match. Empty = any.
+  std::string min_level;
+  std::map<std::string, std::string> fields;  // exact matches on record fields
   uint64_t after_id = 0;
   size_t limit = 1000;
 };

@@ -9,7 +9,9 @@
 namespace kelola {
 namespace {
 
-constexpr char kBlockMagic[4] = {'K', 'L', 'B', '1'};
+// KLB2 (written) holds a v2 record payload; KLB1 (read only) a v1 payload.
+constexpr char kBlockMagic[4] = {'K', 'L', 'B', '2'};
+constexpr char kBlockMagicV1[4] = {'K', 'L', 'B', '1'};
 constexpr size_t kChecksumAt = 44;
 
 uint64_t Checksum(std::string_view head44, std::string_view rest) {
@@ -26,7 +28,7 @@ uint64_t Checksum(std::string_view head44, std::string_view rest) {
 
 }  // namespace
 
-Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level) {
+Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level, int version) {
   using wire::PutFixed;
   using wire::PutString;
   using wire::PutVarint;
@@ -56,11 +58,11 @@ Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zs
     PutString(meta, s.path);
     PutVarint(meta, s.end_offset);
   }
-  std::string raw = EncodeBatchPayload(batch);
+  std::string raw = EncodeBatchPayload(batch, version);
   if (raw.size() > UINT32_MAX || meta.size() > UINT32_MAX) return InvalidArgumentError("log block over 4 GiB");
   KELOLA_ASSIGN_OR_RETURN(std::string body, ZstdCompress(raw, zstd_level));
 
-  std::string block(kBlockMagic, 4);
+  std::string block(version == kFramePayloadV1 ? kBlockMagicV1 : kBlockMagic, 4);
   PutFixed(block, meta.size(), 4);
   PutFixed(block, body.size(), 4);
   PutFixed(block, raw.size(), 4);
@@ -76,8 +78,12 @@ Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zs
 
 Result<BlockHeader> DecodeBlockHeader(std::string_view b) {
   if (b.size() != kBlockHeaderBytes) return DataLossError("log block header: short");
-  if (b.substr(0, 4) != std::string_view(kBlockMagic, 4)) return DataLossError("log block header: bad magic");
   BlockHeader h;
+  if (b.substr(0, 4) == std::string_view(kBlockMagicV1, 4)) {
+    h.version = kFramePayloadV1;
+  } else if (b.substr(0, 4) != std::string_view(kBlockMagic, 4)) {
+    return DataLossError("log block header: bad magic");
+  }
   h.meta_len = static_cast<uint32_t>(wire::GetFixed(b, 4, 4));
   h.body_len = static_cast<uint32_t>(wire::GetFixed(b, 8, 4));
   h.raw_len = static_cast<uint32_t>(wire::GetFixed(b, 12, 4));
@@ -129,7 +135,7 @@ Result<LogBatch> DecodeBlockRecords(const BlockHeader& header, std::string_view 
   FrameLimits limits;
   limits.max_decoded_bytes = UINT32_MAX;
   limits.max_records = UINT32_MAX;
-  auto batch = DecodeBatchPayload(*raw, limits, "log block records");
+  auto batch = DecodeBatchPayload(*raw, limits, "log block records", header.version);
   if (!batch.ok()) return DataLossError(batch.status().message());
   if (batch->records.size() != header.record_count) return DataLossError("log block: record count mismatch");
   return batch;

@@ -28,6 +28,7 @@ struct BlockHeader {
   int64_t max_time_ms = 0;
   uint32_t record_count = 0;
   uint64_t checksum = 0;  // FNV-1a 64 of header bytes 0..43, meta and body
+  int version = 2;        // KLB1 blocks hold v1 record payloads (no level, no fields)
   size_t total_bytes() const { return kBlockHeaderBytes + meta_len + body_len; }
 };
 
@@ -45,7 +46,9 @@ struct BlockMeta {
 };
 
 // A whole block for `batch` (records with ids first_id, first_id + 1, ...).
-Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level);
+// `version` 1 writes an old KLB1 block (only for tests of reading old stores).
+Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level,
+                                int version = kFramePayloadV2);
 
 Result<BlockHeader> DecodeBlockHeader(std::string_view bytes);  // exactly kBlockHeaderBytes
 Result<BlockMeta> DecodeBlockMeta(std::string_view meta);

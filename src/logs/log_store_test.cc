@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "logs/log_store_block.h"
 #include "logs/scratch_dir_for_test.h"
 
 namespace kelola {
@@ -125,6 +127,52 @@ TEST_F(LogStoreTest, RetriedRecordsAreDroppedAsDuplicatesAlsoAfterReopen) {
   auto all = store->Query({});
   EXPECT_EQ(all->records.size(), 9u);
   EXPECT_EQ(all->records.back().id, 9u);
+}
+
+TEST_F(LogStoreTest, LevelAndFieldsAreStoredAndFilterQueries) {
+  auto store = Open();
+  LogBatch b = Batch("web-1", "00000000000000a1", "/var/log/a.log", 0, 4, 1000);
+  b.records[0].level = "debug";
+  b.records[1].level = "warn";
+  b.records[1].fields = {{"user", "ana"}};
+  b.records[2].level = "fatal";
+  b.records[2].fields = {{"user", "bob"}};
+  ASSERT_TRUE(store->Append(b).ok());
+  LogQuery q;
+  q.min_level = "warn";
+  auto r = store->Query(q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Texts(*r), (std::vector<std::string>{"line 1", "line 2"}));  // "line 3" has no level
+  EXPECT_EQ(r->records[0].record.level, "warn");
+  EXPECT_EQ(r->records[0].record.fields.at("user"), "ana");
+  q.fields = {{"user", "bob"}};
+  EXPECT_EQ(Texts(*store->Query(q)), (std::vector<std::string>{"line 2"}));
+  q = {};
+  q.min_level = "loud";
+  EXPECT_EQ(store->Query(q).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(LogStoreTest, OldVersion1BlocksAreStillReadable) {
+  std::filesystem::create_directories(dir.File("logs"));
+  auto old = EncodeBlock(Batch("web-1", "00000000000000a1", "/f", 0, 3, 1000), 1, 3, kFramePayloadV1);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->substr(0, 4), "KLB1");
+  {
+    std::ofstream f(dir.File("logs/segment-00000000000000000001.kls"), std::ios::binary);
+    f << *old;
+  }
+  auto store = Open();
+  LogBatch b = Batch("web-1", "00000000000000a1", "/f", 3, 2, 2000);
+  b.records[0].level = "error";
+  auto r = store->Append(b);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->accepted, 2u);
+  EXPECT_EQ(store->Append(Batch("web-1", "00000000000000a1", "/f", 0, 3, 1000))->duplicates, 3u);
+  auto all = store->Query({});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(Texts(*all), (std::vector<std::string>{"line 0", "line 1", "line 2", "line 3", "line 4"}));
+  EXPECT_EQ(all->records[3].record.level, "error");
+  EXPECT_EQ(store->Stats().corrupt_blocks, 0u);
 }
 
 TEST_F(LogStoreTest, TornBlockAtTheEndIsCutOffOnReopen) {
