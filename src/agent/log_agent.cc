@@ -160,8 +160,9 @@ void LogAgent::CutBatch() {
   LogBatch batch;
   batch.agent = options_.name;
   batch.labels = options_.labels;
-  batch.records = in_flight_;
+  batch.records = std::move(in_flight_);  // borrowed for encoding, then given back
   auto frame = EncodeFrame(batch, options_.compression_level);
+  in_flight_ = std::move(batch.records);
   if (!frame.ok()) {
     // Only a >4 GiB batch gets here, which the limits above prevent.
     LogError("encoding a batch failed", {{"error", frame.status().ToString()}});

@@ -21,6 +21,9 @@ std::string EncodeBatchPayload(const LogBatch& batch, int version) {
   using wire::PutString;
   using wire::PutVarint;
   std::string payload;
+  size_t text_bytes = 0;
+  for (const auto& r : batch.records) text_bytes += r.text.size();
+  payload.reserve(text_bytes + 16 * batch.records.size() + 256);
   PutString(payload, batch.agent);
   PutVarint(payload, batch.labels.size());
   for (const auto& [k, v] : batch.labels) {
@@ -31,10 +34,18 @@ std::string EncodeBatchPayload(const LogBatch& batch, int version) {
   std::vector<const LogRecord*> stream_heads;
   std::unordered_map<std::string, uint64_t> index;
   std::vector<uint64_t> record_stream;
+  record_stream.reserve(batch.records.size());
+  const LogRecord* previous = nullptr;
   for (const auto& r : batch.records) {
+    // Records of one stream come in runs: look up only where a run starts.
+    if (previous != nullptr && r.stream_id == previous->stream_id && r.path == previous->path) {
+      record_stream.push_back(record_stream.back());
+      continue;
+    }
     auto [it, inserted] = index.emplace(r.stream_id + '\0' + r.path, stream_heads.size());
     if (inserted) stream_heads.push_back(&r);
     record_stream.push_back(it->second);
+    previous = &r;
   }
   PutVarint(payload, stream_heads.size());
   for (const LogRecord* r : stream_heads) {

@@ -194,28 +194,44 @@ class LogStore::Impl {
   Result<AppendResult> Append(const LogBatch& batch) {
     std::lock_guard<std::mutex> lock(mu);
     AppendResult result;
-    LogBatch accepted;
-    accepted.agent = batch.agent;
-    accepted.labels = batch.labels;
     // Marks move only when the block is durable; a batch may repeat a stream.
     std::unordered_map<std::string, uint64_t> pending;
-    for (const auto& r : batch.records) {
-      if (r.stream_id.empty()) {
-        accepted.records.push_back(r);
-        continue;
+    std::vector<bool> keep(batch.records.size(), true);
+    std::string key;
+    const std::string* key_stream = nullptr;  // the stream `key` was built for: runs share it
+    for (size_t i = 0; i < batch.records.size(); ++i) {
+      const LogRecord& r = batch.records[i];
+      if (r.stream_id.empty()) continue;
+      if (key_stream == nullptr || *key_stream != r.stream_id) {
+        key = batch.agent + '/' + r.stream_id;
+        key_stream = &r.stream_id;
       }
-      std::string key = batch.agent + '/' + r.stream_id;
       auto p = pending.find(key);
-      uint64_t mark = p != pending.end() ? p->second : (marks.count(key) ? marks[key] : 0);
+      uint64_t mark = 0;
+      if (p != pending.end()) {
+        mark = p->second;
+      } else if (auto m = marks.find(key); m != marks.end()) {
+        mark = m->second;
+      }
       if (r.end_offset <= mark) {
+        keep[i] = false;
         ++result.duplicates;
         continue;
       }
       pending[key] = std::max(mark, r.end_offset);
-      accepted.records.push_back(r);
     }
     stats.duplicates_dropped += result.duplicates;
-    if (accepted.records.empty()) return result;
+    if (result.duplicates == batch.records.size()) return result;
+    // Copy only when some records are dropped; usually the batch is stored as it came.
+    LogBatch filtered;
+    if (result.duplicates > 0) {
+      filtered.agent = batch.agent;
+      filtered.labels = batch.labels;
+      for (size_t i = 0; i < batch.records.size(); ++i) {
+        if (keep[i]) filtered.records.push_back(batch.records[i]);
+      }
+    }
+    const LogBatch& accepted = result.duplicates > 0 ? filtered : batch;
 
     bool roll = active_fd < 0 || segments.empty() || segments.back().bytes >= options.segment_max_bytes ||
                 (segments.back().bytes > 0 && clock.Now() - segments.back().created >= options.segment_max_age);
