@@ -20,3 +20,6 @@ endif()
 # Log pipeline (src/logs): RE2 has only a pkg-config file; zstd for frames and segments.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # PkgConfig::RE2
 find_package(zstd REQUIRED)                          # zstd::libzstd_shared
+# Loki push (src/integrations/loki): snappy for protobuf bodies, zlib for gzip.
+find_package(Snappy REQUIRED)                        # Snappy::snappy (libsnappy-dev)
+find_package(ZLIB REQUIRED)                          # ZLIB::ZLIB
