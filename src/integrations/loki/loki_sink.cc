@@ -107,11 +107,12 @@ Result<std::unique_ptr<LokiSink>> LokiSink::Create(LokiSinkOptions options) {
 Result<SinkDelivery> LokiSink::Deliver(const std::vector<StoredRecord>& records) {
   SinkDelivery delivery;
   if (records.empty()) return delivery;
-  KELOLA_RETURN_IF_ERROR(Send(records, delivery));
+  int split_budget = kMaxSplitRequests;
+  KELOLA_RETURN_IF_ERROR(Send(records, delivery, split_budget));
   return delivery;
 }
 
-Status LokiSink::Send(const std::vector<StoredRecord>& records, SinkDelivery& delivery) {
+Status LokiSink::Send(const std::vector<StoredRecord>& records, SinkDelivery& delivery, int& split_budget) {
   LokiPushRequest push = BuildLokiPush(options_, records);
   ClientRequest req;
   req.method = "POST";
@@ -130,7 +131,6 @@ Status LokiSink::Send(const std::vector<StoredRecord>& records, SinkDelivery& de
   } else if (!options_.username.empty()) {
     req.headers["Authorization"] = "Basic " + Base64Encode(options_.username + ":" + options_.password);
   }
-  req.headers["Expect"] = "";  // no 100-continue round trip
   auto resp = client_->Send(req);
   if (!resp.ok()) return resp.status().WithContext("loki push to " + options_.url);
   int code = resp->status;
@@ -140,14 +140,18 @@ Status LokiSink::Send(const std::vector<StoredRecord>& records, SinkDelivery& de
   }
   std::string what = "loki answered " + std::to_string(code) + ": " + Excerpt(resp->body);
   if (code == 429 || code >= 500) return UnavailableError(what);
-  if (code == 413 && records.size() > 1) {
-    // Too large for this Loki: halves are the same records, so a retry of
-    // the whole batch later stays idempotent.
-    auto mid = records.begin() + static_cast<std::ptrdiff_t>(records.size() / 2);
-    KELOLA_RETURN_IF_ERROR(Send(std::vector<StoredRecord>(records.begin(), mid), delivery));
-    return Send(std::vector<StoredRecord>(mid, records.end()), delivery);
-  }
   if (code == 400 || code == 413) {
+    // Loki validates per entry and stores the valid ones of a refused
+    // request; halves find the refused records, and re-sending stored ones
+    // is harmless (Loki ignores identical entries). A retry of the whole
+    // batch later stays idempotent for the same reason.
+    if (records.size() > 1 && split_budget >= 2) {
+      split_budget -= 2;
+      delivery.retried += records.size();
+      auto mid = records.begin() + static_cast<std::ptrdiff_t>(records.size() / 2);
+      KELOLA_RETURN_IF_ERROR(Send(std::vector<StoredRecord>(records.begin(), mid), delivery, split_budget));
+      return Send(std::vector<StoredRecord>(mid, records.end()), delivery, split_budget);
+    }
     for (const auto& r : records) delivery.dead_letters.push_back(SinkDeadLetter{r.id, code, what});
     return OkStatus();
   }

@@ -18,10 +18,12 @@
 // Entries are sorted by timestamp within each stream.
 //
 // Answers: 2xx -> all sent. 429, 5xx, network errors -> Unavailable /
-// DeadlineExceeded (the forwarder re-offers the whole batch). 413 -> the
-// batch is split in halves and each sent again (a single record that is
-// still too large is dead-lettered). 400 -> Loki refused the request:
-// every record of it is dead-lettered with Loki's message. 401/403 ->
+// DeadlineExceeded (the forwarder re-offers the whole batch). 400 (Loki
+// refused some entry: too old, out of order, bad labels...) and 413 (too
+// large) -> the records are split in halves and each half sent again, so
+// exactly the refused records end up dead-lettered with Loki's message and
+// the rest are stored; at most kMaxSplitRequests extra requests per
+// Deliver(), after which a still-refused part is dead-lettered whole. 401/403 ->
 // PermissionDenied, other 4xx -> FailedPrecondition (misconfigured; nothing
 // dead-lettered). Credentials are sent only in headers and never appear in
 // errors or logs. TLS is verified (add a CA with `ca_file`).
@@ -86,7 +88,8 @@ class LokiSink : public LogSink {
 
  private:
   explicit LokiSink(LokiSinkOptions options);
-  Status Send(const std::vector<StoredRecord>& records, SinkDelivery& delivery);
+  static constexpr int kMaxSplitRequests = 64;
+  Status Send(const std::vector<StoredRecord>& records, SinkDelivery& delivery, int& split_budget);
   LokiSinkOptions options_;
   std::unique_ptr<HttpClient> client_;
 };

@@ -116,19 +116,34 @@ TEST_P(LokiSinkTest, RetryAfterALostAnswerIsDeduplicatedByLoki) {
   EXPECT_EQ(loki_->duplicates_ignored(), 100u);
 }
 
-TEST_P(LokiSinkTest, BadRequestDeadLettersEveryRecordWithLokisMessage) {
+TEST_P(LokiSinkTest, BadRequestDeadLettersExactlyTheRefusedRecords) {
   auto sink = Sink();
   auto records = NumberedRecords(10, NowMs() - 1000);
   records[3].record.time_ms = NowMs() - 30LL * 24 * 3600 * 1000;  // older than Loki's 7 days
   auto d = sink->Deliver(records);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->sent, 9u);
+  ASSERT_EQ(d->dead_letters.size(), 1u);
+  EXPECT_EQ(d->dead_letters[0].record_id, records[3].id);
+  EXPECT_EQ(d->dead_letters[0].http_status, 400);
+  EXPECT_NE(d->dead_letters[0].reason.find("timestamp too old"), std::string::npos) << d->dead_letters[0].reason;
+  auto seen = Arrivals(*loki_);
+  EXPECT_EQ(seen.size(), 9u);
+  EXPECT_EQ(seen.count(3), 0u);
+  for (const auto& [n, count] : seen) EXPECT_EQ(count, 1) << "line " << n;
+}
+
+TEST_P(LokiSinkTest, EverythingRefusedCostsBoundedRequests) {
+  auto sink = Sink();
+  auto records = NumberedRecords(1000, NowMs() - 30LL * 24 * 3600 * 1000);
+  auto d = sink->Deliver(records);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->sent, 0u);
-  ASSERT_EQ(d->dead_letters.size(), 10u);
-  for (size_t i = 0; i < 10; ++i) {
-    EXPECT_EQ(d->dead_letters[i].record_id, records[i].id);
-    EXPECT_EQ(d->dead_letters[i].http_status, 400);
-    EXPECT_NE(d->dead_letters[i].reason.find("timestamp too old"), std::string::npos) << d->dead_letters[i].reason;
-  }
+  EXPECT_EQ(d->dead_letters.size(), 1000u);
+  EXPECT_LE(loki_->Requests().size(), 65u);
+  std::set<uint64_t> ids;
+  for (const auto& dl : d->dead_letters) ids.insert(dl.record_id);
+  EXPECT_EQ(ids.size(), 1000u);
 }
 
 TEST_P(LokiSinkTest, TenantAndCredentialsGoInHeadersOnly) {
@@ -155,6 +170,7 @@ TEST_P(LokiSinkTest, TooLargeIsSplitUntilItFits) {
   auto d = sink->Deliver(NumberedRecords(40, NowMs() - 1000));
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->sent, 40u);
+  EXPECT_EQ(d->retried, 40u);
   EXPECT_EQ(Arrivals(*loki_).size(), 40u);
   EXPECT_EQ(loki_->Requests().size(), 3u);
 }
