@@ -229,6 +229,11 @@ TEST(LokiPushIngest, OffsetsKeepTimeOrderAcrossTheWholeRange) {
   EXPECT_EQ(b->batches[0].records[0].time_ms, -2);
   EXPECT_EQ(b->batches[0].records[1].time_ms, -1);
   EXPECT_EQ(b->batches[0].records[0].stream_id.size(), 16u);
+  LokiPushRequest last;
+  last.streams.push_back(LokiStream{{{"a", "b"}}, {LokiEntry{INT64_MAX, "end of time", {}}}});
+  auto e = LokiPushToBatches(last, "me");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->batches[0].records[0].end_offset, UINT64_MAX);  // no wrap to 0
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "api/loki_push_ingest.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 #include "base/crypto.h"
@@ -35,7 +36,8 @@ Result<LokiIngestBatches> LokiPushToBatches(const LokiPushRequest& push, const s
       r.stream_id = stream_id;
       if (filename != labels.end()) r.path = filename->second;
       r.offset = std::max(LokiOffsetOf(e->timestamp_ns), next);
-      r.end_offset = r.offset + 1;
+      // The very last offset cannot be followed; it then ends where it starts.
+      r.end_offset = r.offset == UINT64_MAX ? r.offset : r.offset + 1;
       next = r.end_offset;
       // Floor division: milliseconds of times before 1970 round down too.
       r.time_ms = e->timestamp_ns >= 0 ? e->timestamp_ns / 1'000'000 : -((-(e->timestamp_ns + 1)) / 1'000'000) - 1;

@@ -1,6 +1,7 @@
 #include "integrations/loki/loki_sink.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "base/crypto.h"
 #include "integrations/loki/loki_compression.h"
@@ -29,7 +30,10 @@ std::string Excerpt(std::string_view body) {
 }  // namespace
 
 int64_t LokiTimestampNanos(const LogRecord& record) {
-  return record.time_ms * 1'000'000 + static_cast<int64_t>(record.offset % 1'000'000);
+  // Saturate times outside what int64 nanoseconds can hold (years 1678..2262).
+  constexpr int64_t kMaxMs = std::numeric_limits<int64_t>::max() / 1'000'000 - 1;
+  int64_t ms = std::clamp<int64_t>(record.time_ms, -kMaxMs, kMaxMs);
+  return ms * 1'000'000 + static_cast<int64_t>(record.offset % 1'000'000);
 }
 
 LokiPushRequest BuildLokiPush(const LokiSinkOptions& options, const std::vector<StoredRecord>& records) {

@@ -191,6 +191,9 @@ TEST(LokiSinkMapping, TimestampsAreDeterministicAndDistinctWithinAMillisecond) {
   for (const auto& r : records) seen.insert(LokiTimestampNanos(r.record));
   EXPECT_EQ(seen.size(), 20u);
   EXPECT_EQ(LokiTimestampNanos(records[3].record), 1'700'000'000'000'000'060);
+  LogRecord far;
+  far.time_ms = INT64_MAX;
+  EXPECT_GT(LokiTimestampNanos(far), 9'000'000'000'000'000'000);  // saturated, not overflowed
   LokiSinkOptions o;
   o.labels = {"file", "agent"};
   o.structured_metadata = {"offset", "service"};
