@@ -216,6 +216,33 @@ TEST_F(LokiPushTest, QueryableByLabelsThroughTheLogApi) {
   EXPECT_EQ(items[6]["text"], "line 6");
 }
 
+TEST_F(LokiPushTest, StructuredMetadataBecomesQueryableLabels) {
+  LokiPushRequest p = Numbered(0, 6);
+  for (int i = 0; i < 6; ++i) p.streams[0].entries[i].structured_metadata = {{"trace_id", i < 3 ? "t1" : "t2"}};
+  p.streams[0].entries[5].structured_metadata.push_back({"job", "ignored: the stream label wins"});
+  std::string body = EncodeLokiPushJson(p);
+  ASSERT_EQ(Post(body, "application/json").status, 204);
+  ASSERT_EQ(Post(body, "application/json").status, 204);  // a retry stays a no-op across runs
+  auto all = All();
+  ASSERT_EQ(all.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(all[i].record.text, "line " + std::to_string(i));
+    EXPECT_EQ(all[i].labels.at("trace_id"), i < 3 ? "t1" : "t2");
+    EXPECT_EQ(all[i].labels.at("job"), "varlogs");
+  }
+  // Too many distinct runs for one request: stored without metadata, counted.
+  LokiPushRequest many = Numbered(100, kMaxLokiIngestBatches + 1);
+  for (size_t i = 0; i < many.streams[0].entries.size(); ++i) {
+    many.streams[0].entries[i].structured_metadata = {{"trace_id", std::to_string(i)}};
+  }
+  auto b = LokiPushToBatches(many, "me");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->batches.size(), 1u);
+  EXPECT_EQ(b->metadata_dropped, kMaxLokiIngestBatches + 1);
+  ASSERT_EQ(Post(EncodeLokiPushJson(many), "application/json").status, 204);
+  EXPECT_EQ(All().size(), 6u + kMaxLokiIngestBatches + 1);
+}
+
 TEST(LokiPushIngest, OffsetsKeepTimeOrderAcrossTheWholeRange) {
   EXPECT_LT(LokiOffsetOf(-5), LokiOffsetOf(0));
   EXPECT_LT(LokiOffsetOf(INT64_MIN), LokiOffsetOf(-1));
@@ -224,11 +251,14 @@ TEST(LokiPushIngest, OffsetsKeepTimeOrderAcrossTheWholeRange) {
   p.streams.push_back(LokiStream{{{"a", "b"}}, {LokiEntry{-1'500'000, "old", {{"k", "v"}}}, LokiEntry{-3, "x", {}}}});
   auto b = LokiPushToBatches(p, "me");
   ASSERT_TRUE(b.ok());
-  EXPECT_EQ(b->metadata_dropped, 1u);
-  ASSERT_EQ(b->batches.size(), 1u);
+  EXPECT_EQ(b->metadata_dropped, 0u);
+  ASSERT_EQ(b->batches.size(), 2u);  // a run with metadata k=v, a run without
+  EXPECT_EQ(b->batches[0].labels, (LokiLabels{{"a", "b"}, {"k", "v"}}));
+  EXPECT_EQ(b->batches[1].labels, (LokiLabels{{"a", "b"}}));
   EXPECT_EQ(b->batches[0].records[0].time_ms, -2);
-  EXPECT_EQ(b->batches[0].records[1].time_ms, -1);
+  EXPECT_EQ(b->batches[1].records[0].time_ms, -1);
   EXPECT_EQ(b->batches[0].records[0].stream_id.size(), 16u);
+  EXPECT_EQ(b->batches[0].records[0].stream_id, b->batches[1].records[0].stream_id);
   LokiPushRequest last;
   last.streams.push_back(LokiStream{{{"a", "b"}}, {LokiEntry{INT64_MAX, "end of time", {}}}});
   auto e = LokiPushToBatches(last, "me");
