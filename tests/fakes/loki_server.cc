@@ -22,6 +22,8 @@ Result<std::unique_ptr<FakeLokiServer>> FakeLokiServer::Start(FakeLokiOptions op
   http.host = "127.0.0.1";
   http.io_threads = 2;
   http.max_body_bytes = options.max_body_bytes;
+  http.tls_cert_file = options.tls_cert_file;
+  http.tls_key_file = options.tls_key_file;
   f->server_ = std::make_unique<HttpServer>(http);
   FakeLokiServer* self = f.get();
   f->server_->Route("POST", std::string(kLokiPushPath), [self](HttpRequest& r) {
@@ -43,7 +45,8 @@ FakeLokiServer::~FakeLokiServer() {
 }
 
 std::string FakeLokiServer::push_url() const {
-  return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(kLokiPushPath);
+  std::string scheme = options_.tls_cert_file.empty() ? "http" : "https";
+  return scheme + "://127.0.0.1:" + std::to_string(server_->port()) + std::string(kLokiPushPath);
 }
 
 void FakeLokiServer::FailNext(int n, int status, std::string body, bool store_first) {

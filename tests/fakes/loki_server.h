@@ -53,6 +53,9 @@ struct FakeLokiOptions {
   size_t max_label_value_length = 2048;
   std::string expected_authorization;  // "" = no check
   size_t max_body_bytes = 8 * 1024 * 1024;
+  // HTTPS when both are set (push_url() then says https).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct FakeLokiEntry {
@@ -77,7 +80,7 @@ class FakeLokiServer {
   static Result<std::unique_ptr<FakeLokiServer>> Start(FakeLokiOptions options = {});
   ~FakeLokiServer();
 
-  // http://127.0.0.1:PORT/loki/api/v1/push
+  // http(s)://127.0.0.1:PORT/loki/api/v1/push
   std::string push_url() const;
   // The next `n` requests answer `status` with `body`; with `store_first`
   // their entries are stored before answering (the answer got lost).

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "tests/fakes/loki_server.h"
+#include "tests/harness/run_command.h"
+#include "tests/harness/temp_dir.h"
 
 namespace kelola {
 namespace {
@@ -181,6 +183,37 @@ TEST_P(LokiSinkTest, UnreachableLokiIsUnavailable) {
   auto d = sink->Deliver(NumberedRecords(1, NowMs()));
   EXPECT_TRUE(d.status().code() == StatusCode::kUnavailable || d.status().code() == StatusCode::kDeadlineExceeded)
       << d.status().ToString();
+}
+
+TEST(LokiSinkTls, VerifiesTheCertificateAndTrustsTheGivenCa) {
+  auto dir = harness::TempDir::Create("kelola-loki-tls");
+  ASSERT_TRUE(dir.ok());
+  std::string cert = (*dir)->File("cert.pem"), key = (*dir)->File("key.pem");
+  auto made = harness::RunCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                                   "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                                   "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"});
+  ASSERT_TRUE(made.ok() && made->exit_code == 0) << (made.ok() ? made->err : made.status().ToString());
+  FakeLokiOptions fo;
+  fo.tls_cert_file = cert;
+  fo.tls_key_file = key;
+  auto loki = FakeLokiServer::Start(fo);
+  ASSERT_TRUE(loki.ok()) << loki.status().ToString();
+  LokiSinkOptions o;
+  o.url = (*loki)->push_url();
+  o.bearer_token = "secret-token";
+  auto untrusted = LokiSink::Create(o);
+  ASSERT_TRUE(untrusted.ok());
+  auto refused = (*untrusted)->Deliver(NumberedRecords(5, NowMs()));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("certificate"), std::string::npos) << refused.status().ToString();
+  EXPECT_TRUE((*loki)->Entries().empty());
+  o.ca_file = cert;
+  auto trusted = LokiSink::Create(o);
+  ASSERT_TRUE(trusted.ok());
+  auto d = (*trusted)->Deliver(NumberedRecords(5, NowMs()));
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ((*loki)->Entries().size(), 5u);
+  EXPECT_EQ((*loki)->Requests().back().authorization, "Bearer secret-token");
 }
 
 INSTANTIATE_TEST_SUITE_P(Encodings, LokiSinkTest, ::testing::Values("protobuf", "json"));
