@@ -22,3 +22,6 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # PkgConfig::RE2
 find_package(zstd REQUIRED)                          # zstd::libzstd_shared
 # The json log parser uses simdjson when present (libsimdjson-dev), else nlohmann_json.
 pkg_check_modules(SIMDJSON IMPORTED_TARGET simdjson)  # PkgConfig::SIMDJSON
+# Loki push (src/integrations/loki): snappy for protobuf bodies, zlib for gzip.
+find_package(Snappy REQUIRED)                        # Snappy::snappy (libsnappy-dev)
+find_package(ZLIB REQUIRED)                          # ZLIB::ZLIB

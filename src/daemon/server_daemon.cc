@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/kinds.h"
 #include "api/log_handlers.h"
+#include "api/loki_push_handlers.h"
 #include "api/secret_sealer.h"
 #include "base/metrics.h"
 #include "engine/controller_manager.h"
@@ -148,6 +149,7 @@ class ServerDaemon::Impl {
     log_options.dir = options.data_dir + "/logs";
     KELOLA_ASSIGN_OR_RETURN(logs, LogStore::Open(log_options, clock));
     RegisterLogRoutes(*server, *ctx, *logs, metrics);
+    RegisterLokiPushRoutes(*server, *ctx, *logs, metrics);
     RegisterApiRoutes(*server, *ctx);
 
     controllers = std::make_unique<ControllerManager>(*store, clock);
