@@ -95,9 +95,10 @@ class DockerClient {
 
   Result<std::string> CreateContainer(const ContainerParams& params);  // the container ID
   Status StartContainer(const std::string& id);
-  // Streams the container's output (stdout and stderr, from its start)
-  // until it exits: GET /containers/{id}/logs?follow=1, demultiplexed.
-  Status StreamLogs(const std::string& id, const LogStreamDecoder::PayloadFn& on_payload);
+  // Streams the container's output (stdout and stderr, from its start):
+  // GET /containers/{id}/logs, demultiplexed; with `follow` until it exits,
+  // else what the log holds now.
+  Status StreamLogs(const std::string& id, bool follow, const LogStreamDecoder::PayloadFn& on_payload);
   Result<int> WaitContainer(const std::string& id);  // the exit code
   Status KillContainer(const std::string& id);       // SIGKILL; OK when it is already gone or stopped
   Status RemoveContainer(const std::string& id);     // force; OK when already gone

@@ -69,10 +69,10 @@ Status DockerClient::StartContainer(const std::string& id) {
   return FailedPreconditionError(text);
 }
 
-Status DockerClient::StreamLogs(const std::string& id, const LogStreamDecoder::PayloadFn& on_payload) {
+Status DockerClient::StreamLogs(const std::string& id, bool follow, const LogStreamDecoder::PayloadFn& on_payload) {
   KELOLA_RETURN_IF_ERROR(CheckId(id));
   ClientRequest request;
-  request.url = Url("/containers/" + id + "/logs?follow=1&stdout=1&stderr=1");
+  request.url = Url("/containers/" + id + "/logs?stdout=1&stderr=1" + (follow ? "&follow=1" : ""));
   LogStreamDecoder decoder(on_payload);
   Status decode_error;
   auto reply = http_->StreamBytes(request, [&](std::string_view chunk) {
