@@ -54,7 +54,9 @@ bool ValidDigest(std::string_view d) {
 
 std::string ImageReference::Name() const {
   if (registry == "docker.io") {
-    return repository.rfind("library/", 0) == 0 ? repository.substr(8) : repository;
+    // Only official one-word images have a short form: "library/a/b" is not "a/b".
+    const bool official = repository.rfind("library/", 0) == 0 && repository.find('/', 8) == std::string::npos;
+    return official ? repository.substr(8) : repository;
   }
   return registry + "/" + repository;
 }

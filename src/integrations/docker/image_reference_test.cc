@@ -20,6 +20,10 @@ TEST(ImageReferenceTest, RegistryRepositoryTagDigest) {
   EXPECT_EQ(hub->ApiHost(), "registry-1.docker.io");
   EXPECT_EQ(hub->Name(), "debian");
 
+  auto nested = ParseImageReference("library/team/app");
+  ASSERT_TRUE(nested.ok());
+  EXPECT_EQ(nested->Name(), "library/team/app");  // fuzzer-found: not "team/app"
+
   auto local = ParseImageReference("localhost/app");
   ASSERT_TRUE(local.ok());
   EXPECT_EQ(local->registry, "localhost");
