@@ -211,6 +211,11 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* keep_going = static_cast<const std::function<bool()>*>(user);
+  return (*keep_going)() ? 0 : 1;  // non-zero aborts with CURLE_ABORTED_BY_CALLBACK
+}
+
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
@@ -387,6 +392,11 @@ class HttpClient::Impl {
       }
       curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
+    if (request.keep_going) {
+      curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+      curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.keep_going);
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
@@ -399,7 +409,9 @@ class HttpClient::Impl {
     const CURLcode result = *code;
     const std::string what = Describe(request);
     Status failure;
-    if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && t.stopped_by_caller)) {
+    if (result == CURLE_ABORTED_BY_CALLBACK && request.keep_going) {
+      failure = CancelledError(what + ": cancelled");
+    } else if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && t.stopped_by_caller)) {
       failure = MapCurlError(result, error_buffer, what);
     }
     Release(std::move(handle));

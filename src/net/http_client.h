@@ -48,6 +48,10 @@ struct ClientRequest {
   std::chrono::milliseconds timeout{0};
   // Force retries on (true) or off (false) regardless of the method.
   std::optional<bool> retry;
+  // Polled about once a second while the transfer runs, data or not;
+  // returning false aborts it with a Cancelled status (a long build that
+  // prints nothing can still be stopped).
+  std::function<bool()> keep_going;
 };
 
 struct ClientResponse {

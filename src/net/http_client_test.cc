@@ -254,6 +254,32 @@ TEST(HttpClientTest, StreamDeliversLastLineWithoutNewlineAndReturnsErrorBodies) 
   EXPECT_TRUE(lines.empty());
 }
 
+TEST(HttpClientTest, KeepGoingAbortsASilentTransferAsCancelled) {
+  HttpServer server(ServerOptions());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  server.Route("GET", "/silent", [&](HttpRequest&) {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });
+    return HttpResponse::Text(200, "late");
+  });
+  ASSERT_TRUE(server.Start().ok());
+  HttpClient client(FastRetries());
+  ClientRequest r = Request(server, "GET", "/silent");
+  std::atomic<int> polls{0};
+  r.keep_going = [&] { return ++polls < 3; };  // stop on the third poll
+  auto res = client.Stream(r, [](std::string_view) { return true; });
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), StatusCode::kCancelled) << res.status().ToString();
+  EXPECT_GE(polls.load(), 3);
+}
+
 TEST(HttpClientTest, StreamBytesHandsOutRawBytesAndBodyFileIsUploaded) {
   HttpServer server(ServerOptions());
   server.Route("POST", "/echo", [](HttpRequest& req) {

@@ -129,7 +129,9 @@ Status DockerClient::RunProgress(const ClientRequest& request, ProgressStream& p
   Status parse_error;
   bool stopped = false;
   std::string last_status;
-  auto reply = http_->Stream(request, [&](std::string_view line) {
+  ClientRequest polled = request;
+  if (keep_going) polled.keep_going = keep_going;
+  auto reply = http_->Stream(polled, [&](std::string_view line) {
     if (keep_going && !keep_going()) {
       stopped = true;
       return false;
@@ -151,6 +153,7 @@ Status DockerClient::RunProgress(const ClientRequest& request, ProgressStream& p
     return true;
   });
   progress.Finish();
+  if (!reply.ok() && reply.status().code() == StatusCode::kCancelled) return CancelledError(what + ": cancelled");
   if (!reply.ok()) return UnavailableError(what + ": Docker engine: " + reply.status().message());
   if (stopped) return CancelledError(what + ": cancelled");
   if (reply->status != 200) {

@@ -15,7 +15,8 @@
 // missing image or container; InvalidArgument for a failing build or a bad
 // argument; PermissionDenied when a registry refuses credentials;
 // Unavailable for a registry that cannot be reached during a push;
-// Cancelled when `keep_going` asked to stop; Internal for answers the
+// Cancelled when `keep_going` (polled about once a second, output or
+// not) asked to stop; Internal for answers the
 // engine should not give.
 // Thread-safety: all methods may be called from several threads.
 #pragma once

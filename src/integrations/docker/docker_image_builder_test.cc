@@ -7,6 +7,9 @@
 #include "integrations/docker/docker_test_support.h"
 #include "tests/harness/free_port.h"
 
+#include <condition_variable>
+#include <thread>
+
 namespace kelola::docker {
 namespace {
 
@@ -125,6 +128,42 @@ TEST_F(DockerImageBuilderTest, FailingRunSurfacesTheInstructionAndItsMessage) {
   // The step's own output was streamed.
   EXPECT_NE(std::find(lines.begin(), lines.end(), "about to fail"), lines.end());
   EXPECT_EQ(docker_->InspectImage("kelola-test/broken:1").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(DockerImageBuilderTest, CancelStopsABuildThatPrintsNothing) {
+  const fs::path ctx = fs::path(dir_->path()) / "slow";
+  WriteFile(ctx / "Dockerfile", std::string("FROM ") + kBusyboxImage + "\nRUN echo sleeping && sleep 60\n");
+  RegistryClient registry_client;
+  DockerImageBuilder builder(*docker_, registry_client);
+  ImageBuildRequest request;
+  request.context_dir = ctx.string();
+  request.tags = {"kelola-test/slow:1"};
+  request.labels = {{"kelola-test", "1"}};
+  StepCancel cancel;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool sleeping = false;
+  std::thread canceller([&] {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return sleeping; });
+    cancel.Cancel();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto built = builder.Build(
+      request,
+      [&](std::string_view line) {
+        if (line == "sleeping") {
+          std::lock_guard lock(mu);
+          sleeping = true;
+          cv.notify_all();
+        }
+      },
+      cancel);
+  canceller.join();
+  ASSERT_FALSE(built.ok());
+  EXPECT_EQ(built.status().code(), StatusCode::kCancelled) << built.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  EXPECT_EQ(docker_->InspectImage("kelola-test/slow:1").status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(DockerImageBuilderTest, SecretsInBuildOutputAreMasked) {
