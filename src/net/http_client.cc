@@ -4,7 +4,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -110,6 +113,7 @@ struct Transfer {
   CURL* curl = nullptr;
   ClientResponse response;
   const std::function<bool(std::string_view)>* on_line = nullptr;  // Stream() only
+  bool raw_chunks = false;                                         // StreamBytes(): on_line gets chunks
   std::string pending_line;
   bool stopped_by_caller = false;
 };
@@ -163,6 +167,13 @@ size_t OnStreamBody(char* data, size_t size, size_t count, void* user) {
     return n;
   }
   std::string_view chunk(data, n);
+  if (t->raw_chunks) {
+    if (!(*t->on_line)(chunk)) {
+      t->stopped_by_caller = true;
+      return 0;
+    }
+    return n;
+  }
   while (!chunk.empty()) {
     const size_t nl = chunk.find('\n');
     if (nl == std::string_view::npos) {
@@ -187,6 +198,22 @@ CURLcode AddCaFile(CURL*, void* ssl_ctx, void* user) {
   const auto* path = static_cast<const std::string*>(user);
   X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
   return X509_STORE_load_file(store, path->c_str()) == 1 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
+}
+
+size_t ReadBodyFile(char* buffer, size_t size, size_t count, void* user) {
+  auto* file = static_cast<std::FILE*>(user);
+  const size_t n = std::fread(buffer, 1, size * count, file);
+  if (n == 0 && std::ferror(file)) return CURL_READFUNC_ABORT;
+  return n;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* keep_going = static_cast<const std::function<bool()>*>(user);
+  return (*keep_going)() ? 0 : 1;  // non-zero aborts with CURLE_ABORTED_BY_CALLBACK
 }
 
 struct SlistDeleter {
@@ -227,9 +254,10 @@ class HttpClient::Impl {
     }
   }
 
-  Result<ClientResponse> Stream(const ClientRequest& request, const std::function<bool(std::string_view)>& on_line) {
+  Result<ClientResponse> Stream(const ClientRequest& request, const std::function<bool(std::string_view)>& on_line,
+                                bool raw_chunks) {
     CURLcode code = CURLE_OK;
-    return Perform(request, &on_line, &code);
+    return Perform(request, &on_line, &code, raw_chunks);
   }
 
  private:
@@ -282,14 +310,25 @@ class HttpClient::Impl {
 
   // One attempt. `on_line` set means streaming. `code` receives curl's result.
   Result<ClientResponse> Perform(const ClientRequest& request, const std::function<bool(std::string_view)>* on_line,
-                                 CURLcode* code) {
+                                 CURLcode* code, bool raw_chunks = false) {
     KELOLA_RETURN_IF_ERROR(Validate(request));
+    std::unique_ptr<std::FILE, FileCloser> body_file;
+    curl_off_t body_file_size = 0;
+    if (!request.body_file.empty()) {
+      body_file.reset(std::fopen(request.body_file.c_str(), "rbe"));
+      struct stat st {};
+      if (!body_file || ::fstat(fileno(body_file.get()), &st) != 0) {
+        return NotFoundError(Describe(request) + ": cannot open the body file " + request.body_file);
+      }
+      body_file_size = static_cast<curl_off_t>(st.st_size);
+    }
     Handle handle = Acquire();
     if (!handle) return InternalError("curl_easy_init failed");
     CURL* c = handle.get();
     Transfer t;
     t.curl = c;
     t.on_line = on_line;
+    t.raw_chunks = raw_chunks;
     char error_buffer[CURL_ERROR_SIZE] = {0};
 
     Slist headers;
@@ -342,11 +381,21 @@ class HttpClient::Impl {
     } else if (request.method == "HEAD") {
       curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else {
-      if (has_body) {
+      if (body_file) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, &ReadBodyFile);
+        curl_easy_setopt(c, CURLOPT_READDATA, body_file.get());
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, body_file_size);
+      } else if (has_body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
       }
       curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    if (request.keep_going) {
+      curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+      curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.keep_going);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
@@ -360,13 +409,15 @@ class HttpClient::Impl {
     const CURLcode result = *code;
     const std::string what = Describe(request);
     Status failure;
-    if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && t.stopped_by_caller)) {
+    if (result == CURLE_ABORTED_BY_CALLBACK && request.keep_going) {
+      failure = CancelledError(what + ": cancelled");
+    } else if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && t.stopped_by_caller)) {
       failure = MapCurlError(result, error_buffer, what);
     }
     Release(std::move(handle));
     if (!failure.ok()) return failure;
 
-    if (on_line != nullptr && !t.stopped_by_caller && !t.pending_line.empty() && status < 300) {
+    if (on_line != nullptr && !raw_chunks && !t.stopped_by_caller && !t.pending_line.empty() && status < 300) {
       DeliverLine(&t, t.pending_line);
     }
     t.response.status = static_cast<int>(status);
@@ -385,7 +436,12 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request) { return i
 
 Result<ClientResponse> HttpClient::Stream(const ClientRequest& request,
                                           const std::function<bool(std::string_view line)>& on_line) {
-  return impl_->Stream(request, on_line);
+  return impl_->Stream(request, on_line, /*raw_chunks=*/false);
+}
+
+Result<ClientResponse> HttpClient::StreamBytes(const ClientRequest& request,
+                                               const std::function<bool(std::string_view chunk)>& on_chunk) {
+  return impl_->Stream(request, on_chunk, /*raw_chunks=*/true);
 }
 
 }  // namespace kelola

@@ -40,10 +40,18 @@ struct ClientRequest {
   std::string url;  // "http://127.0.0.1:7480/v1/hosts" (host is ignored for unix sockets)
   HeaderMap headers;
   std::string body;
+  // When set, the body is read from this file instead of `body` (sent with
+  // its size as Content-Length, never held in memory): large uploads such
+  // as a Docker build context.
+  std::string body_file;
   // Overrides the client's timeout for this request when non-zero.
   std::chrono::milliseconds timeout{0};
   // Force retries on (true) or off (false) regardless of the method.
   std::optional<bool> retry;
+  // Polled about once a second while the transfer runs, data or not;
+  // returning false aborts it with a Cancelled status (a long build that
+  // prints nothing can still be stopped).
+  std::function<bool()> keep_going;
 };
 
 struct ClientResponse {
@@ -65,6 +73,10 @@ class HttpClient {
   // `request.timeout` bounds it (options.timeout does not apply to streams).
   Result<ClientResponse> Stream(const ClientRequest& request,
                                 const std::function<bool(std::string_view line)>& on_line);
+  // Like Stream() but hands out the body's bytes as they arrive, in chunks
+  // of any size (binary protocols such as Docker's multiplexed log stream).
+  Result<ClientResponse> StreamBytes(const ClientRequest& request,
+                                     const std::function<bool(std::string_view chunk)>& on_chunk);
 
  private:
   class Impl;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -251,6 +252,66 @@ TEST(HttpClientTest, StreamDeliversLastLineWithoutNewlineAndReturnsErrorBodies) 
   EXPECT_EQ(missing->status, 404);
   EXPECT_NE(missing->body.find("no such stream"), std::string::npos);
   EXPECT_TRUE(lines.empty());
+}
+
+TEST(HttpClientTest, KeepGoingAbortsASilentTransferAsCancelled) {
+  HttpServer server(ServerOptions());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  server.Route("GET", "/silent", [&](HttpRequest&) {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });
+    return HttpResponse::Text(200, "late");
+  });
+  ASSERT_TRUE(server.Start().ok());
+  HttpClient client(FastRetries());
+  ClientRequest r = Request(server, "GET", "/silent");
+  std::atomic<int> polls{0};
+  r.keep_going = [&] { return ++polls < 3; };  // stop on the third poll
+  auto res = client.Stream(r, [](std::string_view) { return true; });
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), StatusCode::kCancelled) << res.status().ToString();
+  EXPECT_GE(polls.load(), 3);
+}
+
+TEST(HttpClientTest, StreamBytesHandsOutRawBytesAndBodyFileIsUploaded) {
+  HttpServer server(ServerOptions());
+  server.Route("POST", "/echo", [](HttpRequest& req) {
+    return HttpResponse::Text(200, "len=" + std::to_string(req.body.size()) + "\n" + req.body);
+  });
+  ASSERT_TRUE(server.Start().ok());
+  const std::string path = ::testing::TempDir() + "/http_client_body_file";
+  std::string payload(200'000, '\0');
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i % 251);
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fwrite(payload.data(), 1, payload.size(), f), payload.size());
+    std::fclose(f);
+  }
+  HttpClient client(FastRetries());
+  ClientRequest r = Request(server, "POST", "/echo");
+  r.body_file = path;
+  r.headers["Content-Type"] = "application/octet-stream";
+  std::string received;
+  auto res = client.StreamBytes(r, [&](std::string_view chunk) {
+    received.append(chunk);
+    return true;
+  });
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  EXPECT_EQ(res->status, 200);
+  // Binary bytes, "\r\n" and NULs included, arrive unchanged.
+  EXPECT_EQ(received, "len=200000\n" + payload);
+
+  r.body_file = path + ".missing";
+  EXPECT_EQ(client.Send(r).status().code(), StatusCode::kNotFound);
+  std::remove(path.c_str());
 }
 
 TEST(HttpClientTest, ClientIsSafeToShareAcrossThreads) {

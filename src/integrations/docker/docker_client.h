@@ -1,0 +1,131 @@
+// DockerClient: the project's docker-py — the Docker Engine API over the
+// engine's unix socket (src/net's HttpClient).
+//
+// Connect() negotiates the API version: GET /_ping (no version prefix),
+// read Api-Version, use the lower of it and kMaxApiVersion in every path
+// ("/v1.41/..."). Images: Build (a context tar streamed to POST /build, the
+// JSON-lines progress parsed, an error inside the 200 stream is an error
+// naming the failing instruction), Tag, Push (X-Registry-Auth, the pushed
+// digest from the stream), Pull, Inspect. Containers: create, start, logs
+// (the multiplexed stream decoded), wait, kill, remove, list by label.
+//
+// Registry credentials travel only base64url-encoded in X-Registry-Auth and
+// are never logged or put into an error message.
+// Errors: Unavailable when the engine does not answer; NotFound for a
+// missing image or container; InvalidArgument for a failing build or a bad
+// argument; PermissionDenied when a registry refuses credentials;
+// Unavailable for a registry that cannot be reached during a push;
+// Cancelled when `keep_going` (polled about once a second, output or
+// not) asked to stop; Internal for answers the
+// engine should not give.
+// Thread-safety: all methods may be called from several threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "integrations/docker/log_stream_decoder.h"
+#include "integrations/docker/progress_stream.h"
+#include "net/http_client.h"
+#include "runner/image_builder.h"
+
+namespace kelola::docker {
+
+struct DockerClientOptions {
+  std::string socket_path = "/var/run/docker.sock";
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
+};
+
+struct BuildParams {
+  std::string context_tar;  // path of the tar written by WriteBuildContext
+  std::string dockerfile = "Dockerfile";
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> build_args;
+  std::map<std::string, std::string> labels;
+};
+
+struct MountSpec {
+  std::string source;  // host path
+  std::string target;  // path in the container
+  bool read_only = false;
+};
+
+struct ContainerParams {
+  std::string image;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::map<std::string, std::string> env;
+  std::string working_dir;
+  std::map<std::string, std::string> labels;
+  std::vector<MountSpec> mounts;
+};
+
+// X-Registry-Auth: base64url of {"username","password","serveraddress"},
+// or of {} (e30=) when anonymous — the engine wants the header even then.
+std::string RegistryAuthHeader(const RegistryCredentials& credentials);
+
+class DockerClient {
+ public:
+  static constexpr const char* kMaxApiVersion = "1.41";
+  // Output line callback; `keep_going` is polled as data arrives and may
+  // stop a build or push (closing the connection, which the engine honours).
+  using LineFn = std::function<void(std::string_view line)>;
+  using KeepGoingFn = std::function<bool()>;
+
+  static Result<std::unique_ptr<DockerClient>> Connect(const DockerClientOptions& options = {});
+
+  const std::string& api_version() const { return api_version_; }
+
+  // Returns the image ID ("sha256:...").
+  Result<std::string> Build(const BuildParams& params, const LineFn& on_output, const KeepGoingFn& keep_going);
+  Status Tag(const std::string& source, const std::string& repository, const std::string& tag);
+  // Returns the digest the registry stored ("sha256:...").
+  Result<std::string> Push(const std::string& repository, const std::string& tag,
+                           const RegistryCredentials& credentials, const LineFn& on_progress,
+                           const KeepGoingFn& keep_going);
+  Status Pull(const std::string& image, const RegistryCredentials& credentials, const LineFn& on_progress);
+  // NotFound when absent. Returns the inspect document (JSON text).
+  Result<std::string> InspectImage(const std::string& name);
+  Status RemoveImage(const std::string& name);
+
+  Result<std::string> CreateContainer(const ContainerParams& params);  // the container ID
+  Status StartContainer(const std::string& id);
+  // Streams the container's output (stdout and stderr, from its start):
+  // GET /containers/{id}/logs, demultiplexed; with `follow` until it exits,
+  // else what the log holds now.
+  Status StreamLogs(const std::string& id, bool follow, const LogStreamDecoder::PayloadFn& on_payload);
+  Result<int> WaitContainer(const std::string& id);  // the exit code
+  Status KillContainer(const std::string& id);       // SIGKILL; OK when it is already gone or stopped
+  Status RemoveContainer(const std::string& id);     // force; OK when already gone
+  // IDs of all containers (running or not) carrying label key=value.
+  Result<std::vector<std::string>> ListContainers(const std::string& label_key, const std::string& label_value);
+
+ private:
+  DockerClient(std::unique_ptr<HttpClient> http, std::string api_version, DockerClientOptions options)
+      : http_(std::move(http)), api_version_(std::move(api_version)), options_(std::move(options)) {}
+  std::string Url(const std::string& path) const { return "http://docker/v" + api_version_ + path; }
+  Result<ClientResponse> Call(const std::string& method, const std::string& path, const std::string& body = "",
+                              HeaderMap headers = {});
+  // Sends a request answered by a JSON-lines progress stream into `progress`.
+  // `on_status` gets the status lines (not the progress bars).
+  Status RunProgress(const ClientRequest& request, ProgressStream& progress, const LineFn& on_status,
+                     const KeepGoingFn& keep_going, const std::string& what);
+
+  std::unique_ptr<HttpClient> http_;
+  std::string api_version_;
+  DockerClientOptions options_;
+};
+
+// The engine's error document {"message": "..."} as text; the body itself
+// when it is not one.
+std::string EngineErrorMessage(const std::string& body);
+// The lower of two "major.minor" versions.
+std::string LowerApiVersion(const std::string& a, const std::string& b);
+
+}  // namespace kelola::docker
