@@ -56,6 +56,41 @@ const ConfigSchema& ServerConfigSchema() {
            .type = ConfigType::kString,
            .default_value = "",
            .description = "PEM private key for tls.cert_file."});
+    s.Add({.name = "logs.retention_age",
+           .type = ConfigType::kDuration,
+           .default_value = "168h",
+           .description = "embedded log store: whole segments older than this are deleted; 0s = keep regardless "
+                          "of age."});
+    s.Add({.name = "logs.retention_bytes",
+           .type = ConfigType::kInt,
+           .default_value = "10737418240",
+           .description = "embedded log store: oldest segments are deleted while it holds more; 0 = no limit.",
+           .min = 0,
+           .max = 1LL << 50});
+    s.Add({.name = "logs.segment_max_bytes",
+           .type = ConfigType::kInt,
+           .default_value = "67108864",
+           .description = "embedded log store: a segment is sealed at this size (retention deletes whole segments).",
+           .min = 1 << 20,
+           .max = 1LL << 34});
+    s.Add({.name = "logs.segment_max_age",
+           .type = ConfigType::kDuration,
+           .default_value = "1h",
+           .description = "embedded log store: a segment is sealed after this long."});
+    s.Add({.name = "leader.lease_duration",
+           .type = ConfigType::kDuration,
+           .default_value = "15s",
+           .description = "how long a controller lease is valid without renewal; a replica that dies is "
+                          "replaced after at most this long."});
+    s.Add({.name = "leader.renew_deadline",
+           .type = ConfigType::kDuration,
+           .default_value = "10s",
+           .description = "a leader that cannot renew within this long stops its controllers (must be below "
+                          "leader.lease_duration)."});
+    s.Add({.name = "leader.retry_period",
+           .type = ConfigType::kDuration,
+           .default_value = "2s",
+           .description = "how often leases are renewed or campaigned for."});
     return s;
   }();
   return schema;
@@ -71,6 +106,23 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
     // The value may hold a password: say what is wrong, not what it is.
     return InvalidArgumentError("store must be empty (SQLite in data_dir) or a postgres:// or postgresql:// URL (" +
                                 config.SourceOf("store") + ")");
+  }
+  o.log_retention_age = config.GetDuration("logs.retention_age");
+  o.log_retention_bytes = static_cast<uint64_t>(config.GetInt("logs.retention_bytes"));
+  o.log_segment_max_bytes = static_cast<uint64_t>(config.GetInt("logs.segment_max_bytes"));
+  o.log_segment_max_age = config.GetDuration("logs.segment_max_age");
+  if (o.log_segment_max_age <= Duration::zero()) {
+    return InvalidArgumentError("logs.segment_max_age must be positive (" + config.SourceOf("logs.segment_max_age") +
+                                ")");
+  }
+  o.lease_duration = config.GetDuration("leader.lease_duration");
+  o.renew_deadline = config.GetDuration("leader.renew_deadline");
+  o.retry_period = config.GetDuration("leader.retry_period");
+  if (o.retry_period <= Duration::zero() || o.renew_deadline <= o.retry_period ||
+      o.lease_duration <= o.renew_deadline) {
+    return InvalidArgumentError(
+        "leader timings must satisfy 0 < retry_period < renew_deadline < lease_duration (" +
+        config.SourceOf("leader.renew_deadline") + ")");
   }
   o.io_threads = static_cast<int>(config.GetInt("http.io_threads"));
   o.max_body_bytes = config.GetInt("http.max_body_bytes");

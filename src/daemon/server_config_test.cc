@@ -59,6 +59,27 @@ TEST(ServerConfigTest, StoreSelectsPostgresByUrlAndHidesIt) {
   EXPECT_EQ(rejected.status().message().find("s3cret"), std::string::npos) << "the URL may carry a password";
 }
 
+TEST(ServerConfigTest, LogRetentionAndLeaderTimings) {
+  auto config = LoadConfigFromString(ServerConfigSchema(),
+                                     "logs:\n  retention_age: 48h\n  retention_bytes: 1073741824\n"
+                                     "leader:\n  lease_duration: 6s\n  renew_deadline: 4s\n  retry_period: 1s\n",
+                                     "server.yaml", {}, {});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto options = ServerOptionsFromConfig(*config);
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->log_retention_age, std::chrono::hours(48));
+  EXPECT_EQ(options->log_retention_bytes, 1ULL << 30);
+  EXPECT_EQ(options->lease_duration, std::chrono::seconds(6));
+  EXPECT_EQ(options->retry_period, std::chrono::seconds(1));
+
+  auto bad = LoadConfigFromString(ServerConfigSchema(), "leader:\n  lease_duration: 5s\n  renew_deadline: 10s\n",
+                                  "server.yaml", {}, {});
+  ASSERT_TRUE(bad.ok());
+  auto refused = ServerOptionsFromConfig(*bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("server.yaml:3"), std::string::npos) << refused.status().message();
+}
+
 TEST(ServerConfigTest, DocsMatchTheSchema) {
   std::ifstream f(std::string(KELOLA_SOURCE_DIR) + "/docs/config.md");
   ASSERT_TRUE(f) << "docs/config.md is missing";

@@ -147,6 +147,10 @@ class ServerDaemon::Impl {
     // Before the API's generic /v1/{plural}/{name} routes: the first match wins.
     LogStoreOptions log_options;
     log_options.dir = options.data_dir + "/logs";
+    log_options.retention_age = options.log_retention_age;
+    log_options.retention_bytes = options.log_retention_bytes;
+    log_options.segment_max_bytes = options.log_segment_max_bytes;
+    log_options.segment_max_age = options.log_segment_max_age;
     KELOLA_ASSIGN_OR_RETURN(logs, LogStore::Open(log_options, clock));
     RegisterLogRoutes(*server, *ctx, *logs, metrics);
     RegisterLokiPushRoutes(*server, *ctx, *logs, metrics);
@@ -157,6 +161,9 @@ class ServerDaemon::Impl {
     // born safe to run on several replicas.
     LeaderElectionConfig election;
     election.holder = ReplicaIdentity();
+    election.lease_duration = options.lease_duration;
+    election.renew_deadline = options.renew_deadline;
+    election.retry_period = options.retry_period;
     KELOLA_RETURN_IF_ERROR(controllers->EnableLeaderElection(election));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     KELOLA_RETURN_IF_ERROR(server->Start());

@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
+
 #include "base/logging.h"
 #include "base/status.h"
 
@@ -29,6 +31,15 @@ struct ServerOptions {
   // PostgreSQL, shared by several replicas (then every replica needs the
   // same master key).
   std::string store;
+  // The embedded log store (docs/formats/log-store.md).
+  Duration log_retention_age = std::chrono::hours(24 * 7);
+  uint64_t log_retention_bytes = 10ULL << 30;
+  uint64_t log_segment_max_bytes = 64ULL << 20;
+  Duration log_segment_max_age = std::chrono::hours(1);
+  // Controller leases (docs/operations.md).
+  Duration lease_duration = std::chrono::seconds(15);
+  Duration renew_deadline = std::chrono::seconds(10);
+  Duration retry_period = std::chrono::seconds(2);
 };
 
 struct StartInfo {

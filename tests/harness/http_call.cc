@@ -60,6 +60,7 @@ Result<HttpReply> HttpCall(const HttpRequestSpec& request) {
   for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  if (!request.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
   if (!request.unix_socket.empty()) {
     curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, request.unix_socket.c_str());
   }

@@ -26,6 +26,7 @@ struct HttpRequestSpec {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   Duration timeout = std::chrono::seconds(30);
+  std::string ca_file;  // extra CA for https (the peer is always verified)
 };
 
 struct HttpReply {

@@ -59,7 +59,8 @@ class LogPipelineTest : public ::testing::Test {
     auto child =
         harness::ChildProcess::Spawn({.argv = {Binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_),
                                                "--data-dir", dir_->File("data")},
-                                      .log_path = dir_->File("server.log")});
+                                      .log_path = dir_->File("server.log"),
+                                      .env = server_env_});
     ASSERT_TRUE(child.ok()) << child.status().ToString();
     server_ = std::move(*child);
     for (int i = 0; i < 600 && !harness::PortAcceptsConnections(port_); ++i) {
@@ -163,7 +164,8 @@ class LogPipelineTest : public ::testing::Test {
     uint64_t after = 0;
     for (;;) {
       auto reply = harness::HttpCall({.url = url_ + "/v1/logs/query?limit=10000&after=" + std::to_string(after),
-                                      .headers = {"Authorization: Bearer " + AdminToken()}});
+                                      .headers = {"Authorization: Bearer " + AdminToken()},
+                                      .ca_file = ca_file_});
       if (!reply.ok() || reply->status != 200) {
         ADD_FAILURE() << (reply.ok() ? reply->body : reply.status().ToString());
         return seen;
@@ -181,7 +183,8 @@ class LogPipelineTest : public ::testing::Test {
   bool Stored(int number) {
     auto reply = harness::HttpCall(
         {.url = url_ + "/v1/logs/query?limit=1&contains=" + harness::UrlEncode("n=" + std::to_string(number) + " "),
-         .headers = {"Authorization: Bearer " + AdminToken()}});
+         .headers = {"Authorization: Bearer " + AdminToken()},
+         .ca_file = ca_file_});
     return reply.ok() && reply->status == 200 && json::parse(reply->body)["items"].size() == 1;
   }
 
@@ -211,6 +214,8 @@ class LogPipelineTest : public ::testing::Test {
   }
 
   std::unique_ptr<harness::TempDir> dir_;
+  std::vector<std::string> server_env_;
+  std::string ca_file_;  // set when the server serves HTTPS
   std::unique_ptr<harness::ChildProcess> server_;
   std::unique_ptr<harness::ChildProcess> agent_;
   int port_ = 0;
@@ -391,6 +396,34 @@ TEST_F(LogPipelineTest, AThousandConcurrentAgentConnections) {
   auto seen = StoredNumbers();
   EXPECT_EQ(seen.size(), static_cast<size_t>(kAgents * kLinesPerAgent));
   for (const auto& [number, times] : seen) EXPECT_EQ(times, 1) << "line " << number;
+}
+
+// The agent ships over HTTPS and verifies the server: with an unknown CA it
+// sends nothing (and loses nothing); given the CA it delivers every line.
+TEST_F(LogPipelineTest, ShipsOverTlsAndRefusesAnUnverifiedServer) {
+  auto made = harness::RunCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                   "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir_->File("key.pem"),
+                                   "-out", dir_->File("cert.pem")});
+  ASSERT_TRUE(made.ok() && made->exit_code == 0) << (made.ok() ? made->err : made.status().ToString());
+  server_env_ = {"KELOLA_TLS_CERT_FILE=" + dir_->File("cert.pem"), "KELOLA_TLS_KEY_FILE=" + dir_->File("key.pem")};
+  ca_file_ = dir_->File("cert.pem");
+  url_ = "https://127.0.0.1:" + std::to_string(port_);
+  StartServer();
+  WriteAgentConfig(AdminToken());
+  StartAgent();
+  WriteLines(0, 500);
+  std::this_thread::sleep_for(seconds(3));
+  EXPECT_FALSE(Stored(0)) << "the agent sent to a server it could not verify";
+  auto log = harness::ReadFile(dir_->File("agent.log"));
+  EXPECT_NE(log.value_or("").find("certificate"), std::string::npos) << log.value_or("");
+  KillAgent();
+
+  WriteAgentConfig(AdminToken(), "tls:\n  ca_file: " + ca_file_ + "\n");
+  StartAgent();
+  WriteLines(500, 1000);
+  WaitStored(999, seconds(60));
+  ExpectAllStored(1000);
 }
 
 TEST_F(LogPipelineTest, CliQueriesAndFollowsTheStore) {
