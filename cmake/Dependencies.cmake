@@ -20,3 +20,5 @@ endif()
 # Log pipeline (src/logs): RE2 has only a pkg-config file; zstd for frames and segments.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # PkgConfig::RE2
 find_package(zstd REQUIRED)                          # zstd::libzstd_shared
+# gzip request/response bodies (Elasticsearch _bulk, ingest).
+find_package(ZLIB REQUIRED)                          # ZLIB::ZLIB (zlib1g-dev)
