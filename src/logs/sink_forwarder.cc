@@ -101,6 +101,7 @@ void SinkForwarder::Fail(const Status& status) {
     metrics_->batch_retries.WithLabels({options_.name}).Inc();
     metrics_->last_error_time.WithLabels({options_.name}).Set(static_cast<double>(now_ms) / 1000.0);
   }
+  UpdateLag();
 }
 
 SinkForwarder::StepResult SinkForwarder::Step() {
