@@ -11,6 +11,9 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "base/config_schema.h"
 
 #include "base/logging.h"
 #include "base/status.h"
@@ -29,6 +32,9 @@ struct ServerOptions {
   // PostgreSQL, shared by several replicas (then every replica needs the
   // same master key).
   std::string store;
+  // Items of `logs.sinks` (src/integrations/registry.h), each forwarded to by
+  // a SinkForwarder with its state under DATA_DIR/log-sinks/NAME.
+  std::vector<ConfigObject> log_sinks;
 };
 
 struct StartInfo {
