@@ -4,7 +4,7 @@
 # tree; the seeds in fuzz/corpus/ are only read.
 set(KELOLA_FUZZ_DIR "" CACHE PATH "Directory holding the built fuzz targets")
 set(KELOLA_FUZZ_SECONDS 20 CACHE STRING "Seconds each fuzz target runs in make test")
-set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_frame)
+set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_frame bulk_ingest_fuzz:bulk_ingest)
 if(KELOLA_FUZZ_DIR)
   foreach(entry ${KELOLA_FUZZERS})
     string(REPLACE ":" ";" parts ${entry})

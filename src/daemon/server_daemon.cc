@@ -13,6 +13,7 @@
 
 #include "api/api_server.h"
 #include "api/auth.h"
+#include "api/es_bulk_handlers.h"
 #include "api/kinds.h"
 #include "api/log_handlers.h"
 #include "api/secret_sealer.h"
@@ -151,6 +152,7 @@ class ServerDaemon::Impl {
     log_options.dir = options.data_dir + "/logs";
     KELOLA_ASSIGN_OR_RETURN(logs, LogStore::Open(log_options, clock));
     RegisterLogRoutes(*server, *ctx, *logs, metrics);
+    RegisterEsBulkRoutes(*server, *ctx, *logs, metrics);
     KELOLA_RETURN_IF_ERROR(OpenSinkForwarders());
     std::vector<const SinkForwarder*> sink_views;
     for (const auto& f : forwarders) sink_views.push_back(f.get());
