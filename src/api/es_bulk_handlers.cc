@@ -202,6 +202,17 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, BulkState& state, HttpReques
 void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics) {
   auto state = std::make_shared<BulkState>(metrics);
   server.Route("GET", "/", [&ctx](HttpRequest& r) { return Banner(ctx, r); });
+  // rsyslog's omelasticsearch checks this before sending.
+  server.Route("GET", "/_cat/health", [&ctx](HttpRequest& r) {
+    if (Status s = Authorize(ctx, r, Role::kViewer); !s.ok()) return AuthError(s);
+    int64_t secs = UnixMillis(ctx.clock.Now()) / 1000;
+    HttpResponse resp;
+    resp.status = 200;
+    resp.headers["Content-Type"] = "text/plain; charset=UTF-8";
+    resp.headers["X-Elastic-Product"] = "Elasticsearch";
+    resp.body = std::to_string(secs) + " kelola green 1 1 0 0 0 0 0 0 - 100.0%\n";
+    return resp;
+  });
   for (const char* method : {"POST", "PUT"}) {
     server.Route(method, "/_bulk", [&ctx, &store, state](HttpRequest& r) { return Bulk(ctx, store, *state, r); });
     server.Route(method, "/{index}/_bulk",

@@ -3,6 +3,7 @@
 // point at `kelola server` (docs/api/es-bulk-ingest.md):
 //
 //   GET  /                   an ES-like version banner (8.11.0): shippers probe it
+//   GET  /_cat/health        one "green" line (rsyslog's omelasticsearch checks it)
 //   POST /_bulk              NDJSON index/create actions (logs/bulk_ingest_parser.h);
 //   POST /{index}/_bulk      gzip bodies accepted. 200 with ES's per-item shape
 //                            ({"errors":bool,"items":[{"index":{"status":201,...}}]})
