@@ -4,6 +4,8 @@
 // once. Per-item 429s come from tests/fakes/bulk_rejecting_proxy.h (its
 // header says why they cannot be provoked on the real node on demand); the
 // 400s are real mapping conflicts from the node itself.
+#include <atomic>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -241,6 +243,108 @@ TEST_F(OpenSearchSinkTest, NodeStoppedForAWhileThenBackAllLinesArrive) {
   EXPECT_EQ(st.dead_lettered, 0u);
   EXPECT_GE(st.batch_retries, 3u);
   EXPECT_NE(st.last_error.find("UNAVAILABLE"), std::string::npos) << st.last_error;
+}
+
+// The real node under write pressure: a write thread pool of one with a queue
+// of one, and other clients bulk-loading it at the same time, makes the node
+// itself answer 429 (whole requests and single items, as timing falls). Every
+// line must still arrive exactly once, and nothing may be dead-lettered.
+TEST(OpenSearchPressureTest, RealNode429sAreRetriedUntilEveryLineIsStoredOnce) {
+  auto node = harness::OpenSearchNode::Start({{"thread_pool.write.size", "1"}, {"thread_pool.write.queue_size", "1"}});
+  if (!node.ok()) GTEST_SKIP() << "no OpenSearch node: " << node.status().ToString();
+  const std::string url = (*node)->Url();
+  auto dir = harness::TempDir::Create("kelola-es-pressure");
+  ASSERT_TRUE(dir.ok());
+  LogStoreOptions so;
+  so.dir = (*dir)->File("logs");
+  so.fsync = false;
+  auto store = LogStore::Open(so, SystemClock());
+  ASSERT_TRUE(store.ok());
+  const int n = 3000;
+  LogBatch b;
+  b.agent = "web-1";
+  for (int i = 0; i < n; ++i) {
+    LogRecord r;
+    r.stream_id = "00000000000000c1";
+    r.path = "/var/log/app.log";
+    r.offset = static_cast<uint64_t>(i) * 10;
+    r.end_offset = r.offset + 10;
+    r.time_ms = kDay + i;
+    r.text = std::to_string(i);
+    b.records.push_back(r);
+  }
+  ASSERT_TRUE((*store)->Append(b).ok());
+
+  // Competing load on other indices.
+  std::atomic<bool> stop{false};
+  std::atomic<int> load_429{0};
+  std::string load_body;
+  for (int i = 0; i < 400; ++i) {
+    load_body += R"({"index":{"_index":"load-)" + std::to_string(i % 4) +
+                 R"("}})"
+                 "\n";
+    load_body += R"({"filler":")" + std::string(200, 'x') + "\"}\n";
+  }
+  std::vector<std::thread> load;
+  for (int t = 0; t < 4; ++t) {
+    load.emplace_back([&] {
+      while (!stop) {
+        auto r = HttpCall({.method = "POST",
+                           .url = url + "/_bulk",
+                           .headers = {"Content-Type: application/x-ndjson"},
+                           .body = load_body});
+        if (r.ok() && r->body.find("\"status\":429") != std::string::npos) ++load_429;
+      }
+    });
+  }
+
+  ElasticsearchSinkOptions eo;
+  eo.url = url;
+  eo.index = "kelola-pressure-%Y.%m.%d";
+  eo.max_item_attempts = 4;
+  eo.initial_backoff = std::chrono::milliseconds(20);
+  eo.max_backoff = std::chrono::milliseconds(200);
+  auto sink = MakeElasticsearchSink(eo);
+  ASSERT_TRUE(sink.ok());
+  MetricsRegistry registry;
+  SinkMetrics metrics(registry);
+  SinkForwarderOptions fo;
+  fo.name = "pressure";
+  fo.state_dir = (*dir)->File("sink");
+  fo.batch_records = 300;
+  auto f = SinkForwarder::Create(**store, std::move(*sink), fo, SystemClock(), &metrics);
+  ASSERT_TRUE(f.ok());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = (*f)->Step();
+    if (r.outcome == SinkForwarder::Outcome::kIdle) break;
+    if (r.outcome == SinkForwarder::Outcome::kFailed) std::this_thread::sleep_for(r.wait);
+  }
+  stop = true;
+  for (auto& t : load) t.join();
+
+  auto st = (*f)->Stats();
+  EXPECT_EQ(st.cursor, static_cast<uint64_t>(n)) << st.last_error;
+  EXPECT_EQ(st.sent, static_cast<uint64_t>(n));
+  EXPECT_EQ(st.dead_lettered, 0u);
+  EXPECT_GT(st.item_retries + st.batch_retries, 0u)
+      << "the node never pushed back (competing load saw " << load_429 << " responses with 429)";
+  std::printf("pressure: item_retries=%llu batch_retries=%llu competing 429 responses=%d\n",
+              static_cast<unsigned long long>(st.item_retries), static_cast<unsigned long long>(st.batch_retries),
+              load_429.load());
+
+  const std::string index = "kelola-pressure-2026.11.27";
+  ASSERT_TRUE(HttpCall({.method = "POST", .url = url + "/" + index + "/_refresh"}).ok());
+  auto hits = HttpCall({.method = "POST",
+                        .url = url + "/" + index + "/_search",
+                        .headers = {"Content-Type: application/json"},
+                        .body = R"({"size":10000,"_source":["message"]})"});
+  ASSERT_TRUE(hits.ok());
+  std::map<int, int> seen;
+  const json parsed = json::parse(hits->body);
+  for (const auto& h : parsed["hits"]["hits"]) ++seen[std::stoi(h["_source"]["message"].get<std::string>())];
+  ASSERT_EQ(seen.size(), static_cast<size_t>(n)) << hits->body.substr(0, 500);
+  for (int i = 0; i < n; ++i) EXPECT_EQ(seen[i], 1) << i;
 }
 
 }  // namespace
