@@ -205,6 +205,31 @@ TEST_F(OpenSearchSinkTest, EveryLineOnce429sRetriedUntilStored400sDeadLetteredCo
   EXPECT_EQ(replay->dead_letters().count(), bad.size()) << "dead letters are not written twice";
 }
 
+TEST_F(OpenSearchSinkTest, ConcurrencyOpensUpWhileTheNodeTakesEverythingAndHalvesOn429) {
+  const std::string index = "kelola-aimd-2026.11.27";
+  CreateIndex(index);
+  AppendNumbered(0, 3000, {}, "00000000000000d1");
+  // Three deliveries of 1,000: the limit starts at 1 and grows by one per clean
+  // round (1 + 2 + 3 requests); then 429s on one round halve it.
+  std::atomic<bool> reject{false};
+  auto proxy = fakes::BulkRejectingProxy::Start(
+      node_->Url(), [&reject](const std::string&, int seen) { return reject.load() && seen == 0; });
+  ASSERT_TRUE(proxy.ok());
+  SinkForwarderOptions fo;
+  fo.batch_records = 1000;
+  auto f = Forwarder((*proxy)->Url(), "kelola-aimd-%Y.%m.%d", fo);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(f->Step().outcome, SinkForwarder::Outcome::kDelivered);
+  EXPECT_EQ((*proxy)->bulk_requests(), 1 + 2 + 3);
+  AppendNumbered(3000, 1000, {}, "00000000000000d1");
+  reject = true;  // every item once: 4 requests answered all-429, then the limit is 2
+  ASSERT_EQ(f->Step().outcome, SinkForwarder::Outcome::kDelivered);
+  EXPECT_EQ((*proxy)->bulk_requests(), 6 + 4 + 2);
+  auto messages = Messages(index);
+  EXPECT_EQ(messages.size(), 4000u);
+  for (int i = 0; i < 4000; ++i) EXPECT_EQ(messages[i], 1) << i;
+  EXPECT_EQ(f->Stats().item_retries, 1000u);
+}
+
 TEST_F(OpenSearchSinkTest, NodeStoppedForAWhileThenBackAllLinesArrive) {
   const std::string index = "kelola-outage-2026.11.27";
   CreateIndex(index);

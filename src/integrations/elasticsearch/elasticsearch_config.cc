@@ -54,6 +54,13 @@ const ConfigSchema& ElasticsearchSinkSchema() {
                           "batch is retried later.",
            .min = 1,
            .max = 100});
+    s.Add({.name = "max_concurrency",
+           .type = ConfigType::kInt,
+           .default_value = "4",
+           .description = "most _bulk requests in flight per delivery; the sink adapts between 1 and this "
+                          "(AIMD: +1 after a round without 429/5xx, halved after one).",
+           .min = 1,
+           .max = 64});
     s.Add({.name = "timeout",
            .type = ConfigType::kDuration,
            .default_value = "30s",
@@ -77,6 +84,7 @@ Result<std::unique_ptr<LogSink>> MakeElasticsearchSinkFromConfig(const Config& c
   o.gzip = config.GetBool("gzip");
   o.max_item_attempts = static_cast<int>(config.GetInt("max_item_attempts"));
   o.timeout = config.GetDuration("timeout");
+  o.max_concurrency = static_cast<int>(config.GetInt("max_concurrency"));
   auto sink = MakeElasticsearchSink(o);
   if (!sink.ok()) {
     std::string key = sink.status().message().substr(0, sink.status().message().find(':'));

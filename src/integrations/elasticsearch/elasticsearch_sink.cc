@@ -1,9 +1,11 @@
 #include "integrations/elasticsearch/elasticsearch_sink.h"
 
+#include <future>
 #include <random>
 #include <thread>
 
 #include "base/crypto.h"
+#include "integrations/elasticsearch/aimd_limit.h"
 #include "integrations/elasticsearch/bulk_codec.h"
 #include "net/gzip.h"
 
@@ -12,10 +14,16 @@ namespace {
 
 bool RetryableItem(int status) { return status == 429 || status >= 500; }
 
+// Slices smaller than this are not worth a request of their own.
+constexpr size_t kMinRecordsPerRequest = 100;
+
 class ElasticsearchSink final : public LogSink {
  public:
   ElasticsearchSink(ElasticsearchSinkOptions options, ElasticsearchSinkHooks hooks, HttpClientOptions http)
-      : options_(std::move(options)), hooks_(std::move(hooks)), client_(http) {
+      : options_(std::move(options)),
+        hooks_(std::move(hooks)),
+        client_(http),
+        concurrency_(options_.max_concurrency, 1) {
     if (!options_.username.empty()) {
       authorization_ = "Basic " + Base64Encode(options_.username + ":" + options_.password);
     } else if (!options_.api_key.empty()) {
@@ -39,19 +47,48 @@ class ElasticsearchSink final : public LogSink {
         d.retried += pending.size();
         hooks_.sleep(Backoff(attempt - 1));
       }
-      KELOLA_ASSIGN_OR_RETURN(std::vector<BulkItemResult> items, Send(pending));
+      // Up to `limit` requests in flight, each a slice of the pending items.
+      size_t parts = std::min<size_t>(static_cast<size_t>(concurrency_.limit()),
+                                      (pending.size() + kMinRecordsPerRequest - 1) / kMinRecordsPerRequest);
+      parts = std::max<size_t>(parts, 1);
+      size_t per = (pending.size() + parts - 1) / parts;
+      std::vector<std::vector<const StoredRecord*>> slices;
+      for (size_t i = 0; i < pending.size(); i += per) {
+        slices.emplace_back(pending.begin() + i, pending.begin() + std::min(pending.size(), i + per));
+      }
+      std::vector<std::future<Result<std::vector<BulkItemResult>>>> inflight;
+      for (size_t i = 1; i < slices.size(); ++i) {
+        inflight.push_back(std::async(std::launch::async, [this, &slices, i] { return Send(slices[i]); }));
+      }
+      std::vector<Result<std::vector<BulkItemResult>>> answers;
+      answers.push_back(Send(slices[0]));
+      for (auto& f : inflight) answers.push_back(f.get());
       std::vector<const StoredRecord*> again;
-      for (size_t i = 0; i < items.size(); ++i) {
-        const BulkItemResult& item = items[i];
-        if ((item.status >= 200 && item.status < 300) || (item.status == 409 && options_.action == "create")) {
-          ++d.sent;
-        } else if (RetryableItem(item.status)) {
-          again.push_back(pending[i]);
-        } else {
-          std::string reason = item.error_type.empty() ? "status " + std::to_string(item.status) : item.error_type;
-          if (!item.error_reason.empty()) reason += ": " + item.error_reason;
-          d.dead_letters.push_back({pending[i]->id, item.status, std::move(reason)});
+      bool overloaded = false;
+      for (size_t s = 0; s < slices.size(); ++s) {
+        if (!answers[s].ok()) {
+          concurrency_.OnOverload();
+          return answers[s].status();  // the whole batch is offered again later
         }
+        const auto& items = *answers[s];
+        for (size_t i = 0; i < items.size(); ++i) {
+          const BulkItemResult& item = items[i];
+          if ((item.status >= 200 && item.status < 300) || (item.status == 409 && options_.action == "create")) {
+            ++d.sent;
+          } else if (RetryableItem(item.status)) {
+            overloaded = true;
+            again.push_back(slices[s][i]);
+          } else {
+            std::string reason = item.error_type.empty() ? "status " + std::to_string(item.status) : item.error_type;
+            if (!item.error_reason.empty()) reason += ": " + item.error_reason;
+            d.dead_letters.push_back({slices[s][i]->id, item.status, std::move(reason)});
+          }
+        }
+      }
+      if (overloaded) {
+        concurrency_.OnOverload();
+      } else {
+        concurrency_.OnClean();
       }
       pending = std::move(again);
     }
@@ -110,6 +147,7 @@ class ElasticsearchSink final : public LogSink {
   ElasticsearchSinkHooks hooks_;
   HttpClient client_;
   std::string authorization_;
+  AimdLimit concurrency_;
 };
 
 }  // namespace
@@ -127,6 +165,7 @@ Result<std::unique_ptr<LogSink>> MakeElasticsearchSink(const ElasticsearchSinkOp
     return InvalidArgumentError("username/password and api_key are exclusive: set one");
   }
   if (options.max_item_attempts < 1) return InvalidArgumentError("max_item_attempts: must be >= 1");
+  if (options.max_concurrency < 1) return InvalidArgumentError("max_concurrency: must be >= 1");
   ElasticsearchSinkOptions o = options;
   while (!o.url.empty() && o.url.back() == '/') o.url.pop_back();
   if (!hooks.sleep) hooks.sleep = [](Duration d) { std::this_thread::sleep_for(d); };

@@ -15,9 +15,11 @@
 // Credentials (basic auth or API key) go into the Authorization header only:
 // never into errors or logs. TLS is verified; `ca_file` adds a CA.
 //
-// Concurrency: one request in flight per sink. The forwarder keeps one batch
-// in flight so that its cursor stays a single number; throughput comes from
-// batch size (see docs/integrations/elasticsearch.md for why no AIMD yet).
+// Concurrency: inside one delivery the batch is split into up to `limit`
+// requests in flight (slices of at least 100 records), where `limit` adapts
+// by AIMD (aimd_limit.h): +1 after a round without 429/5xx, halved after one,
+// within [1, max_concurrency]. The forwarder still has one batch in flight, so
+// its cursor stays a single number.
 // Thread-safety: Deliver is called by one thread at a time (log_sink.h).
 #pragma once
 
@@ -42,6 +44,7 @@ struct ElasticsearchSinkOptions {
   bool verify_tls = true;
   bool gzip = true;
   int max_item_attempts = 5;
+  int max_concurrency = 4;  // requests in flight per delivery (AIMD upper bound)
   Duration initial_backoff = std::chrono::milliseconds(200);
   Duration max_backoff = std::chrono::seconds(5);
   std::chrono::milliseconds timeout{30'000};
