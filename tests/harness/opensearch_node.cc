@@ -27,8 +27,9 @@ std::string JavaBinary() {
 
 Result<std::unique_ptr<OpenSearchNode>> OpenSearchNode::Start(const std::map<std::string, std::string>& settings) {
   std::string cache = CacheDir();
-  if (!std::filesystem::exists(cache + "/classes/KelolaOpenSearchNode.class") ||
-      !std::filesystem::exists(cache + "/classpath.txt")) {
+  // Idempotent and quick when the cache is current; rebuilds it when the
+  // main or the POM changed.
+  {
     auto fetched = RunCommand({std::string(KELOLA_SOURCE_DIR) + "/scripts/fetch-opensearch"}, std::chrono::minutes(5));
     if (!fetched.ok() || fetched->exit_code != 0) {
       return FailedPreconditionError("OpenSearch artifacts unavailable (scripts/fetch-opensearch failed): " +

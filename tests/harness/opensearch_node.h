@@ -1,8 +1,9 @@
 // OpenSearchNode: a real single-node OpenSearch 2.19.6 on 127.0.0.1:<free
 // port> for tests, from the published Maven artifacts on Java 17
 // (scripts/fetch-opensearch caches the jars and the small main in
-// tests/harness/opensearch/ outside the repository; Start() runs it once if
-// the cache is missing).
+// tests/harness/opensearch/ outside the repository; Start() runs it, which
+// costs nothing when the cache is current). The node exits with its parent,
+// so a crashed test leaves no JVM behind.
 //
 // The node's home and data live in a temp dir, gone with the object. Stop()
 // and Restart() keep the data and the port, for "the sink's destination was

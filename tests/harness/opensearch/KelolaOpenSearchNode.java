@@ -7,7 +7,8 @@
 //   java -Xms256m -Xmx256m -cp CLASSPATH KelolaOpenSearchNode HOME_DIR HTTP_PORT [key=value ...]
 //
 // Binds 127.0.0.1 only. Prints "KELOLA_OPENSEARCH_READY <port>" once the node
-// started, then runs until SIGTERM (the shutdown hook closes the node).
+// started, then runs until SIGTERM (the shutdown hook closes the node) or
+// until its parent process exits.
 // Extra key=value arguments are node settings (e.g. thread_pool.write.queue_size=1).
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -31,6 +32,12 @@ public final class KelolaOpenSearchNode {
       System.err.println("usage: KelolaOpenSearchNode HOME_DIR HTTP_PORT [key=value ...]");
       System.exit(2);
     }
+    // A test process that dies without stopping us (a crash, kill -9) must
+    // not leave a node running: exit with the parent, watched from the start
+    // (once orphaned, our parent would be init).
+    ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+    if (parent == null || parent.pid() == 1) System.exit(0);
+    parent.onExit().thenRun(() -> Runtime.getRuntime().halt(0));
     Path home = Path.of(args[0]).toAbsolutePath();
     Settings.Builder settings = Settings.builder()
         .put("cluster.name", "kelola-test")
