@@ -8,7 +8,8 @@ set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_
     syslog_parser_fuzz:syslog_parser logfmt_parser_fuzz:logfmt_parser json_parser_fuzz:json_parser
     regex_parser_fuzz:regex_parser syslog_framing_fuzz:syslog_framing
     loki_push_proto_fuzz:loki_push_proto loki_push_json_fuzz:loki_push_json loki_labels_fuzz:loki_labels
-    docker_progress_fuzz:docker_progress docker_log_stream_fuzz:docker_log_stream dockerignore_fuzz:dockerignore)
+    docker_progress_fuzz:docker_progress docker_log_stream_fuzz:docker_log_stream dockerignore_fuzz:dockerignore
+    bulk_ingest_fuzz:bulk_ingest)
 if(KELOLA_FUZZ_DIR)
   foreach(entry ${KELOLA_FUZZERS})
     string(REPLACE ":" ";" parts ${entry})

@@ -60,6 +60,7 @@ std::string_view ExpectedWhat(ConfigType type) {
     case ConfigType::kBool: return "a boolean";
     case ConfigType::kDuration: return "a duration";
     case ConfigType::kStringList: return "a list of strings";
+    case ConfigType::kObjectList: return "a list of mappings";
   }
   return "a value";
 }
@@ -156,6 +157,20 @@ class ConfigLoader {
     return OkStatus();
   }
 
+  Status LoadObject(const ConfigObject& object) {
+    for (const auto& [name, field] : object.fields) {
+      const ConfigKey* key = schema_.Find(name);
+      if (key == nullptr) {
+        std::vector<std::string> candidates;
+        for (const ConfigKey& k : schema_.keys()) candidates.push_back(k.name);
+        return InvalidArgumentError(
+            fmt::format("{}: unknown key {}{}", field.source, QuoteForError(name), Suggestion(name, candidates, true)));
+      }
+      KELOLA_RETURN_IF_ERROR(SetFromText(*key, field.text, field.source));
+    }
+    return OkStatus();
+  }
+
   Config Finish() && {
     Config config;
     config.entries_ = std::make_shared<const std::map<std::string, Config::Entry, std::less<>>>(std::move(entries_));
@@ -244,7 +259,57 @@ class ConfigLoader {
     return out;
   }
 
+  // Flattens one mapping item of an `objects` key into dotted scalar fields.
+  Status FlattenObject(const YAML::Node& map, const std::string& prefix, ConfigObject& out) const {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const YAML::Node key_node = it->first;
+      const YAML::Node value_node = it->second;
+      if (!key_node.IsScalar()) {
+        return Fail(key_node.Mark(), fmt::format("expected a key name, got {}", DescribeNode(key_node)));
+      }
+      std::string name = prefix + key_node.Scalar();
+      if (value_node.IsMap()) {
+        KELOLA_RETURN_IF_ERROR(FlattenObject(value_node, name + ".", out));
+        continue;
+      }
+      YAML::Mark mark = value_node.IsNull() || value_node.Mark().is_null() ? key_node.Mark() : value_node.Mark();
+      std::string text;
+      if (value_node.IsSequence()) {
+        for (const YAML::Node& item : value_node) {
+          if (!item.IsScalar()) {
+            return Fail(mark,
+                        fmt::format("{}: expected a list of strings, got {} as an item", name, DescribeNode(item)));
+          }
+          text += (text.empty() ? "" : ",") + item.Scalar();
+        }
+      } else if (value_node.IsScalar()) {
+        text = value_node.Scalar();
+      }
+      auto [pos, inserted] = out.fields.emplace(name, ConfigObject::Field{text, Position(mark)});
+      if (!inserted) return Fail(key_node.Mark(), fmt::format("duplicate key {}", QuoteForError(name)));
+    }
+    return OkStatus();
+  }
+
   Result<ConfigValue> ValueFromNode(const ConfigKey& key, const YAML::Node& node) const {
+    if (key.type == ConfigType::kObjectList) {
+      std::vector<ConfigObject> items;
+      if (node.IsNull()) return ConfigValue(std::move(items));
+      if (!node.IsSequence()) {
+        return InvalidArgumentError(fmt::format("expected a list of mappings, got {}", DescribeNode(node)));
+      }
+      for (const YAML::Node& item : node) {
+        if (!item.IsMap()) {
+          return InvalidArgumentError(
+              fmt::format("expected a list of mappings, got {} as an item", DescribeNode(item)));
+        }
+        ConfigObject object;
+        object.source = Position(item.Mark());
+        KELOLA_RETURN_IF_ERROR(FlattenObject(item, "", object));
+        items.push_back(std::move(object));
+      }
+      return ConfigValue(std::move(items));
+    }
     if (key.type == ConfigType::kStringList) {
       if (!node.IsSequence()) {
         return InvalidArgumentError(fmt::format("expected a list of strings, got {}", DescribeNode(node)));
@@ -315,6 +380,16 @@ std::chrono::milliseconds Config::GetDuration(std::string_view key) const {
 
 std::vector<std::string> Config::GetList(std::string_view key) const {
   return std::get<std::vector<std::string>>(Lookup(key, ConfigType::kStringList).value);
+}
+
+std::vector<ConfigObject> Config::GetObjects(std::string_view key) const {
+  return std::get<std::vector<ConfigObject>>(Lookup(key, ConfigType::kObjectList).value);
+}
+
+Result<Config> LoadConfigFromObject(const ConfigSchema& schema, const ConfigObject& object) {
+  ConfigLoader loader(schema);
+  KELOLA_RETURN_IF_ERROR(loader.LoadObject(object));
+  return std::move(loader).Finish();
 }
 
 std::string Config::SourceOf(std::string_view key) const {

@@ -55,6 +55,7 @@ class Config {
   bool GetBool(std::string_view key) const;
   std::chrono::milliseconds GetDuration(std::string_view key) const;
   std::vector<std::string> GetList(std::string_view key) const;
+  std::vector<ConfigObject> GetObjects(std::string_view key) const;
 
   // Where the value came from: "default", "config.yaml:3:9",
   // "environment KELOLA_LOG_LEVEL" or "flag --log.level".
@@ -84,6 +85,11 @@ inline constexpr size_t kMaxConfigFileBytes = 4 << 20;
 Result<Config> LoadConfig(const ConfigSchema& schema, const std::string& yaml_path,
                           const std::map<std::string, std::string>& env,
                           const std::map<std::string, std::string>& flags);
+
+// Loads one item of an `objects` key over its own schema: unknown keys and
+// bad values are InvalidArgument naming the item's source position, as for
+// the file ("server.yaml:9:7: unknown key \"urll\" (did you mean \"url\"?)").
+Result<Config> LoadConfigFromObject(const ConfigSchema& schema, const ConfigObject& object);
 
 // As LoadConfig with the file's text given; `display_name` names it in errors.
 Result<Config> LoadConfigFromString(const ConfigSchema& schema, std::string_view yaml_text,

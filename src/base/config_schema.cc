@@ -99,6 +99,7 @@ std::string_view ConfigTypeName(ConfigType type) {
     case ConfigType::kBool: return "bool";
     case ConfigType::kDuration: return "duration";
     case ConfigType::kStringList: return "list";
+    case ConfigType::kObjectList: return "objects";
   }
   return "unknown";
 }
@@ -201,7 +202,9 @@ std::string FormatConfigValue(const ConfigValue& value) {
     case 1: return std::to_string(std::get<int64_t>(value));
     case 2: return std::get<bool>(value) ? "true" : "false";
     case 3: return FormatDuration(std::get<std::chrono::milliseconds>(value));
-    default: return fmt::format("{}", fmt::join(std::get<std::vector<std::string>>(value), ","));
+    case 4: return fmt::format("{}", fmt::join(std::get<std::vector<std::string>>(value), ","));
+    // Items may hold secrets (passwords of sinks): only their number is shown.
+    default: return fmt::format("<{} items>", std::get<std::vector<ConfigObject>>(value).size());
   }
 }
 
@@ -255,6 +258,12 @@ Result<ConfigValue> ParseConfigText(const ConfigKey& key, std::string_view text)
       break;
     }
     case ConfigType::kStringList: value = SplitList(text); break;
+    case ConfigType::kObjectList:
+      if (!text.empty()) {
+        return InvalidArgumentError("expected a list of mappings, which only the config file can give");
+      }
+      value = std::vector<ConfigObject>{};
+      break;
   }
   KELOLA_RETURN_IF_ERROR(CheckConfigValue(key, value));
   return value;

@@ -12,6 +12,9 @@
 //   bool      true|false|yes|no|on|off|1|0, any case
 //   duration  one or more <integer><unit>, unit ms, s, m, h or d: "30s", "1h30m"; or "0"
 //   list      comma separated, blanks around items trimmed; "" is the empty list
+//   objects   a YAML list of mappings, in the config file only (e.g. logs.sinks);
+//             each item is validated against its own schema by its user
+//             (LoadConfigFromObject in base/config.h); the only text value is ""
 //
 // Thread-safety: build a schema once, then read it from any thread.
 #pragma once
@@ -30,13 +33,25 @@
 
 namespace kelola {
 
-enum class ConfigType { kString, kInt, kBool, kDuration, kStringList };
+enum class ConfigType { kString, kInt, kBool, kDuration, kStringList, kObjectList };
 
-// "string", "int", "bool", "duration", "list".
+// One item of an `objects` key: its scalar keys, nested mappings flattened to
+// dotted names ("tls.ca_file"), as text with where each was written.
+struct ConfigObject {
+  struct Field {
+    std::string text;
+    std::string source;  // "server.yaml:7:12"
+  };
+  std::string source;  // where the item starts
+  std::map<std::string, Field> fields;
+};
+
+// "string", "int", "bool", "duration", "list", "objects".
 std::string_view ConfigTypeName(ConfigType type);
 
 // Holds the alternative matching the key's ConfigType, in enum order.
-using ConfigValue = std::variant<std::string, int64_t, bool, std::chrono::milliseconds, std::vector<std::string>>;
+using ConfigValue = std::variant<std::string, int64_t, bool, std::chrono::milliseconds, std::vector<std::string>,
+                                 std::vector<ConfigObject>>;
 
 struct ConfigKey {
   std::string name;  // dotted, segments [a-z0-9_]+: "log.level"

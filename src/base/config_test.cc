@@ -355,3 +355,50 @@ TEST(KelolaEnvironmentTest, ReadsKelolaVariablesExceptExcluded) {
 
 }  // namespace
 }  // namespace kelola
+
+namespace kelola {
+namespace {
+
+TEST(ConfigObjectsTest, ListOfMappingsIsValidatedPerItemWithPositions) {
+  ConfigSchema schema;
+  schema.Add({.name = "sinks", .type = ConfigType::kObjectList, .default_value = "", .description = "sinks."});
+  auto empty = LoadConfigFromString(schema, "", "s.yaml", {}, {});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->GetObjects("sinks").empty());
+
+  auto config = LoadConfigFromString(schema,
+                                     "sinks:\n"
+                                     "  - name: es\n"
+                                     "    tls:\n"
+                                     "      ca_file: /ca.pem\n"
+                                     "    tags: [a, b]\n"
+                                     "  - name: other\n"
+                                     "    password: s3cret\n",
+                                     "s.yaml", {}, {});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto items = config->GetObjects("sinks");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].fields.at("tls.ca_file").text, "/ca.pem");
+  EXPECT_EQ(items[0].fields.at("tls.ca_file").source, "s.yaml:4:16");
+  EXPECT_EQ(items[0].fields.at("tags").text, "a,b");
+  EXPECT_EQ(config->Dump().find("s3cret"), std::string::npos) << "items may hold secrets";
+
+  ConfigSchema item;
+  item.Add({.name = "name", .type = ConfigType::kString, .default_value = "", .description = "n."});
+  item.Add({.name = "tls.ca_file", .type = ConfigType::kString, .default_value = "", .description = "c."});
+  item.Add({.name = "tags", .type = ConfigType::kStringList, .default_value = "", .description = "t."});
+  auto first = LoadConfigFromObject(item, items[0]);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->GetString("tls.ca_file"), "/ca.pem");
+  EXPECT_EQ(first->GetList("tags"), (std::vector<std::string>{"a", "b"}));
+  auto second = LoadConfigFromObject(item, items[1]);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().message(), "s.yaml:7:15: unknown key \"password\"");
+
+  EXPECT_FALSE(LoadConfigFromString(schema, "sinks: [a, b]\n", "s.yaml", {}, {}).ok());
+  EXPECT_FALSE(LoadConfigFromString(schema, "sinks: x\n", "s.yaml", {}, {}).ok());
+  EXPECT_FALSE(LoadConfigFromString(schema, "", "s.yaml", {{"KELOLA_SINKS", "x"}}, {}).ok());
+}
+
+}  // namespace
+}  // namespace kelola

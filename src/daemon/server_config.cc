@@ -1,5 +1,6 @@
 #include "daemon/server_config.h"
 
+#include "integrations/registry.h"
 #include "store/postgres_store.h"
 
 namespace kelola {
@@ -91,6 +92,11 @@ const ConfigSchema& ServerConfigSchema() {
            .type = ConfigType::kDuration,
            .default_value = "2s",
            .description = "how often leases are renewed or campaigned for."});
+    s.Add({.name = "logs.sinks",
+           .type = ConfigType::kObjectList,
+           .default_value = "",
+           .description = "where stored log records are forwarded to, besides the embedded store: a list of "
+                          "mappings with name, type and the type's keys (see Log sinks below); config file only."});
     return s;
   }();
   return schema;
@@ -135,6 +141,10 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   std::string host;
   uint16_t port = 0;
   KELOLA_RETURN_IF_ERROR(ParseListenAddress(o.listen, host, port).WithContext(config.SourceOf("listen")));
+  o.log_sinks = config.GetObjects("logs.sinks");
+  // Fail at start, not at the first delivery: build each sink once.
+  KELOLA_ASSIGN_OR_RETURN(auto specs, ParseSinkSpecs(o.log_sinks));
+  for (const auto& spec : specs) KELOLA_RETURN_IF_ERROR(MakeSink(spec).status());
   return o;
 }
 

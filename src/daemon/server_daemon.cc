@@ -13,13 +13,17 @@
 
 #include "api/api_server.h"
 #include "api/auth.h"
+#include "api/es_bulk_handlers.h"
 #include "api/kinds.h"
 #include "api/log_handlers.h"
 #include "api/loki_push_handlers.h"
 #include "api/secret_sealer.h"
+#include "api/sink_handlers.h"
 #include "base/metrics.h"
 #include "engine/controller_manager.h"
 #include "exec/execution_service.h"
+#include "integrations/registry.h"
+#include "logs/sink_forwarder.h"
 #include "net/http_server.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
@@ -154,6 +158,11 @@ class ServerDaemon::Impl {
     KELOLA_ASSIGN_OR_RETURN(logs, LogStore::Open(log_options, clock));
     RegisterLogRoutes(*server, *ctx, *logs, metrics);
     RegisterLokiPushRoutes(*server, *ctx, *logs, metrics);
+    RegisterEsBulkRoutes(*server, *ctx, *logs, metrics);
+    KELOLA_RETURN_IF_ERROR(OpenSinkForwarders());
+    std::vector<const SinkForwarder*> sink_views;
+    for (const auto& f : forwarders) sink_views.push_back(f.get());
+    RegisterSinkRoutes(*server, *ctx, std::move(sink_views));
     RegisterApiRoutes(*server, *ctx);
 
     controllers = std::make_unique<ControllerManager>(*store, clock);
@@ -167,6 +176,7 @@ class ServerDaemon::Impl {
     KELOLA_RETURN_IF_ERROR(controllers->EnableLeaderElection(election));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     KELOLA_RETURN_IF_ERROR(server->Start());
+    for (auto& f : forwarders) f->Start();
     ready = true;
     std::string scheme = options.tls_cert_file.empty() ? "http" : "https";
     std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -184,9 +194,31 @@ class ServerDaemon::Impl {
     ready = false;
     shutting_down = true;
     if (server) server->Stop();
+    for (auto& f : forwarders) f->Stop();
     if (executions) executions->Shutdown();
     if (controllers) controllers->Stop();
     LogInfo("kelola server stopped");
+  }
+
+  // One forwarder per configured sink; state in DATA_DIR/log-sinks/NAME.
+  Status OpenSinkForwarders() {
+    KELOLA_ASSIGN_OR_RETURN(auto specs, ParseSinkSpecs(options.log_sinks));
+    if (specs.empty()) return OkStatus();
+    sink_metrics = std::make_unique<SinkMetrics>(metrics);
+    for (const SinkSpec& spec : specs) {
+      KELOLA_ASSIGN_OR_RETURN(auto sink, MakeSink(spec));
+      SinkForwarderOptions fo;
+      fo.name = spec.name;
+      fo.state_dir = options.data_dir + "/log-sinks/" + spec.name;
+      fo.batch_records = spec.batch_records;
+      KELOLA_ASSIGN_OR_RETURN(auto f, SinkForwarder::Create(*logs, std::move(sink), fo, clock, sink_metrics.get()));
+      LogInfo("log sink configured", {{"sink", spec.name},
+                                      {"type", std::string(spec.type->type)},
+                                      {"cursor", std::to_string(f->Stats().cursor)},
+                                      {"lag", std::to_string(f->Stats().lag)}});
+      forwarders.push_back(std::move(f));
+    }
+    return OkStatus();
   }
 
   ServerOptions options;
@@ -199,6 +231,8 @@ class ServerDaemon::Impl {
   std::unique_ptr<ExecutionService> executions;
   std::unique_ptr<ApiContext> ctx;
   std::unique_ptr<LogStore> logs;  // before `server`: outlives the handlers that use it
+  std::unique_ptr<SinkMetrics> sink_metrics;
+  std::vector<std::unique_ptr<SinkForwarder>> forwarders;  // after `logs`: stopped and destroyed first
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<ControllerManager> controllers;
   std::atomic<bool> ready{false};

@@ -11,6 +11,9 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "base/config_schema.h"
 
 #include "base/clock.h"
 
@@ -40,6 +43,9 @@ struct ServerOptions {
   Duration lease_duration = std::chrono::seconds(15);
   Duration renew_deadline = std::chrono::seconds(10);
   Duration retry_period = std::chrono::seconds(2);
+  // Items of `logs.sinks` (src/integrations/registry.h), each forwarded to by
+  // a SinkForwarder with its state under DATA_DIR/log-sinks/NAME.
+  std::vector<ConfigObject> log_sinks;
 };
 
 struct StartInfo {

@@ -68,6 +68,9 @@ const std::vector<ConfigKey>& LokiSinkConfigKeys();
 void AddLokiSinkConfigKeys(ConfigSchema& schema, const std::string& prefix);
 // Reads the keys added under `prefix`; InvalidArgument naming the key.
 Result<LokiSinkOptions> LokiSinkOptionsFromConfig(const Config& config, const std::string& prefix);
+// For the sink registry: the keys at the top level of a `logs.sinks` item.
+const ConfigSchema& LokiSinkSchema();
+Result<std::unique_ptr<LogSink>> MakeLokiSinkFromConfig(const Config& config);
 // InvalidArgument when the options cannot work (no URL, both auth kinds, bad
 // static label names, unknown encoding).
 Status ValidateLokiSinkOptions(const LokiSinkOptions& options);

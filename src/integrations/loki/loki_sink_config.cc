@@ -42,7 +42,9 @@ void AddLokiSinkConfigKeys(ConfigSchema& schema, const std::string& prefix) {
 }
 
 Result<LokiSinkOptions> LokiSinkOptionsFromConfig(const Config& config, const std::string& prefix) {
-  auto get = [&](const char* name) { return config.GetString(prefix + "." + name); };
+  // Keys sit under `prefix`, or at the top level of a logs.sinks item when it is empty.
+  auto key = [&](const char* name) { return prefix.empty() ? std::string(name) : prefix + "." + name; };
+  auto get = [&](const char* name) { return config.GetString(key(name)); };
   LokiSinkOptions o;
   o.url = get("url");
   o.encoding = get("encoding");
@@ -51,19 +53,35 @@ Result<LokiSinkOptions> LokiSinkOptionsFromConfig(const Config& config, const st
   o.password = get("password");
   o.bearer_token = get("bearer_token");
   o.ca_file = get("ca_file");
-  o.timeout = config.GetDuration(prefix + ".timeout");
-  o.labels = config.GetList(prefix + ".labels");
-  o.structured_metadata = config.GetList(prefix + ".structured_metadata");
-  for (const auto& item : config.GetList(prefix + ".static_labels")) {
+  o.timeout = config.GetDuration(key("timeout"));
+  o.labels = config.GetList(key("labels"));
+  o.structured_metadata = config.GetList(key("structured_metadata"));
+  for (const auto& item : config.GetList(key("static_labels"))) {
     size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return InvalidArgumentError(prefix + ".static_labels: expected name=value, got " + QuoteForError(item));
+      return InvalidArgumentError(std::string(key("static_labels")) + ": expected name=value, got " +
+                                  QuoteForError(item));
     }
     o.static_labels[item.substr(0, eq)] = item.substr(eq + 1);
   }
   Status s = ValidateLokiSinkOptions(o);
-  if (!s.ok()) return InvalidArgumentError(prefix + ": " + s.message());
+  if (!s.ok()) return InvalidArgumentError((prefix.empty() ? "loki sink" : prefix) + ": " + s.message());
   return o;
+}
+
+const ConfigSchema& LokiSinkSchema() {
+  static const ConfigSchema schema = [] {
+    ConfigSchema s;
+    for (const ConfigKey& key : LokiSinkConfigKeys()) s.Add(key);
+    return s;
+  }();
+  return schema;
+}
+
+Result<std::unique_ptr<LogSink>> MakeLokiSinkFromConfig(const Config& config) {
+  KELOLA_ASSIGN_OR_RETURN(LokiSinkOptions options, LokiSinkOptionsFromConfig(config, ""));
+  KELOLA_ASSIGN_OR_RETURN(std::unique_ptr<LokiSink> sink, LokiSink::Create(std::move(options)));
+  return std::unique_ptr<LogSink>(std::move(sink));
 }
 
 }  // namespace kelola
