@@ -173,5 +173,59 @@ TEST_F(LokiPushIntegrationTest, ViewerTokenIsRefusedAndNothingStored) {
   EXPECT_TRUE(StoredNumbers("denied").empty());
 }
 
+// Two kelola servers: an edge one whose `logs.sinks` has a Loki sink
+// pointing at the central one's push endpoint. Lines pushed into the edge
+// reach the central store exactly once, through the forwarder.
+TEST_F(LokiPushIntegrationTest, ServerForwardsToAnotherServerThroughALokiSink) {
+  auto port = harness::FreePort();
+  ASSERT_TRUE(port.ok());
+  std::string edge_url = "http://127.0.0.1:" + std::to_string(*port);
+  std::string config = "logs:\n  sinks:\n    - name: central\n      type: loki\n      url: " + url_ +
+                       "/loki/api/v1/push\n      bearer_token: " + shipper_ +
+                       "\n      labels: [service]\n      static_labels: [env=forwarded]\n";
+  ASSERT_TRUE(harness::WriteFile(dir_->File("edge.yaml"), config).ok());
+  auto edge =
+      harness::ChildProcess::Spawn({.argv = {Binary(), "server", "--config", dir_->File("edge.yaml"), "--listen",
+                                             "127.0.0.1:" + std::to_string(*port), "--data-dir", dir_->File("edge")},
+                                    .log_path = dir_->File("edge.log")});
+  ASSERT_TRUE(edge.ok()) << edge.status().ToString();
+  for (int i = 0; i < 600 && !harness::PortAcceptsConnections(*port); ++i) {
+    ASSERT_TRUE((*edge)->Running()) << harness::TailOfFile(dir_->File("edge.log"));
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  auto t = harness::ReadFile(dir_->File("edge/admin.token"));
+  ASSERT_TRUE(t.ok());
+  std::string edge_admin = *t;
+  while (!edge_admin.empty() && edge_admin.back() == '\n') edge_admin.pop_back();
+
+  constexpr int kLines = 1000;
+  int64_t base_ns = (NowMs() - 5000) * 1'000'000;
+  for (int first = 0; first < kLines; first += 250) {
+    json values = json::array();
+    for (int i = first; i < first + 250; ++i) {
+      values.push_back({std::to_string(base_ns + i), "n=" + std::to_string(i) + " order placed"});
+    }
+    json body = {{"streams", json::array({{{"stream", {{"service", "checkout"}}}, {"values", values}}})}};
+    auto reply =
+        harness::HttpCall({.method = "POST",
+                           .url = edge_url + "/loki/api/v1/push",
+                           .headers = {"Authorization: Bearer " + edge_admin, "Content-Type: application/json"},
+                           .body = body.dump()});
+    ASSERT_TRUE(reply.ok() && reply->status == 204) << (reply.ok() ? reply->body : reply.status().ToString());
+  }
+  std::map<int, int> seen;
+  for (int i = 0; i < 300 && seen.size() < kLines; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    seen = StoredNumbers("forwarded");
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kLines)) << harness::TailOfFile(dir_->File("edge.log"));
+  for (const auto& [number, times] : seen) EXPECT_EQ(times, 1) << "line " << number;
+  auto sinks =
+      harness::HttpCall({.url = edge_url + "/v1/logs/sinks", .headers = {"Authorization: Bearer " + edge_admin}});
+  ASSERT_TRUE(sinks.ok() && sinks->status == 200);
+  EXPECT_NE(sinks->body.find("loki"), std::string::npos) << sinks->body;
+  (*edge)->Stop();
+}
+
 }  // namespace
 }  // namespace kelola
