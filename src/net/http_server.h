@@ -32,6 +32,16 @@ namespace kelola {
 
 using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
 
+// A route whose request body is streamed to a file instead of memory (large
+// uploads): written in chunks to a new temporary file in `dir`, limited to
+// `max_bytes` (413 above) instead of HttpServerOptions::max_body_bytes. The
+// handler finds the path in HttpRequest::body_file; it may rename the file
+// away, otherwise it is removed once the handler returns.
+struct FileBodyOptions {
+  std::string dir;
+  uint64_t max_bytes = 0;
+};
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;   // 0 = pick a free port; read it back with port()
@@ -56,6 +66,8 @@ class HttpServer {
 
   // Register before Start(). `method` is "GET", "POST", ... or "*" for any.
   void Route(const std::string& method, const std::string& pattern, HttpHandler handler);
+  // Same, with the body streamed to a file (FileBodyOptions).
+  void Route(const std::string& method, const std::string& pattern, FileBodyOptions file_body, HttpHandler handler);
   // Called for every response: method, route pattern ("" when unmatched), status, seconds.
   void OnResponse(std::function<void(const std::string&, const std::string&, int, double)> fn);
 
