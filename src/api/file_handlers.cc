@@ -93,7 +93,10 @@ void RegisterFileRoutes(HttpServer& server, ApiContext& ctx) {
   if (ctx.files_dir.empty()) return;
   std::error_code ec;
   std::filesystem::create_directories(ctx.files_dir, ec);
-  FileBodyOptions body{.dir = ctx.files_dir, .max_bytes = ctx.max_file_bytes};
+  // Only operators may make the server write a file, even a temporary one.
+  FileBodyOptions body{.dir = ctx.files_dir, .max_bytes = ctx.max_file_bytes, .admit = [&ctx](HttpRequest& r) {
+                         return RefuseUnauthorized(ctx, r, Role::kOperator);
+                       }};
   server.Route("PUT", "/v1/files/{digest}", body,
                Authorized(ctx, Role::kOperator, [&ctx](HttpRequest& r, const Principal&) { return Put(ctx, r); }));
   server.Route("GET", "/v1/files/{digest}",

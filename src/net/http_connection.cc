@@ -315,6 +315,22 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
       parser.body_limit(limit);
       if (parser.content_length() && *parser.content_length() > limit) ec = http::error::body_limit;
     }
+    if (!ec && file_body != nullptr && file_body->admit) {
+      // Refused before a byte of the body is read (or stored).
+      HttpRequest probe;
+      FillFromHeader(parser.get(), probe);
+      std::optional<HttpResponse> refused = file_body->admit(probe);
+      if (refused) {
+        const MonoTime started = SystemClock().Monotonic();
+        Expect(Phase::kWriting, options_.write_timeout);
+        auto res = BuildResponse(*refused, parser.get().version(), /*keep_alive=*/false, /*is_head=*/false);
+        co_await http::async_write(stream_, res, Await(ec));
+        const std::string pattern;
+        Report(probe.method, pattern, static_cast<int>(ValidStatus(refused->status)), started);
+        if (!ec) co_await CloseAfterResponse(/*unread_request=*/true);
+        co_return false;
+      }
+    }
     if (!ec && !parser.is_done()) {
       const auto& header = parser.get();
       if (header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
@@ -358,20 +374,9 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
                                        : static_cast<const http::request_header<>&>(*to_file);
     const unsigned version = req_header.version();
     const bool is_head = req_header.method() == http::verb::head;
-    request.method = std::string(req_header.method_string());
-    request.target = std::string(req_header.target());
+    FillFromHeader(req_header, request);
     const TargetParts parts = SplitTarget(request.target);
-    request.path = PercentDecode(parts.path, /*plus_is_space=*/false);
-    request.query = ParseQueryString(parts.query);
-    for (const auto& field : req_header) {
-      auto [it, inserted] = request.headers.emplace(field.name_string(), field.value());
-      if (!inserted) {
-        it->second += ", ";
-        it->second.append(field.value().data(), field.value().size());
-      }
-    }
     if (in_memory) request.body = std::move(in_memory->body());
-    request.remote_address = remote_;
     const bool keep_alive_requested = in_memory ? in_memory->keep_alive() : to_file->keep_alive();
 
     Expect(Phase::kHandling, std::chrono::milliseconds(0));
@@ -398,6 +403,22 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
     if (ec) co_return false;
     if (!keep_alive) co_await CloseAfterResponse(/*unread_request=*/false);
     co_return keep_alive;
+  }
+
+  void FillFromHeader(const http::request_header<>& header, HttpRequest& request) const {
+    request.method = std::string(header.method_string());
+    request.target = std::string(header.target());
+    const TargetParts parts = SplitTarget(request.target);
+    request.path = PercentDecode(parts.path, /*plus_is_space=*/false);
+    request.query = ParseQueryString(parts.query);
+    for (const auto& field : header) {
+      auto [it, inserted] = request.headers.emplace(field.name_string(), field.value());
+      if (!inserted) {
+        it->second += ", ";
+        it->second.append(field.value().data(), field.value().size());
+      }
+    }
+    request.remote_address = remote_;
   }
 
   // Streams the body of a FileBody route into a new file in options.dir,

@@ -110,6 +110,43 @@ TEST_F(HttpFileBodyTest, AboveItsOwnLimitIs413AndLeavesNothing) {
   EXPECT_EQ(exact->status, 201);
 }
 
+TEST_F(HttpFileBodyTest, AdmitRefusesBeforeTheBodyIsRead) {
+  HttpServerOptions options;
+  options.io_threads = 1;
+  HttpServer server(options);
+  int calls = 0;
+  std::string seen_header;
+  FileBodyOptions body{dir_, 16u << 20};
+  body.admit = [&](HttpRequest& r) -> std::optional<HttpResponse> {
+    seen_header = r.Header("X-Token");
+    if (seen_header == "yes") return std::nullopt;
+    return HttpResponse::Error(401, "UNAUTHENTICATED", "no token");
+  };
+  server.Route("PUT", "/files/{name}", body, [&](HttpRequest&) {
+    ++calls;
+    return HttpResponse::Json(201, "{}");
+  });
+  ASSERT_TRUE(server.Start().ok());
+  auto refused = Put(server, "/files/x", std::string(4u << 20, 'a'));
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(FilesIn(dir_), 0u) << "nothing was written for a refused request";
+
+  HttpClientOptions o;
+  o.max_retries = 0;
+  HttpClient client(o);
+  ClientRequest put;
+  put.method = "PUT";
+  put.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/files/x";
+  put.headers["X-Token"] = "yes";
+  put.body = "allowed";
+  auto allowed = client.Send(put);
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed->status, 201);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_F(HttpFileBodyTest, AMissingDirectoryIsA500NotACrash) {
   HttpServerOptions options;
   options.io_threads = 1;

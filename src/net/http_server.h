@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -40,6 +41,10 @@ using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
 struct FileBodyOptions {
   std::string dir;
   uint64_t max_bytes = 0;
+  // Called with the request line and headers (no body yet); a response
+  // refuses the request before any of the body is read or stored (e.g. 401
+  // for a missing token). Runs on an I/O thread: keep it quick.
+  std::function<std::optional<HttpResponse>(HttpRequest&)> admit;
 };
 
 struct HttpServerOptions {

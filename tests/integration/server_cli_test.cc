@@ -352,6 +352,11 @@ TEST_F(ServerCliTest, CopyOfAFileAboveTheBodyLimitReachesEveryHost) {
   ASSERT_TRUE(mismatch.ok());
   EXPECT_NE(mismatch->out.find("DIGEST_MISMATCH"), std::string::npos) << mismatch->out;
   EXPECT_NE(mismatch->out.find("\n400"), std::string::npos) << mismatch->out;
+  // Without a token the upload is refused before its body is stored.
+  auto anonymous = harness::RunCommand({"curl", "-s", "-w", "\n%{http_code}", "-X", "PUT", "--data-binary", "@" + local,
+                                        url_ + "/v1/files/sha256:" + missing});
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_NE(anonymous->out.find("\n401"), std::string::npos) << anonymous->out;
 }
 
 }  // namespace
