@@ -5,6 +5,7 @@
 #include "api/api_error.h"
 #include "api/event_handlers.h"
 #include "api/execution_handlers.h"
+#include "api/file_handlers.h"
 #include "api/leader_handlers.h"
 #include "api/openapi.h"
 #include "api/resource_handlers.h"
@@ -34,6 +35,7 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterEventRoutes(server, ctx);
   RegisterTokenRoutes(server, ctx);
   RegisterExecutionRoutes(server, ctx);
+  RegisterFileRoutes(server, ctx);
   RegisterLeaderRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }

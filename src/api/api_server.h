@@ -8,6 +8,7 @@
 //   DELETE /v1/{plural}/{name}     delete (?resourceVersion= precondition)
 //   GET    /v1/events              list (?after=&type=&subject=&limit=), ?follow=1 for SSE
 //   GET/POST /v1/tokens, DELETE /v1/tokens/{id}                   (admin)
+//   PUT/GET/DELETE /v1/files/sha256:<hex>                         content for copies (operator)
 //   GET    /v1/leaders             leases: which replica leads each controller
 //
 // Every mutating request, allowed or not, is appended to the event log as an
@@ -41,6 +42,8 @@ struct ApiContext {
   std::function<bool()> ready;                  // for /readyz
   std::atomic<bool>* shutting_down = nullptr;   // ends event streams on shutdown
   ExecutionService* executions = nullptr;       // POST /v1/executions; null = not offered
+  std::string files_dir;                        // /v1/files (file_handlers.h); "" = not offered
+  uint64_t max_file_bytes = 1ull << 30;         // largest PUT /v1/files body
   // Created by RegisterApiRoutes: the hot path's caches (auth.h, read_cache.h).
   std::unique_ptr<TokenVerifier> tokens;
   std::unique_ptr<ResourceReadCache> read_cache;

@@ -81,6 +81,8 @@ const Schema& ExecutionRequestSchema() {
     Schema mode = Schema::Integer("file mode, e.g. 420 for 0644", 0, 07777);
     Schema copy = Schema::Object("copy a file to every host",
                                  {{"content", Schema::String("the file's bytes, base64")},
+                                  {"file", Schema::String("instead of content: \"sha256:<hex>\" of a file uploaded "
+                                                          "with PUT /v1/files/sha256:<hex>")},
                                   {"dest", Schema::String("absolute path on the host")},
                                   {"mode", mode},
                                   {"bytes", Schema::Integer("size (set by the server)")},

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "api/api_server.h"
@@ -15,5 +16,8 @@ namespace kelola {
 // DELETE) append an "audit.request" event with the outcome either way.
 using AuthedHandler = std::function<HttpResponse(HttpRequest&, const Principal&)>;
 std::function<HttpResponse(HttpRequest&)> Authorized(ApiContext& ctx, Role need, AuthedHandler handler);
+// The same checks alone: nullopt when allowed, else the audited 401/403
+// (for FileBodyOptions::admit, before an upload's body is read).
+std::optional<HttpResponse> RefuseUnauthorized(ApiContext& ctx, const HttpRequest& req, Role need);
 
 }  // namespace kelola

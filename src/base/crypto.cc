@@ -6,7 +6,9 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <fstream>
 #include <memory>
+#include <vector>
 
 namespace kelola {
 namespace {
@@ -38,6 +40,25 @@ std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(U(data), data.size(), digest);
   return HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+}
+
+Result<std::string> Sha256HexOfFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return NotFoundError("cannot read file " + path);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<char> buffer(1 << 16);
+  while (file) {
+    file.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    EVP_DigestUpdate(ctx, buffer.data(), static_cast<size_t>(file.gcount()));
+  }
+  const bool failed = file.bad();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  EVP_MD_CTX_free(ctx);
+  if (failed) return InternalError("read error on " + path);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {

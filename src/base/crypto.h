@@ -13,6 +13,9 @@ namespace kelola {
 
 // Lower-case hex of SHA-256(data).
 std::string Sha256Hex(std::string_view data);
+// Lower-case hex of SHA-256 of a file's content, read in chunks.
+// NotFound when it cannot be opened, Internal on a read error.
+Result<std::string> Sha256HexOfFile(const std::string& path);
 // Raw HMAC-SHA256(key, data) (32 bytes).
 std::string HmacSha256(std::string_view key, std::string_view data);
 std::string HexEncode(std::string_view bytes);

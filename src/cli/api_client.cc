@@ -30,15 +30,17 @@ StatusCode StatusCodeForHttp(int s) {
 
 ApiClient::ApiClient(ClientConfig config) : config_(std::move(config)), http_(ClientOptions()) {}
 
-Result<nlohmann::json> ApiClient::Send(const std::string& method, const std::string& path, const std::string& body) {
+Result<nlohmann::json> ApiClient::Send(const std::string& method, const std::string& path, std::string body,
+                                       const std::string& content_type, std::chrono::milliseconds timeout) {
   ClientRequest req;
   req.method = method;
   req.url = config_.server + path;
+  req.timeout = timeout;
   if (!config_.token.empty()) req.headers["Authorization"] = "Bearer " + config_.token;
   req.headers["Accept"] = "application/json";
-  if (!body.empty()) {
-    req.headers["Content-Type"] = "application/json";
-    req.body = body;
+  if (!body.empty() || method == "PUT") {
+    req.headers["Content-Type"] = content_type;
+    req.body = std::move(body);
   }
   auto resp = http_.Send(req);
   if (!resp.ok()) return resp.status().WithContext("cannot reach " + config_.server);
@@ -67,6 +69,10 @@ Result<nlohmann::json> ApiClient::Post(const std::string& path, const nlohmann::
   return Send("POST", path, body.dump());
 }
 Result<nlohmann::json> ApiClient::Delete(const std::string& path) { return Send("DELETE", path, ""); }
+Result<nlohmann::json> ApiClient::PutBytes(const std::string& path, std::string bytes,
+                                           std::chrono::milliseconds timeout) {
+  return Send("PUT", path, std::move(bytes), "application/octet-stream", timeout);
+}
 
 Status ApiClient::FollowEvents(const std::string& path, const std::function<bool(const nlohmann::json&)>& on_event) {
   ClientRequest req;

@@ -3,6 +3,7 @@
 // server's message) and never prints the token.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,11 +24,16 @@ class ApiClient {
   Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body);
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body);
   Result<nlohmann::json> Delete(const std::string& path);
+  // PUT of raw bytes (application/octet-stream), e.g. /v1/files/sha256:...;
+  // allowed up to `timeout` rather than the usual 30 s.
+  Result<nlohmann::json> PutBytes(const std::string& path, std::string bytes, std::chrono::milliseconds timeout);
   // Streams server-sent events; `on_event` gets each event's data as JSON.
   Status FollowEvents(const std::string& path, const std::function<bool(const nlohmann::json&)>& on_event);
 
  private:
-  Result<nlohmann::json> Send(const std::string& method, const std::string& path, const std::string& body);
+  Result<nlohmann::json> Send(const std::string& method, const std::string& path, std::string body,
+                              const std::string& content_type = "application/json",
+                              std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   ClientConfig config_;
   HttpClient http_;
 };

@@ -1,5 +1,7 @@
 // kelola exec | copy | runbook apply | hosts: remote execution through the
 // server (POST /v1/executions), following the run's events as they come.
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -8,6 +10,7 @@
 
 #include "base/crypto.h"
 #include "cli/cli_support.h"
+#include "cli/progress_line.h"
 
 namespace kelola {
 namespace {
@@ -51,6 +54,18 @@ std::string FirstLine(const std::string& s) {
   return line.size() > 80 ? line.substr(0, 77) + "..." : line;
 }
 
+FleetProgress ProgressFromJson(const json& p) {
+  FleetProgress out;
+  out.total = p.value("total", 0);
+  out.done = p.value("done", 0);
+  out.ok = p.value("ok", 0);
+  out.failed = p.value("failed", 0);
+  out.running = p.value("running", 0);
+  out.batch = p.value("batch", 0);
+  out.batches = p.value("batches", 0);
+  return out;
+}
+
 // Starts the execution, prints each host as it finishes, then the summary.
 int Run(const GlobalFlags& flags, const json& body) {
   auto format = ParseOutputFormat(flags.output);
@@ -62,10 +77,17 @@ int Run(const GlobalFlags& flags, const json& body) {
   std::string name = (*created)["metadata"]["name"];
   const bool table = *format == OutputFormat::kTable;
   if (table) std::cerr << "execution " << name << " started\n";
+  // The live line only for people at a terminal, never into pipes or files.
+  ProgressLine progress(std::cout, std::cerr, table && IsTerminal(STDERR_FILENO), SystemClock());
   Status followed =
       (*client)->FollowEvents("/v1/events?follow=1&subject=" + PercentEncode("Execution/" + name), [&](const json& e) {
         const std::string type = e.value("type", "");
         const json& d = e["data"];
+        if (type == "execution.started") {
+          FleetProgress p;
+          p.total = d.value("hosts", 0);
+          progress.Update(p);
+        }
         if (type == "execution.host" && table) {
           std::string line = d.value("state", "") + "  " + d.value("host", "");
           if (d.value("exitCode", -1) >= 0) line += "  exit=" + std::to_string(d.value("exitCode", -1));
@@ -73,10 +95,12 @@ int Run(const GlobalFlags& flags, const json& body) {
           std::string detail = d.value("error", "");
           if (detail.empty()) detail = FirstLine(d.value("stdout", ""));
           if (!detail.empty()) line += "  " + detail;
-          std::cout << line << "\n" << std::flush;
+          progress.Print(line);
+          if (d.contains("progress") && d["progress"].is_object()) progress.Update(ProgressFromJson(d["progress"]));
         }
         return type != "execution.finished";
       });
+  progress.Finish();
   if (!followed.ok()) return ReportError(followed);
   auto final_state = (*client)->Get("/v1/executions/" + name);
   if (!final_state.ok()) return ReportError(final_state.status());
@@ -103,6 +127,22 @@ Result<std::string> ReadLocalFile(const std::string& path) {
   return ss.str();
 }
 
+// PUT /v1/files/sha256:<hex> unless the server has it already; returns
+// "sha256:<hex>".
+Result<std::string> UploadFile(const GlobalFlags& flags, const std::string& path) {
+  KELOLA_ASSIGN_OR_RETURN(std::string content, ReadLocalFile(path));
+  const std::string digest = "sha256:" + Sha256Hex(content);
+  KELOLA_ASSIGN_OR_RETURN(auto client, MakeApiClient(flags));
+  auto known = client->Get("/v1/files/" + digest);
+  if (known.ok()) return digest;
+  if (known.status().code() != StatusCode::kNotFound) return known.status();
+  // 10 minutes: at 1 MB/s that is 600 MB, beyond which files.max_bytes is
+  // likely to refuse anyway.
+  auto put = client->PutBytes("/v1/files/" + digest, std::move(content), std::chrono::minutes(10));
+  if (!put.ok()) return put.status().WithContext("uploading " + path);
+  return digest;
+}
+
 }  // namespace
 
 void AddExecCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
@@ -127,11 +167,6 @@ void AddExecCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
   copy->add_option("--mode", *mode, "octal file mode")->capture_default_str();
   AddTargetFlags(copy, *copy_target);
   copy->callback([&flags, &exit_code, copy_target, file, dest, mode] {
-    auto content = ReadLocalFile(*file);
-    if (!content.ok()) {
-      exit_code = ReportError(content.status());
-      return;
-    }
     unsigned long m = 0;
     try {
       m = std::stoul(*mode, nullptr, 8);
@@ -139,8 +174,15 @@ void AddExecCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
       exit_code = ReportError(InvalidArgumentError("--mode " + *mode + ": expected an octal mode like 0644"));
       return;
     }
+    // The content goes first to the server's file store (any size up to
+    // files.max_bytes, streamed to disk there); the execution names it.
+    auto digest = UploadFile(flags, *file);
+    if (!digest.ok()) {
+      exit_code = ReportError(digest.status());
+      return;
+    }
     json body = Body(*copy_target);
-    body["copy"] = {{"content", Base64Encode(*content)}, {"dest", *dest}, {"mode", m}};
+    body["copy"] = {{"file", *digest}, {"dest", *dest}, {"mode", m}};
     exit_code = Run(flags, body);
   });
 

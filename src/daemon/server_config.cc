@@ -49,6 +49,13 @@ const ConfigSchema& ServerConfigSchema() {
            .description = "largest request body accepted (413 above).",
            .min = 1024,
            .max = 1LL << 30});
+    s.Add({.name = "files.max_bytes",
+           .type = ConfigType::kInt,
+           .default_value = "1073741824",
+           .description = "largest file accepted by PUT /v1/files (what kelola copy sends), streamed to "
+                          "data_dir/files (413 above).",
+           .min = 0,
+           .max = 1LL << 40});
     s.Add({.name = "tls.cert_file",
            .type = ConfigType::kString,
            .default_value = "",
@@ -132,6 +139,7 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   }
   o.io_threads = static_cast<int>(config.GetInt("http.io_threads"));
   o.max_body_bytes = config.GetInt("http.max_body_bytes");
+  o.max_file_bytes = config.GetInt("files.max_bytes");
   o.tls_cert_file = config.GetString("tls.cert_file");
   o.tls_key_file = config.GetString("tls.key_file");
   if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {

@@ -134,6 +134,8 @@ class ServerDaemon::Impl {
         *store, clock, [this](const std::string& name) { return sealer->Resolve(name); }, exec_options);
     ctx = std::make_unique<ApiContext>(ApiContext{*store, clock, kinds, *sealer, Version(), render_metrics,
                                                   [this] { return ready.load(); }, &shutting_down, executions.get()});
+    ctx->files_dir = options.data_dir + "/files";
+    ctx->max_file_bytes = static_cast<uint64_t>(options.max_file_bytes);
     HttpServerOptions http;
     http.host = host;
     http.port = port;

@@ -27,6 +27,7 @@ struct ServerOptions {
   std::string data_dir = ".kelola";
   int io_threads = 0;  // 0 = one per core
   int64_t max_body_bytes = 8 * 1024 * 1024;
+  int64_t max_file_bytes = 1ll << 30;  // PUT /v1/files (copies)
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string master_key_base64;  // KELOLA_MASTER_KEY; "" = DATA_DIR/master.key

@@ -55,8 +55,8 @@ json SpecJson(const ExecutionRequest& r) {
     // The content itself is not stored: only what identifies it.
     spec["copy"] = {{"dest", r.copy_dest},
                     {"mode", r.copy_mode},
-                    {"bytes", r.copy_content.size()},
-                    {"sha256", Sha256Hex(r.copy_content)}};
+                    {"bytes", r.copy_file.empty() ? r.copy_content.size() : r.copy_bytes},
+                    {"sha256", r.copy_file.empty() ? Sha256Hex(r.copy_content) : r.copy_sha256}};
   }
   return spec;
 }
@@ -229,6 +229,15 @@ class ExecutionService::Impl {
       KELOLA_ASSIGN_OR_RETURN(Runbook book, ParseRunbook(request.runbook_yaml, "runbook", options_.work_dir));
       return RunbookAction(std::make_shared<const Runbook>(std::move(book)));
     }
+    FleetCopy copy;
+    copy.upload.remote_path = request.copy_dest;
+    copy.upload.mode = request.copy_mode;
+    copy.upload.sudo = request.sudo;
+    if (!request.copy_file.empty()) {
+      // Already on disk (an upload to /v1/files): used in place, kept.
+      copy.local_path = request.copy_file;
+      return CopyAction(copy);
+    }
     std::error_code ec;
     std::filesystem::create_directories(options_.work_dir, ec);
     temp_file = options_.work_dir + "/" + id + ".copy";
@@ -237,11 +246,7 @@ class ExecutionService::Impl {
       f.write(request.copy_content.data(), static_cast<std::streamsize>(request.copy_content.size()));
       if (!f) return InternalError("cannot stage the file to copy in " + options_.work_dir);
     }
-    FleetCopy copy;
     copy.local_path = temp_file;
-    copy.upload.remote_path = request.copy_dest;
-    copy.upload.mode = request.copy_mode;
-    copy.upload.sudo = request.sudo;
     return CopyAction(copy);
   }
 
@@ -292,7 +297,16 @@ class ExecutionService::Impl {
     run.clock = &clock_;
     run.rollout.max_fail_percentage = request.max_fail_percentage;
     if (!request.serial.empty()) (void)ParseSerial(request.serial, &run.rollout);  // validated in Start
-    run.on_host_done = [&](const HostRunResult& r) { Event(id, "execution.host", actor, HostJson(r)); };
+    // The runner calls these two under its lock, progress first (fleet_runner.h).
+    FleetProgress progress;
+    run.on_progress = [&](const FleetProgress& p) { progress = p; };
+    run.on_host_done = [&](const HostRunResult& r) {
+      json data = HostJson(r);
+      data["progress"] = {{"total", progress.total},    {"done", progress.done},       {"ok", progress.ok},
+                          {"failed", progress.failed},  {"running", progress.running}, {"batch", progress.batch},
+                          {"batches", progress.batches}};
+      Event(id, "execution.host", actor, data);
+    };
     // A plain command takes the non-blocking engine (thousands of hosts in
     // flight on a few threads); everything else the thread pool.
     auto report = request.command.empty() ? RunOnFleet(*inventory, *hosts, *action, run)

@@ -3,7 +3,8 @@
 // the run as an `Execution` resource whose status holds the per-host results.
 //
 // Events (subject "Execution/<id>"): execution.started, execution.host (one
-// per finished host: state, exit code, error kind, duration, output tails),
+// per finished host: state, exit code, error kind, duration, output tails,
+// and `progress`: the run's done/ok/failed/running counts at that moment),
 // execution.finished. Secret values never appear in them: keys and
 // passphrases are resolved inside the runner and only referenced by name.
 //
@@ -32,7 +33,10 @@ struct ExecutionRequest {
   std::string command;
   std::string script;
   std::string runbook_yaml;
-  std::string copy_content;  // with copy_dest
+  std::string copy_content;  // with copy_dest: the bytes, or
+  std::string copy_file;     // a local file holding them (a stored upload,
+  std::string copy_sha256;   // file_handlers.h), with its checksum and size
+  uint64_t copy_bytes = 0;
   std::string copy_dest;
   unsigned copy_mode = 0644;
   // How.

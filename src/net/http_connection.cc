@@ -6,9 +6,14 @@
 
 #include "net/http_connection.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <deque>
 #include <exception>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -294,47 +299,91 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
         std::min<size_t>(options_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser.body_limit(options_.max_body_bytes);
+    // The limit depends on the route, known only once the header is read
+    // (Beast checks Content-Length against the limit as the header ends;
+    // boost::none would compare as "less than any length" in Boost 1.74).
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     co_await http::async_read_header(stream_, buffer_, parser, Await(ec));
+    const FileBodyOptions* file_body = nullptr;
+    std::string header_method;
+    if (parser.is_header_done()) header_method = std::string(parser.get().method_string());
+    if (!ec) {
+      const auto& header = parser.get();
+      const std::string_view target(header.target().data(), header.target().size());
+      file_body = host_.FileBodyFor(header_method, target.substr(0, target.find('?')));
+      const uint64_t limit = file_body != nullptr ? file_body->max_bytes : options_.max_body_bytes;
+      parser.body_limit(limit);
+      if (parser.content_length() && *parser.content_length() > limit) ec = http::error::body_limit;
+    }
+    if (!ec && file_body != nullptr && file_body->admit) {
+      // Refused before a byte of the body is read (or stored).
+      HttpRequest probe;
+      FillFromHeader(parser.get(), probe);
+      std::optional<HttpResponse> refused = file_body->admit(probe);
+      if (refused) {
+        const MonoTime started = SystemClock().Monotonic();
+        Expect(Phase::kWriting, options_.write_timeout);
+        auto res = BuildResponse(*refused, parser.get().version(), /*keep_alive=*/false, /*is_head=*/false);
+        co_await http::async_write(stream_, res, Await(ec));
+        const std::string pattern;
+        Report(probe.method, pattern, static_cast<int>(ValidStatus(refused->status)), started);
+        if (!ec) co_await CloseAfterResponse(/*unread_request=*/true);
+        co_return false;
+      }
+    }
     if (!ec && !parser.is_done()) {
       const auto& header = parser.get();
       if (header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()), Await(ec));
       }
-      if (!ec) co_await http::async_read(stream_, buffer_, parser, Await(ec));
     }
-    if (ec) {
-      std::string method;
-      if (parser.is_header_done()) method = std::string(parser.get().method_string());
-      co_await AnswerReadError(ec, method);
+    // The body: in memory, or streamed to a file for FileBody routes.
+    HttpRequest request;
+    std::optional<http::request<http::string_body>> in_memory;
+    std::optional<http::request<http::buffer_body>> to_file;
+    std::string body_error;
+    if (!ec && file_body != nullptr) {
+      http::request_parser<http::buffer_body> file_parser(std::move(parser));
+      file_parser.body_limit(file_body->max_bytes);
+      co_await ReadBodyToFile(file_parser, *file_body, request, ec, body_error);
+      if (!ec) to_file.emplace(file_parser.release());
+    } else {
+      if (!ec && !parser.is_done()) co_await http::async_read(stream_, buffer_, parser, Await(ec));
+      if (!ec) in_memory.emplace(parser.release());
+    }
+    if (ec || !body_error.empty()) {
+      if (!request.body_file.empty()) ::unlink(request.body_file.c_str());
+      if (!body_error.empty()) {
+        const std::string code = "INTERNAL";
+        co_await WriteError(500, code, body_error, header_method);
+        co_return false;
+      }
+      if (ec == http::error::body_limit && file_body != nullptr && !timed_out_) {
+        const std::string code = "PAYLOAD_TOO_LARGE";
+        const std::string message = "request body exceeds " + std::to_string(file_body->max_bytes) + " bytes";
+        co_await WriteError(413, code, message, header_method);
+        co_return false;
+      }
+      co_await AnswerReadError(ec, header_method);
       co_return false;
     }
 
     const MonoTime started = SystemClock().Monotonic();
-    http::request<http::string_body> req = parser.release();
-    const unsigned version = req.version();
-    const bool is_head = req.method() == http::verb::head;
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
+    const auto& req_header = in_memory ? static_cast<const http::request_header<>&>(*in_memory)
+                                       : static_cast<const http::request_header<>&>(*to_file);
+    const unsigned version = req_header.version();
+    const bool is_head = req_header.method() == http::verb::head;
+    FillFromHeader(req_header, request);
     const TargetParts parts = SplitTarget(request.target);
-    request.path = PercentDecode(parts.path, /*plus_is_space=*/false);
-    request.query = ParseQueryString(parts.query);
-    for (const auto& field : req) {
-      auto [it, inserted] = request.headers.emplace(field.name_string(), field.value());
-      if (!inserted) {
-        it->second += ", ";
-        it->second.append(field.value().data(), field.value().size());
-      }
-    }
-    request.body = std::move(req.body());
-    request.remote_address = remote_;
+    if (in_memory) request.body = std::move(in_memory->body());
+    const bool keep_alive_requested = in_memory ? in_memory->keep_alive() : to_file->keep_alive();
 
     Expect(Phase::kHandling, std::chrono::milliseconds(0));
     std::string pattern;
     HttpResponse response = host_.Dispatch(request, parts.path, &pattern);
-    const bool keep_alive = req.keep_alive() && !stopping();
+    if (!request.body_file.empty()) ::unlink(request.body_file.c_str());  // unless the handler moved it
+    const bool keep_alive = keep_alive_requested && !stopping();
     const int status = static_cast<int>(ValidStatus(response.status));
 
     if (response.stream && is_head) {
@@ -354,6 +403,61 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
     if (ec) co_return false;
     if (!keep_alive) co_await CloseAfterResponse(/*unread_request=*/false);
     co_return keep_alive;
+  }
+
+  void FillFromHeader(const http::request_header<>& header, HttpRequest& request) const {
+    request.method = std::string(header.method_string());
+    request.target = std::string(header.target());
+    const TargetParts parts = SplitTarget(request.target);
+    request.path = PercentDecode(parts.path, /*plus_is_space=*/false);
+    request.query = ParseQueryString(parts.query);
+    for (const auto& field : header) {
+      auto [it, inserted] = request.headers.emplace(field.name_string(), field.value());
+      if (!inserted) {
+        it->second += ", ";
+        it->second.append(field.value().data(), field.value().size());
+      }
+    }
+    request.remote_address = remote_;
+  }
+
+  // Streams the body of a FileBody route into a new file in options.dir,
+  // chunk by chunk; each chunk re-arms the read timeout, so a large upload
+  // that keeps moving is never cut, a stalled one is. Sets request.body_file
+  // and body_bytes; `ec` is a read error (body_limit above max_bytes),
+  // `error` a local file problem.
+  asio::awaitable<void> ReadBodyToFile(http::request_parser<http::buffer_body>& parser, const FileBodyOptions& options,
+                                       HttpRequest& request, error_code& ec, std::string& error) {
+    if (parser.is_done()) co_return;
+    std::string path = options.dir + "/.upload-XXXXXX";
+    const int fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd < 0) {
+      error = "cannot create a file for the request body in " + options.dir;
+      co_return;
+    }
+    request.body_file = path;
+    std::vector<char> chunk(256 * 1024);
+    while (!parser.is_done()) {
+      Expect(Phase::kReading, options_.read_timeout);
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      co_await http::async_read_some(stream_, buffer_, parser, Await(ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) break;
+      const size_t n = chunk.size() - parser.get().body().size;
+      for (size_t done = 0; done < n;) {
+        const ssize_t w = ::write(fd, chunk.data() + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+          error = "cannot write the request body to " + options.dir + " (disk full?)";
+          break;
+        }
+        done += static_cast<size_t>(w);
+      }
+      if (!error.empty()) break;
+      request.body_bytes += n;
+    }
+    ::close(fd);
   }
 
   void Report(const std::string& method, const std::string& pattern, int status, MonoTime started) {

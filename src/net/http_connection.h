@@ -60,6 +60,8 @@ class ConnectionHost {
   // Routes and runs the handler. Never throws; `raw_path` is the undecoded
   // path of the target; `pattern` receives the matched route ("" if none).
   virtual HttpResponse Dispatch(HttpRequest& request, std::string_view raw_path, std::string* pattern) = 0;
+  // The route's FileBodyOptions when its body goes to a file, else null.
+  virtual const FileBodyOptions* FileBodyFor(std::string_view method, std::string_view raw_path) const = 0;
   virtual void ReportResponse(const std::string& method, const std::string& pattern, int status, double seconds) = 0;
 };
 

@@ -3,6 +3,7 @@
 // include Boost.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -28,6 +29,10 @@ struct HttpRequest {
   std::map<std::string, std::string> path_params;  // from the route pattern
   HeaderMap headers;
   std::string body;
+  // Routes with FileBodyOptions only: the file holding the body ("" when the
+  // request had none) and its size. `body` stays empty.
+  std::string body_file;
+  uint64_t body_bytes = 0;
   std::string remote_address;  // "127.0.0.1:53122"
 
   // Returns the header value or "" when absent.

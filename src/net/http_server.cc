@@ -84,13 +84,15 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
   explicit Impl(HttpServerOptions options) : options_(std::move(options)) {}
   ~Impl() override { Stop(); }
 
-  void Route(const std::string& method, const std::string& pattern, HttpHandler handler) {
+  void Route(const std::string& method, const std::string& pattern, std::optional<FileBodyOptions> file_body,
+             HttpHandler handler) {
     Result<size_t> added = router_.Add(method, pattern);
     if (!added.ok()) {
       if (route_error_.ok()) route_error_ = added.status();
       return;
     }
     handlers_.push_back(std::move(handler));
+    file_bodies_.push_back(std::move(file_body));
   }
 
   void OnResponse(std::function<void(const std::string&, const std::string&, int, double)> fn) {
@@ -105,6 +107,11 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
   const HttpServerOptions& options() const override { return options_; }
   const std::shared_ptr<ServerShared>& shared() const override { return shared_; }
   HttpResponse Dispatch(HttpRequest& request, std::string_view raw_path, std::string* pattern) override;
+  const FileBodyOptions* FileBodyFor(std::string_view method, std::string_view raw_path) const override {
+    const Router::Match match = router_.Find(method, raw_path);
+    if (match.outcome != Router::Outcome::kFound || !file_bodies_[match.route]) return nullptr;
+    return &*file_bodies_[match.route];
+  }
   void ReportResponse(const std::string& method, const std::string& pattern, int status, double seconds) override {
     if (!on_response_) return;
     try {
@@ -123,6 +130,7 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
   const HttpServerOptions options_;
   Router router_;
   std::vector<HttpHandler> handlers_;
+  std::vector<std::optional<FileBodyOptions>> file_bodies_;  // by route index
   Status route_error_;
   std::function<void(const std::string&, const std::string&, int, double)> on_response_;
   std::shared_ptr<ServerShared> shared_ = std::make_shared<ServerShared>();
@@ -332,7 +340,12 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
 HttpServer::~HttpServer() = default;
 
 void HttpServer::Route(const std::string& method, const std::string& pattern, HttpHandler handler) {
-  impl_->Route(method, pattern, std::move(handler));
+  impl_->Route(method, pattern, std::nullopt, std::move(handler));
+}
+
+void HttpServer::Route(const std::string& method, const std::string& pattern, FileBodyOptions file_body,
+                       HttpHandler handler) {
+  impl_->Route(method, pattern, std::move(file_body), std::move(handler));
 }
 
 void HttpServer::OnResponse(std::function<void(const std::string&, const std::string&, int, double)> fn) {

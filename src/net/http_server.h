@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -31,6 +32,20 @@
 namespace kelola {
 
 using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
+
+// A route whose request body is streamed to a file instead of memory (large
+// uploads): written in chunks to a new temporary file in `dir`, limited to
+// `max_bytes` (413 above) instead of HttpServerOptions::max_body_bytes. The
+// handler finds the path in HttpRequest::body_file; it may rename the file
+// away, otherwise it is removed once the handler returns.
+struct FileBodyOptions {
+  std::string dir;
+  uint64_t max_bytes = 0;
+  // Called with the request line and headers (no body yet); a response
+  // refuses the request before any of the body is read or stored (e.g. 401
+  // for a missing token). Runs on an I/O thread: keep it quick.
+  std::function<std::optional<HttpResponse>(HttpRequest&)> admit;
+};
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -56,6 +71,8 @@ class HttpServer {
 
   // Register before Start(). `method` is "GET", "POST", ... or "*" for any.
   void Route(const std::string& method, const std::string& pattern, HttpHandler handler);
+  // Same, with the body streamed to a file (FileBodyOptions).
+  void Route(const std::string& method, const std::string& pattern, FileBodyOptions file_body, HttpHandler handler);
   // Called for every response: method, route pattern ("" when unmatched), status, seconds.
   void OnResponse(std::function<void(const std::string&, const std::string&, int, double)> fn);
 

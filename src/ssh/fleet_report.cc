@@ -120,13 +120,17 @@ std::string RenderFleetJson(const FleetRunReport& report) {
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string FormatFleetProgress(const FleetProgress& p) {
+std::string FormatFleetProgress(const FleetProgress& p, Duration elapsed) {
   char text[160];
   const int digits = static_cast<int>(std::to_string(p.total).size());
   std::snprintf(text, sizeof text, "[%*d/%d] ok %d  failed %d  running %d", digits, p.done, p.total, p.ok, p.failed,
                 p.running);
   std::string out = text;
   if (p.batches > 1) out += "  batch " + std::to_string(p.batch) + "/" + std::to_string(p.batches);
+  if (elapsed >= Duration(0)) {
+    std::snprintf(text, sizeof text, "  %.1fs", std::chrono::duration<double>(elapsed).count());
+    out += text;
+  }
   return out;
 }
 

@@ -27,7 +27,8 @@ std::string RenderFleetTable(const FleetRunReport& report, const FleetTableOptio
 std::string RenderFleetJson(const FleetRunReport& report);
 
 // "[ 12/20] ok 10  failed 2  running 5  batch 2/4" — for a terminal, the
-// caller adds "\r" and clears the line.
-std::string FormatFleetProgress(const FleetProgress& progress);
+// caller adds "\r" and clears the line. With `elapsed` (>= 0) the line ends
+// in "  12.3s".
+std::string FormatFleetProgress(const FleetProgress& progress, Duration elapsed = Duration(-1));
 
 }  // namespace kelola

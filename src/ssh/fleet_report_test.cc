@@ -94,6 +94,10 @@ TEST(FleetReportTest, ProgressLine) {
   EXPECT_EQ(FormatFleetProgress(progress), "[ 7/20] ok 5  failed 2  running 3  batch 2/4");
   progress.batches = 1;
   EXPECT_EQ(FormatFleetProgress(progress), "[ 7/20] ok 5  failed 2  running 3");
+  EXPECT_EQ(FormatFleetProgress(progress, std::chrono::milliseconds(12345)),
+            "[ 7/20] ok 5  failed 2  running 3  12.3s");
+  EXPECT_EQ(FormatFleetProgress(FleetProgress{200, 200, 199, 1, 0, 0, 1, 1}, Duration(0)),
+            "[200/200] ok 199  failed 1  running 0  0.0s");
 }
 
 }  // namespace

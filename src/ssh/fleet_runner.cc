@@ -36,25 +36,6 @@ void FillFromExec(const Result<ExecResult>& run, HostRunResult& result) {
   FillFromExec(*run, result);
 }
 
-Result<std::string> Sha256OfFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return NotFoundError("copy: cannot read local file " + path);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 16);
-  while (file) {
-    file.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    EVP_DigestUpdate(ctx, buffer.data(), static_cast<size_t>(file.gcount()));
-  }
-  const bool failed = file.bad();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  if (failed) return InternalError("copy: read error on " + path);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
-}
-
 }  // namespace
 
 std::string_view HostRunStateName(HostRunResult::State state) {
@@ -258,8 +239,9 @@ class FleetRun {
     ++progress_.done;
     ++(failed ? progress_.failed : progress_.ok);
     if (failed) ++batch_failed_;
-    if (options_.on_host_done) options_.on_host_done(result);
+    // Progress first: a host-done handler may report the counts with it.
     if (options_.on_progress) options_.on_progress(progress_);
+    if (options_.on_host_done) options_.on_host_done(result);
   }
 
   const FleetInventory& inventory_;
@@ -319,7 +301,9 @@ HostAction ScriptAction(FleetScript script) {
 }
 
 Result<HostAction> CopyAction(FleetCopy copy) {
-  KELOLA_ASSIGN_OR_RETURN(std::string sha256, Sha256OfFile(copy.local_path));
+  auto hashed = Sha256HexOfFile(copy.local_path);
+  if (!hashed.ok()) return hashed.status().WithContext("copy");
+  const std::string sha256 = *hashed;
   return HostAction([copy = std::move(copy), sha256](SshSession& session, const FleetHost&, HostRunResult& result) {
     auto fail = [&](const Status& status) {
       result.state = HostRunResult::State::kFailed;

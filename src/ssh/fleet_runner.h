@@ -98,6 +98,8 @@ struct FleetRunOptions {
   int max_in_flight = 1000;  // RunCommandOnFleet: sessions at once on the event loops
   SecretResolver resolver;
   Clock* clock = nullptr;  // SystemClock() when null
+  // Both are called under the run's lock (never concurrently); when a host
+  // finishes, on_progress (with it counted) comes before on_host_done.
   std::function<void(const FleetProgress&)> on_progress;
   std::function<void(const HostRunResult&)> on_host_done;
 };

@@ -207,6 +207,25 @@ class StepRunner {
       }
     }
     if (todo.empty()) return Ok(step.present ? "installed" : "not installed");
+    if (step.present) {
+      // apt-get would fail too, but later, as root, and less clearly.
+      std::vector<std::string> known = {"/bin/sh", "-c",
+                                        "for p; do apt-cache show --no-all-versions -- \"$p\" >/dev/null 2>&1 || "
+                                        "echo \"$p\"; done",
+                                        "kelola-package"};
+      known.insert(known.end(), todo.begin(), todo.end());
+      auto unknown = session_.ExecArgv(known, Options(step));
+      if (!unknown.ok()) return Failed(unknown.status());
+      if (!unknown->ok()) return Failed("apt-cache: " + Why(*unknown));
+      std::string names;
+      for (char c : unknown->out) names += c == '\n' ? ' ' : c;
+      while (!names.empty() && names.back() == ' ') names.pop_back();
+      if (!names.empty()) {
+        return Failed("unknown package " + names +
+                      ": apt on the host has no such package (misspelt, or the "
+                      "host needs apt-get update or another source)");
+      }
+    }
     std::vector<std::string> apt = {"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-y", "-q"};
     if (step.present) {
       apt.insert(apt.end(), {"--no-install-recommends", "install", "--"});

@@ -163,6 +163,17 @@ TEST(RunbookApplyTest, AFailedStepStopsTheHostAndIsReported) {
   ApplyRunbook(**session, HostFor(fleet, 0), *no_systemd, service);
   EXPECT_EQ(service.state, HostRunResult::State::kFailed);
   EXPECT_NE(service.error.find("no systemd"), std::string::npos) << service.error;
+
+  // An unknown package fails clearly, before apt-get is run (as root).
+  auto unknown = ParseRunbook("steps:\n  - package: {name: [coreutils, kelola-no-such-package]}\n", "p.yaml", "");
+  ASSERT_TRUE(unknown.ok());
+  HostRunResult package;
+  ApplyRunbook(**session, HostFor(fleet, 0), *unknown, package);
+  EXPECT_EQ(package.state, HostRunResult::State::kFailed);
+  // Only the unknown one is named (coreutils is installed).
+  EXPECT_NE(package.error.find("failed: unknown package kelola-no-such-package: apt on the host has no such package"),
+            std::string::npos)
+      << package.error;
 }
 
 TEST(RunbookApplyTest, RunsOnAFleetAndIsIdempotentAcrossHosts) {

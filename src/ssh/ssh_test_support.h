@@ -1,6 +1,6 @@
 // Test-only helpers shared by the *_test.cc files of src/ssh: options for a
 // host of an SshdFleet, extra client keys, remote-writable scratch dirs and
-// a sudo stand-in (no real sudo is installed on the test machines).
+// a sudo stand-in for tests that need sudo to misbehave (ssh_sudo_test.cc uses the real one).
 #pragma once
 
 #include <gtest/gtest.h>

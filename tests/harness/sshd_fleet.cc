@@ -95,7 +95,7 @@ std::string EnsureLoginUser(const std::string& name) {
   return name;
 }
 
-Result<std::unique_ptr<SshdFleet>> SshdFleet::Start(int count) {
+Result<std::unique_ptr<SshdFleet>> SshdFleet::Start(int count, const SshdFleetOptions& options) {
   if (count < 1) return InvalidArgumentError("SshdFleet needs at least one host");
   auto sshd = FindExecutable("sshd");
   if (!sshd || !FindExecutable("ssh-keygen")) {
@@ -113,9 +113,26 @@ Result<std::unique_ptr<SshdFleet>> SshdFleet::Start(int count) {
   // nothing creates on a machine without systemd.
   ::mkdir("/run/sshd", 0755);
 
-  std::unique_ptr<SshdFleet> fleet(new SshdFleet(std::move(dir)));
+  std::unique_ptr<SshdFleet> fleet(new SshdFleet(std::move(dir), options));
   fleet->user_ = EnsureLoginUser(kLoginUser);
   const std::string& path = fleet->dir_->path();
+  if (options.private_dir || options.passwordless_sudo) {
+    if (!FindExecutable("unshare") || ::geteuid() != 0) {
+      return FailedPreconditionError("private hosts need root and unshare (util-linux) for their mount namespaces");
+    }
+  }
+  if (options.private_dir && ::mkdir(fleet->private_dir().c_str(), 0755) != 0) {
+    return InternalError("cannot create " + fleet->private_dir());
+  }
+  if (options.passwordless_sudo) {
+    if (!FindExecutable("sudo") || ::access("/etc/sudoers.d", F_OK) != 0) {
+      return FailedPreconditionError("sudo is not installed (Debian package sudo; scripts/install-deps installs it)");
+    }
+    const std::string sudoers = path + "/sudoers.d";
+    if (::mkdir(sudoers.c_str(), 0755) != 0) return InternalError("cannot create " + sudoers);
+    // sudo ignores files that are not root-owned and 0440; the harness runs as root.
+    KELOLA_RETURN_IF_ERROR(WriteFile(sudoers + "/kelola-test", fleet->user_ + " ALL=(ALL:ALL) NOPASSWD: ALL\n", 0440));
+  }
   KELOLA_RETURN_IF_ERROR(RunCommandOk({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kelola-test-client", "-f",
                                        fleet->client_key_path()})
                              .status());
@@ -160,6 +177,25 @@ Status SshdFleet::StartHost(size_t index, const std::string& sshd) {
     SpawnOptions options;
     // -D: stay in the foreground so the pid is ours to stop; -E: log file.
     options.argv = {sshd, "-D", "-f", config, "-E", log_path(index)};
+    if (options_.private_dir || options_.passwordless_sudo) {
+      // unshare and sh both exec: the pid stays sshd's, to stop it by.
+      options.argv = {"unshare",
+                      "-m",
+                      "--propagation",
+                      "private",
+                      "/bin/sh",
+                      "-c",
+                      "set -e\n"
+                      "if [ -n \"$4\" ]; then mount -n -t tmpfs -o size=512m,mode=1777 kelola-host \"$4\"; fi\n"
+                      "if [ -n \"$5\" ]; then mount -n --bind \"$5\" /etc/sudoers.d; fi\n"
+                      "exec \"$1\" -D -f \"$2\" -E \"$3\"\n",
+                      "kelola-sshd",
+                      sshd,
+                      config,
+                      log_path(index),
+                      options_.private_dir ? private_dir() : "",
+                      options_.passwordless_sudo ? path + "/sudoers.d" : ""};
+    }
     KELOLA_ASSIGN_OR_RETURN(auto process, ChildProcess::Spawn(options));
     if (WaitForListener(port, *process)) {
       hosts_.push_back(SshHost{"127.0.0.1", port, host_public});

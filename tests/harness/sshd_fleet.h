@@ -29,11 +29,24 @@ struct SshHost {
   std::string host_public_key;  // "ssh-ed25519 AAAA..."
 };
 
+// Options that make hosts more like separate machines. Both run each sshd
+// in its own mount namespace (unshare -m, needs root), so nothing changes
+// outside the test: the mounts vanish with the sshd.
+struct SshdFleetOptions {
+  // A private tmpfs per host on private_dir(): files a test writes there on
+  // one host are not seen by the others (copies to many hosts are real).
+  bool private_dir = false;
+  // The login user may run any command as root with `sudo -n`: a sudoers
+  // file in the fleet's temp dir is bind-mounted on /etc/sudoers.d inside
+  // each host's namespace only. FailedPrecondition when sudo is missing.
+  bool passwordless_sudo = false;
+};
+
 class SshdFleet {
  public:
   static constexpr const char* kLoginUser = "kelola-test";
 
-  static Result<std::unique_ptr<SshdFleet>> Start(int count);
+  static Result<std::unique_ptr<SshdFleet>> Start(int count, const SshdFleetOptions& options = {});
   SshdFleet(const SshdFleet&) = delete;
   SshdFleet& operator=(const SshdFleet&) = delete;
   ~SshdFleet();
@@ -48,16 +61,20 @@ class SshdFleet {
   std::string known_hosts_path() const { return dir_->File("known_hosts"); }
   const std::string& known_hosts() const { return known_hosts_; }
   std::string log_path(size_t host) const;
+  // With SshdFleetOptions::private_dir: the directory each host sees as its
+  // own (empty, world-writable, sticky). Outside the hosts it stays empty.
+  std::string private_dir() const { return dir_->File("private"); }
 
   // argv for the OpenSSH client running `command` on host `index`, with
   // strict host key checking against known_hosts_path() and no user config.
   std::vector<std::string> SshCommand(size_t index, const std::string& command) const;
 
  private:
-  explicit SshdFleet(std::unique_ptr<TempDir> dir) : dir_(std::move(dir)) {}
+  SshdFleet(std::unique_ptr<TempDir> dir, SshdFleetOptions options) : dir_(std::move(dir)), options_(options) {}
   Status StartHost(size_t index, const std::string& sshd);
 
   std::unique_ptr<TempDir> dir_;
+  SshdFleetOptions options_;
   std::string user_;
   std::vector<SshHost> hosts_;
   std::vector<std::unique_ptr<ChildProcess>> processes_;

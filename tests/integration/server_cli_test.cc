@@ -276,5 +276,88 @@ TEST_F(ServerCliTest, ExecRunsOverSshOnSelectedHosts) {
   EXPECT_EQ(events.out.find("PRIVATE KEY"), std::string::npos) << "secrets never reach the event log";
 }
 
+// A file above http.max_body_bytes (8 MiB) copied to several hosts, each
+// with its own filesystem: it travels through PUT /v1/files, is streamed to
+// disk on the server and arrives intact on every host.
+TEST_F(ServerCliTest, CopyOfAFileAboveTheBodyLimitReachesEveryHost) {
+  harness::SshdFleetOptions fleet_options;
+  fleet_options.private_dir = true;
+  auto fleet = harness::SshdFleet::Start(3, fleet_options);
+  if (fleet.status().code() == StatusCode::kFailedPrecondition) GTEST_SKIP() << fleet.status().message();
+  ASSERT_TRUE(fleet.ok()) << fleet.status().ToString();
+  StartServer();
+  std::string token = AdminToken();
+  auto key = harness::ReadFile((*fleet)->client_key_path());
+  ASSERT_TRUE(key.ok());
+  json secret = {{"kind", "Secret"},
+                 {"metadata", {{"name", "deploy-key"}}},
+                 {"spec", {{"type", "ssh-private-key"}, {"value", *key}}}};
+  ASSERT_EQ(Cli({"apply", "-f", "-"}, token, secret.dump()).exit_code, 0);
+  std::string hosts;
+  for (size_t i = 0; i < (*fleet)->hosts().size(); ++i) {
+    const auto& h = (*fleet)->hosts()[i];
+    hosts += "---\nkind: Host\nmetadata: {name: node-" + std::to_string(i) +
+             ", labels: {role: web}}\nspec:\n  address: " + h.address + "\n  port: " + std::to_string(h.port) +
+             "\n  user: " + (*fleet)->user() + "\n  hostKey: \"" + h.host_public_key +
+             "\"\n  credentials: {sshKeySecret: deploy-key}\n";
+  }
+  ASSERT_EQ(Cli({"apply", "-f", "-"}, token, hosts).exit_code, 0);
+
+  // 9 MiB + 1 of varied bytes (not all one value: a broken chunk would show).
+  std::string content(9 * 1024 * 1024 + 1, '\0');
+  uint32_t x = 2463534242u;
+  for (char& c : content) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  const std::string local = dir_->File("big.bin");
+  ASSERT_TRUE(harness::WriteFile(local, content).ok());
+  auto local_sum = harness::RunCommandOk({"sha256sum", local});
+  ASSERT_TRUE(local_sum.ok());
+  const std::string want = local_sum->out.substr(0, 64);
+  const std::string dest = (*fleet)->private_dir() + "/big.bin";
+
+  auto copied = Cli({"copy", local, dest, "-l", "role=web"}, token);
+  EXPECT_EQ(copied.exit_code, 0) << copied.out << copied.err;
+  EXPECT_NE(copied.out.find("Succeeded: 3 ok, 0 failed, 0 skipped, 3 changed"), std::string::npos) << copied.out;
+  EXPECT_EQ(copied.err.find('\r'), std::string::npos) << "no progress line when stderr is not a terminal";
+  for (size_t i = 0; i < (*fleet)->hosts().size(); ++i) {
+    auto sum = harness::RunCommand((*fleet)->SshCommand(i, "sha256sum " + dest));
+    ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+    EXPECT_EQ(sum->out.substr(0, 64), want) << "host " << i << ": " << sum->err;
+  }
+  EXPECT_FALSE(harness::ReadFile(dest).ok()) << "each host wrote into its own filesystem, not this one";
+  auto stored = harness::ReadFile(dir_->File("data/files/sha256-" + want));
+  ASSERT_TRUE(stored.ok()) << "the server keeps the upload by its digest";
+  EXPECT_EQ(stored->size(), content.size());
+
+  // Again: the server has the content (no upload) and every host has the file.
+  auto again = Cli({"copy", local, dest, "-l", "role=web"}, token);
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("3 ok, 0 failed, 0 skipped, 0 changed"), std::string::npos) << again.out;
+
+  // A digest the server does not have is refused before anything runs.
+  const std::string missing(64, 'a');
+  json body = {{"selector", "role=web"}, {"copy", {{"file", "sha256:" + missing}, {"dest", dest}}}};
+  auto refused = harness::RunCommand({"curl", "-s", "-o", "/dev/stdout", "-w", "\n%{http_code}", "-X", "POST", "-H",
+                                      "Authorization: Bearer " + token, "-H", "Content-Type: application/json",
+                                      "--data-binary", body.dump(), url_ + "/v1/executions"});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_NE(refused->out.find("is not stored on the server"), std::string::npos) << refused->out;
+  EXPECT_NE(refused->out.find("\n422"), std::string::npos) << refused->out;
+  // And a body whose checksum is not the one in the path is refused.
+  auto mismatch =
+      harness::RunCommand({"curl", "-s", "-w", "\n%{http_code}", "-X", "PUT", "-H", "Authorization: Bearer " + token,
+                           "--data-binary", "not this", url_ + "/v1/files/sha256:" + missing});
+  ASSERT_TRUE(mismatch.ok());
+  EXPECT_NE(mismatch->out.find("DIGEST_MISMATCH"), std::string::npos) << mismatch->out;
+  EXPECT_NE(mismatch->out.find("\n400"), std::string::npos) << mismatch->out;
+  // Without a token the upload is refused before its body is stored.
+  auto anonymous = harness::RunCommand({"curl", "-s", "-w", "\n%{http_code}", "-X", "PUT", "--data-binary", "@" + local,
+                                        url_ + "/v1/files/sha256:" + missing});
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_NE(anonymous->out.find("\n401"), std::string::npos) << anonymous->out;
+}
+
 }  // namespace
 }  // namespace kelola
