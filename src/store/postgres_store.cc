@@ -82,13 +82,7 @@ class PostgresStore final : public Store {
   }
 
   Result<Resource> PutResource(const Resource& resource, const PutOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateResource(resource));
-    if (options.expected_resource_version.value_or(0) < 0) {
-      return InvalidArgumentError("expected resourceVersion must not be negative");
-    }
-    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
-    KELOLA_ASSIGN_OR_RETURN(std::string spec, CanonicalJsonObject(resource.spec_json, "spec"));
-    KELOLA_ASSIGN_OR_RETURN(std::string status, CanonicalJsonObject(resource.status_json, "status"));
+    KELOLA_ASSIGN_OR_RETURN(CanonicalPut put, PreparePut(resource, options));
     return Write<Resource>([&](PgConnection& db) -> Result<Written<Resource>> {
       KELOLA_RETURN_IF_ERROR(CheckFenceLocked(db, options.fence));
       // The version first: its row lock orders this write after every
@@ -98,7 +92,8 @@ class PostgresStore final : public Store {
       KELOLA_RETURN_IF_ERROR(
           CheckPutPrecondition(resource.kind, resource.name, existing, options.expected_resource_version));
       const WallTime now = TruncateToMillis(clock_.Now());
-      KELOLA_ASSIGN_OR_RETURN(auto merged, MergePut(existing, resource, spec, status, options.status_only, now));
+      KELOLA_ASSIGN_OR_RETURN(auto merged,
+                              MergePut(existing, resource, put.spec, put.status, options.status_only, now));
       if (!merged.has_value()) return Written<Resource>{*existing, {}, /*commit=*/false};
       merged->resource_version = version;
       KELOLA_RETURN_IF_ERROR(PgUpsertResource(db, *merged));

@@ -2,9 +2,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/lease_rules.h"
+#include "store/resource_validation.h"
+
 namespace kelola {
 
 std::string ResourceSubject(const std::string& kind, const std::string& name) { return kind + "/" + name; }
+
+Result<CanonicalPut> PreparePut(const Resource& resource, const PutOptions& options) {
+  KELOLA_RETURN_IF_ERROR(ValidateResource(resource));
+  if (options.expected_resource_version.value_or(0) < 0) {
+    return InvalidArgumentError("expected resourceVersion must not be negative");
+  }
+  if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
+  CanonicalPut put;
+  KELOLA_ASSIGN_OR_RETURN(put.spec, CanonicalJsonObject(resource.spec_json, "spec"));
+  KELOLA_ASSIGN_OR_RETURN(put.status, CanonicalJsonObject(resource.status_json, "status"));
+  return put;
+}
 
 Status CheckPutPrecondition(const std::string& kind, const std::string& name, const std::optional<Resource>& existing,
                             std::optional<int64_t> expected) {

@@ -19,6 +19,16 @@ namespace kelola {
 
 std::string ResourceSubject(const std::string& kind, const std::string& name);
 
+// A Put's spec and status in canonical JSON form.
+struct CanonicalPut {
+  std::string spec;
+  std::string status;
+};
+// Everything a Put checks before touching the database: the resource is
+// valid, expected_resource_version is not negative, the fence names a valid
+// lease, spec and status are JSON objects. InvalidArgument otherwise.
+Result<CanonicalPut> PreparePut(const Resource& resource, const PutOptions& options);
+
 // PutOptions.expected_resource_version against what is stored.
 Status CheckPutPrecondition(const std::string& kind, const std::string& name, const std::optional<Resource>& existing,
                             std::optional<int64_t> expected);

@@ -122,13 +122,7 @@ class SqliteStore final : public Store {
   }
 
   Result<Resource> PutResource(const Resource& resource, const PutOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateResource(resource));
-    if (options.expected_resource_version.value_or(0) < 0) {
-      return InvalidArgumentError("expected resourceVersion must not be negative");
-    }
-    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
-    KELOLA_ASSIGN_OR_RETURN(std::string spec, CanonicalJsonObject(resource.spec_json, "spec"));
-    KELOLA_ASSIGN_OR_RETURN(std::string status, CanonicalJsonObject(resource.status_json, "status"));
+    KELOLA_ASSIGN_OR_RETURN(CanonicalPut put, PreparePut(resource, options));
     Resource stored;
     {
       std::lock_guard<std::mutex> lock(write_mu_);
@@ -138,7 +132,8 @@ class SqliteStore final : public Store {
       KELOLA_RETURN_IF_ERROR(
           CheckPutPrecondition(resource.kind, resource.name, existing, options.expected_resource_version));
       const WallTime now = FromMillis(UnixMillis(clock_.Now()));
-      KELOLA_ASSIGN_OR_RETURN(auto merged, MergePut(existing, resource, spec, status, options.status_only, now));
+      KELOLA_ASSIGN_OR_RETURN(auto merged,
+                              MergePut(existing, resource, put.spec, put.status, options.status_only, now));
       if (!merged.has_value()) return *existing;
       stored = std::move(*merged);
       KELOLA_ASSIGN_OR_RETURN(stored.resource_version, NextResourceVersion());
