@@ -44,8 +44,7 @@ class PostgresStore final : public Store {
   void StartListening() { feed_.StartListening(); }
 
   Result<Resource> GetResource(const std::string& kind, const std::string& name) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
-    KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
+    KELOLA_RETURN_IF_ERROR(CheckGetRequest(kind, name));
     return Read([&](PgConnection& db) -> Result<Resource> {
       KELOLA_ASSIGN_OR_RETURN(auto found, PgFindResource(db, kind, name));
       if (!found.has_value()) return NotFoundError(ResourceSubject(kind, name) + " not found");
@@ -54,9 +53,7 @@ class PostgresStore final : public Store {
   }
 
   Result<ListResult> ListResources(const ListOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(options.kind));
-    KELOLA_RETURN_IF_ERROR(ValidateSelector(options.selector));
-    if (options.limit < 0) return InvalidArgumentError("list limit must not be negative");
+    KELOLA_RETURN_IF_ERROR(CheckListRequest(options));
     return Read([&](PgConnection& db) -> Result<ListResult> {
       ListResult result;
       // The selector is applied here, as in SQLite; one match more than the
@@ -73,10 +70,7 @@ class PostgresStore final : public Store {
         if (static_cast<int>(page.size()) < batch) break;
         after = page.back().name;
       }
-      if (options.limit > 0 && result.items.size() > static_cast<size_t>(options.limit)) {
-        result.items.pop_back();
-        result.next_after = result.items.back().name;
-      }
+      TrimToListLimit(result, options.limit);
       return result;
     });
   }
@@ -104,9 +98,7 @@ class PostgresStore final : public Store {
   }
 
   Status DeleteResource(const std::string& kind, const std::string& name, const DeleteOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
-    KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
-    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
+    KELOLA_RETURN_IF_ERROR(CheckDeleteRequest(kind, name, options));
     return Write<bool>([&](PgConnection& db) -> Result<Written<bool>> {
              KELOLA_RETURN_IF_ERROR(CheckFenceLocked(db, options.fence));
              KELOLA_ASSIGN_OR_RETURN(int64_t version, PgNextResourceVersion(db));

@@ -19,6 +19,16 @@ namespace kelola {
 
 std::string ResourceSubject(const std::string& kind, const std::string& name);
 
+// What Get checks before reading: a valid kind and name. InvalidArgument.
+Status CheckGetRequest(const std::string& kind, const std::string& name);
+// What Delete checks before writing: as Get, and a valid fence lease name.
+Status CheckDeleteRequest(const std::string& kind, const std::string& name, const DeleteOptions& options);
+// What List checks before reading: kind, selector, a limit not negative.
+Status CheckListRequest(const ListOptions& options);
+// Backends collect one match more than `limit` (when positive) to know
+// whether another page follows: drops it and sets next_after if so.
+void TrimToListLimit(ListResult& result, int limit);
+
 // A Put's spec and status in canonical JSON form.
 struct CanonicalPut {
   std::string spec;

@@ -83,8 +83,7 @@ class SqliteStore final : public Store {
       : clock_(clock), writer_(std::move(writer)), reader_(std::move(reader)), last_event_id_(last_event_id) {}
 
   Result<Resource> GetResource(const std::string& kind, const std::string& name) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
-    KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
+    KELOLA_RETURN_IF_ERROR(CheckGetRequest(kind, name));
     return WithReader([&](SqliteConnection& db) -> Result<Resource> {
       KELOLA_ASSIGN_OR_RETURN(auto found, FindResource(db, kind, name));
       if (!found.has_value()) return NotFoundError(ResourceSubject(kind, name) + " not found");
@@ -93,9 +92,7 @@ class SqliteStore final : public Store {
   }
 
   Result<ListResult> ListResources(const ListOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(options.kind));
-    KELOLA_RETURN_IF_ERROR(ValidateSelector(options.selector));
-    if (options.limit < 0) return InvalidArgumentError("list limit must not be negative");
+    KELOLA_RETURN_IF_ERROR(CheckListRequest(options));
     return WithReader([&](SqliteConnection& db) -> Result<ListResult> {
       static constexpr const char* kSql =
           "SELECT kind, name, labels, spec, status, generation, resource_version, created_at, "
@@ -113,10 +110,7 @@ class SqliteStore final : public Store {
         KELOLA_ASSIGN_OR_RETURN(Resource r, ReadResourceRow(stmt));
         if (MatchesSelector(r.labels, options.selector)) result.items.push_back(std::move(r));
       }
-      if (options.limit > 0 && result.items.size() > static_cast<size_t>(options.limit)) {
-        result.items.pop_back();
-        result.next_after = result.items.back().name;
-      }
+      TrimToListLimit(result, options.limit);
       return result;
     });
   }
@@ -149,9 +143,7 @@ class SqliteStore final : public Store {
   }
 
   Status DeleteResource(const std::string& kind, const std::string& name, const DeleteOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
-    KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
-    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
+    KELOLA_RETURN_IF_ERROR(CheckDeleteRequest(kind, name, options));
     {
       std::lock_guard<std::mutex> lock(write_mu_);
       KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
