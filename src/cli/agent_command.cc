@@ -42,9 +42,7 @@ int RunAgent(const AgentFlags& f) {
   std::cout << "kelola agent " << options->name << " is shipping to " << options->server;
   if (daemon.metrics_port() != 0) std::cout << "; metrics on port " << daemon.metrics_port();
   std::cout << "\n" << std::flush;
-  int sig = 0;
-  sigwait(&signals, &sig);
-  LogInfo("agent shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  WaitForShutdownSignal(signals, "agent shutting down");
   daemon.Stop();
   return 0;
 }

@@ -48,4 +48,10 @@ sigset_t BlockShutdownSignals() {
   return signals;
 }
 
+void WaitForShutdownSignal(const sigset_t& signals, const char* message) {
+  int sig = 0;
+  sigwait(&signals, &sig);
+  LogInfo(message, {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+}
+
 }  // namespace kelola

@@ -25,4 +25,8 @@ Status StartLogging(std::string_view format, std::string_view level);
 // thread to sigwait() on. Call it before starting a daemon's threads.
 sigset_t BlockShutdownSignals();
 
+// Waits for one of `signals` and logs `message` with the signal's name
+// ("SIGTERM" or "SIGINT").
+void WaitForShutdownSignal(const sigset_t& signals, const char* message);
+
 }  // namespace kelola

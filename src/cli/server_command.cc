@@ -54,9 +54,7 @@ int RunServer(const ServerFlags& f) {
               << "try: KELOLA_TOKEN=<token> kelola get hosts --server " << started->url << "\n";
   }
   std::cout << std::flush;
-  int sig = 0;
-  sigwait(&signals, &sig);
-  LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  WaitForShutdownSignal(signals, "shutting down");
   daemon.Stop();
   return 0;
 }
