@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "base/edit_distance.h"
+
 extern char** environ;
 
 namespace kelola {
@@ -18,21 +20,6 @@ namespace {
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "kelola config: %s\n", message.c_str());
   std::abort();
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // " (did you mean X?)" for the closest candidate within a few edits, else "".

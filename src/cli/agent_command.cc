@@ -8,6 +8,7 @@
 #include "agent/agent_config.h"
 #include "agent/agent_daemon.h"
 #include "base/logging.h"
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 
 namespace kelola {
@@ -28,18 +29,12 @@ int RunAgent(const AgentFlags& f) {
   auto config = LoadConfig(AgentConfigSchema(), f.config_file,
                            KelolaEnvironment({"KELOLA_CONFIG", "KELOLA_BINARY", "KELOLA_SOURCE_DIR"}), flags);
   if (!config.ok()) return ReportError(config.status());
-  auto level = ParseLogLevel(f.log_level.empty() ? "info" : f.log_level);
-  if (!level.ok()) return ReportError(level.status());
-  InitLogging(LogFormat::kText, *level);
+  Status logging = StartLogging("text", f.log_level.empty() ? "info" : f.log_level);
+  if (!logging.ok()) return ReportError(logging);
   auto options = AgentOptionsFromConfig(*config);
   if (!options.ok()) return ReportError(options.status());
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = BlockShutdownSignals();
 
   AgentDaemon daemon(*options);
   Status started = daemon.Start();
@@ -47,9 +42,7 @@ int RunAgent(const AgentFlags& f) {
   std::cout << "kelola agent " << options->name << " is shipping to " << options->server;
   if (daemon.metrics_port() != 0) std::cout << "; metrics on port " << daemon.metrics_port();
   std::cout << "\n" << std::flush;
-  int sig = 0;
-  sigwait(&signals, &sig);
-  LogInfo("agent shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  WaitForShutdownSignal(signals, "agent shutting down");
   daemon.Stop();
   return 0;
 }

@@ -1,8 +1,11 @@
 #include "cli/cli_support.h"
 
+#include <pthread.h>
+
 #include <iostream>
 
 #include "base/config.h"
+#include "base/logging.h"
 
 namespace kelola {
 
@@ -26,6 +29,29 @@ Result<std::unique_ptr<ApiClient>> MakeApiClient(const GlobalFlags& flags) {
   }
   KELOLA_ASSIGN_OR_RETURN(ClientConfig config, ResolveClientConfig(in));
   return std::make_unique<ApiClient>(std::move(config));
+}
+
+Status StartLogging(std::string_view format, std::string_view level) {
+  KELOLA_ASSIGN_OR_RETURN(LogFormat parsed_format, ParseLogFormat(format));
+  KELOLA_ASSIGN_OR_RETURN(LogLevel parsed_level, ParseLogLevel(level));
+  InitLogging(parsed_format, parsed_level);
+  return OkStatus();
+}
+
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+void WaitForShutdownSignal(const sigset_t& signals, const char* message) {
+  int sig = 0;
+  sigwait(&signals, &sig);
+  LogInfo(message, {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
 }
 
 }  // namespace kelola

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/logging.h"
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "daemon/server_config.h"
 
@@ -31,20 +32,14 @@ int RunServer(const ServerFlags& f) {
   }
   auto config = LoadConfig(ServerConfigSchema(), config_file, KelolaEnvironment(), flags);
   if (!config.ok()) return ReportError(config.status());
-  auto format = ParseLogFormat(config->GetString("log.format"));
-  auto level = ParseLogLevel(config->GetString("log.level"));
-  if (!format.ok() || !level.ok()) return ReportError(InvalidArgumentError("log settings"));
-  InitLogging(*format, *level);
+  if (!StartLogging(config->GetString("log.format"), config->GetString("log.level")).ok()) {
+    return ReportError(InvalidArgumentError("log settings"));
+  }
   auto options = ServerOptionsFromConfig(*config);
   if (!options.ok()) return ReportError(options.status());
 
-  // Block the signals in every thread; this thread waits for them below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Blocked in every thread; this thread waits for them below.
+  const sigset_t signals = BlockShutdownSignals();
 
   ServerDaemon daemon(*options);
   auto started = daemon.Start();
@@ -59,9 +54,7 @@ int RunServer(const ServerFlags& f) {
               << "try: KELOLA_TOKEN=<token> kelola get hosts --server " << started->url << "\n";
   }
   std::cout << std::flush;
-  int sig = 0;
-  sigwait(&signals, &sig);
-  LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  WaitForShutdownSignal(signals, "shutting down");
   daemon.Stop();
   return 0;
 }

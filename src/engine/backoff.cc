@@ -14,7 +14,7 @@ ExponentialBackoff::ExponentialBackoff(BackoffPolicy policy) : policy_(policy) {
 
 Duration ExponentialBackoff::NextDelay(const std::string& key) {
   int64_t& failures = failures_[key];
-  Duration delay = CappedExponentialDelay(policy_, failures);
+  Duration delay = CappedExponentialDelay(policy_.base, policy_.max, failures);
   ++failures;
   return delay;
 }
@@ -24,17 +24,6 @@ void ExponentialBackoff::Forget(const std::string& key) { failures_.erase(key); 
 int64_t ExponentialBackoff::Failures(const std::string& key) const {
   auto it = failures_.find(key);
   return it == failures_.end() ? 0 : it->second;
-}
-
-Duration CappedExponentialDelay(const BackoffPolicy& policy, int64_t exponent) {
-  const int64_t max = policy.max.count();
-  int64_t delay = std::max<int64_t>(policy.base.count(), 1);
-  if (delay >= max) return policy.max;
-  for (int64_t i = 0; i < exponent; ++i) {
-    if (delay > max / 2) return policy.max;
-    delay *= 2;
-  }
-  return Duration(std::min(delay, max));
 }
 
 }  // namespace kelola

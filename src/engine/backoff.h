@@ -2,7 +2,8 @@
 // engine's equivalent of client-go's ItemExponentialFailureRateLimiter.
 //
 // The n-th consecutive failure of a key (counting from 0) waits
-// base * 2^n, capped at max. Forget() resets a key after a success.
+// base * 2^n, capped at max (CappedExponentialDelay of base/backoff.h).
+// Forget() resets a key after a success.
 //
 // Thread-safety: not thread-safe; WorkQueue guards it with its own mutex.
 #pragma once
@@ -12,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/backoff.h"
 #include "base/clock.h"
 
 namespace kelola {
@@ -39,8 +41,5 @@ class ExponentialBackoff {
   BackoffPolicy policy_;
   std::unordered_map<std::string, int64_t> failures_;
 };
-
-// base * 2^exponent, capped at max, without overflowing.
-Duration CappedExponentialDelay(const BackoffPolicy& policy, int64_t exponent);
 
 }  // namespace kelola

@@ -55,11 +55,5 @@ TEST(ExponentialBackoffTest, CustomPolicyAndInvalidPolicyRepaired) {
   EXPECT_EQ(broken.NextDelay("a"), milliseconds(1));
 }
 
-TEST(CappedExponentialDelayTest, NeverOverflows) {
-  BackoffPolicy policy{milliseconds(5), Duration::max()};
-  EXPECT_EQ(CappedExponentialDelay(policy, 0), milliseconds(5));
-  EXPECT_EQ(CappedExponentialDelay(policy, 1'000'000), Duration::max());
-}
-
 }  // namespace
 }  // namespace kelola

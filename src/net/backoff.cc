@@ -8,17 +8,6 @@
 
 namespace kelola {
 
-Duration BackoffDelay(int attempt, Duration initial, Duration max, double random01) {
-  if (initial <= Duration::zero() || max <= Duration::zero()) return Duration::zero();
-  attempt = std::clamp(attempt, 0, 62);
-  random01 = std::isnan(random01) ? 0.0 : std::clamp(random01, 0.0, 1.0);
-  // Doubling in floating point cannot overflow the way an integer shift does.
-  const double cap =
-      std::min(static_cast<double>(max.count()), static_cast<double>(initial.count()) * std::ldexp(1.0, attempt));
-  const auto delay = static_cast<Duration::rep>(cap * random01);
-  return std::min(Duration(delay), max);
-}
-
 std::optional<Duration> ParseRetryAfter(std::string_view value, WallTime now) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);

@@ -1,5 +1,6 @@
-// Retry timing for the HTTP client: exponential backoff with full jitter,
-// and the server's Retry-After hint.
+// Retry timing for the HTTP client: the server's Retry-After hint and which
+// statuses are worth a retry. The jittered delay, BackoffDelay, is in
+// base/backoff.h (included here for the callers).
 //
 // Pure functions of their arguments (randomness and "now" are passed in), so
 // they are tested exhaustively without sleeping. Thread-safe.
@@ -8,14 +9,10 @@
 #include <optional>
 #include <string_view>
 
+#include "base/backoff.h"
 #include "base/clock.h"
 
 namespace kelola {
-
-// Delay before retry `attempt` (0 for the first retry): a uniformly random
-// point, given by `random01` in [0, 1), of min(max, initial * 2^attempt).
-// Full jitter spreads retries of many clients that failed together.
-Duration BackoffDelay(int attempt, Duration initial, Duration max, double random01);
 
 // Parses a Retry-After value: delay-seconds ("120") or an HTTP-date, turned
 // into a delay relative to `now` (a date in the past is a zero delay).

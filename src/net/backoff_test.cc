@@ -11,31 +11,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-TEST(BackoffDelayTest, FullJitterOverDoublingCap) {
-  const milliseconds initial(100), max(5000);
-  EXPECT_EQ(BackoffDelay(0, initial, max, 0.0), Duration::zero());
-  EXPECT_EQ(BackoffDelay(0, initial, max, 0.5), milliseconds(50));
-  EXPECT_EQ(BackoffDelay(1, initial, max, 0.5), milliseconds(100));
-  EXPECT_EQ(BackoffDelay(2, initial, max, 0.5), milliseconds(200));
-  EXPECT_EQ(BackoffDelay(3, initial, max, 0.25), milliseconds(200));
-  // Capped: 100ms * 2^10 > 5s.
-  EXPECT_EQ(BackoffDelay(10, initial, max, 0.5), milliseconds(2500));
-  EXPECT_LE(BackoffDelay(10, initial, max, 0.999999), max);
-  EXPECT_GT(BackoffDelay(10, initial, max, 0.999999), milliseconds(4990));
-}
-
-TEST(BackoffDelayTest, NeverOverflowsOrGoesNegative) {
-  const milliseconds initial(100), max(5000);
-  EXPECT_EQ(BackoffDelay(1000, initial, max, 0.5), milliseconds(2500));
-  EXPECT_EQ(BackoffDelay(std::numeric_limits<int>::max(), initial, max, 1.0), max);
-  EXPECT_EQ(BackoffDelay(-5, initial, max, 1.0), initial);
-  EXPECT_EQ(BackoffDelay(3, initial, max, -1.0), Duration::zero());
-  EXPECT_EQ(BackoffDelay(3, initial, max, 7.0), milliseconds(800));
-  EXPECT_EQ(BackoffDelay(3, initial, max, std::nan("")), Duration::zero());
-  EXPECT_EQ(BackoffDelay(3, Duration::zero(), max, 0.5), Duration::zero());
-  EXPECT_EQ(BackoffDelay(3, initial, Duration::zero(), 0.5), Duration::zero());
-}
-
 TEST(ParseRetryAfterTest, DelaySeconds) {
   const WallTime now = std::chrono::system_clock::from_time_t(1'700'000'000);
   EXPECT_EQ(ParseRetryAfter("120", now), seconds(120));

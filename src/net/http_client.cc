@@ -79,6 +79,7 @@ bool IsRetryableTransportError(CURLcode code) {
 Status MapCurlError(CURLcode code, const char* error_buffer, const std::string& what) {
   std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   std::string message = what + ": " + detail;
+  if (IsRetryableTransportError(code)) return UnavailableError(message);
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT: return DeadlineExceededError(what + ": timed out: " + detail);
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -88,13 +89,6 @@ Status MapCurlError(CURLcode code, const char* error_buffer, const std::string& 
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_BAD_FUNCTION_ARGUMENT: return InvalidArgumentError(message);
     case CURLE_OUT_OF_MEMORY: return ResourceExhaustedError(message);
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:

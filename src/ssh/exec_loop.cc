@@ -191,6 +191,18 @@ class Loop {
                                     conn.target->options.user + "; tried " + list));
   }
 
+  // After a userauth call that finished (not SSH_AUTH_AGAIN): on to opening
+  // a channel, a failure, or the next credential (`tried` names this one).
+  void AfterAuth(Conn& conn, int rc, const std::string& tried) {
+    if (rc == SSH_AUTH_SUCCESS) return SetPhase(conn, Phase::kOpen);
+    if (rc == SSH_AUTH_ERROR) {
+      return Fail(
+          conn, LibsshError(conn.session, StatusCode::kUnavailable, "ssh " + conn.outcome.target + ": authentication"));
+    }
+    conn.tried.push_back(tried);
+    NextCredential(conn);
+  }
+
   void Advance(Conn& conn) {
     const std::string& name = conn.outcome.target;
     while (true) {
@@ -215,27 +227,13 @@ class Loop {
           }
           int rc = ssh_userauth_publickey(conn.session, nullptr, conn.key);
           if (rc == SSH_AUTH_AGAIN) return;
-          if (rc == SSH_AUTH_SUCCESS) {
-            SetPhase(conn, Phase::kOpen);
-            break;
-          }
-          if (rc == SSH_AUTH_ERROR)
-            return Fail(conn, LibsshError(conn.session, StatusCode::kUnavailable, "ssh " + name + ": authentication"));
-          conn.tried.push_back(KeySource(c) + " (" + DescribeKey(conn.key) + ")");
-          NextCredential(conn);
+          AfterAuth(conn, rc, KeySource(c) + " (" + DescribeKey(conn.key) + ")");
           break;
         }
         case Phase::kAuthPassword: {
           int rc = ssh_userauth_password(conn.session, nullptr, conn.target->options.credentials.password->c_str());
           if (rc == SSH_AUTH_AGAIN) return;
-          if (rc == SSH_AUTH_SUCCESS) {
-            SetPhase(conn, Phase::kOpen);
-            break;
-          }
-          if (rc == SSH_AUTH_ERROR)
-            return Fail(conn, LibsshError(conn.session, StatusCode::kUnavailable, "ssh " + name + ": authentication"));
-          conn.tried.push_back("password");
-          NextCredential(conn);
+          AfterAuth(conn, rc, "password");
           break;
         }
         case Phase::kOpen: {

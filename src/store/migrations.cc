@@ -17,60 +17,80 @@ Status ValidateMigrations(const std::vector<Migration>& migrations) {
   return OkStatus();
 }
 
-Result<int64_t> MaxAppliedVersion(SqliteConnection& connection) {
-  KELOLA_ASSIGN_OR_RETURN(auto stmt, connection.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-  KELOLA_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  return row ? stmt.ColumnInt(0) : 0;
-}
-
 Result<bool> IsApplied(SqliteConnection& connection, int version) {
   KELOLA_ASSIGN_OR_RETURN(auto stmt, connection.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?"));
   stmt.BindInt(1, version);
   return stmt.Step();
 }
 
-Status Apply(SqliteConnection& connection, const Migration& migration, Clock& clock) {
-  KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(connection));
-  // Checked inside the write transaction: another process may have applied it
-  // between our first look and taking the lock.
-  KELOLA_ASSIGN_OR_RETURN(bool applied, IsApplied(connection, migration.version));
-  if (applied) return OkStatus();
-  Status status = connection.Exec(migration.sql);
-  if (!status.ok()) {
-    return status.WithContext("applying migration " + std::to_string(migration.version) + " (" + migration.name + ")");
+class SqliteMigrationTarget final : public MigrationTarget {
+ public:
+  explicit SqliteMigrationTarget(SqliteConnection& connection) : connection_(connection) {}
+
+  std::string Describe() const override { return connection_.path(); }
+
+  Status CreateMigrationTable() override {
+    return connection_.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL,"
+        " applied_at INTEGER NOT NULL)");
   }
-  {
-    KELOLA_ASSIGN_OR_RETURN(auto insert, connection.Prepare("INSERT INTO schema_migrations (version, name, "
-                                                            "applied_at) VALUES (?, ?, ?)"));
-    insert.BindInt(1, migration.version);
-    insert.BindText(2, migration.name);
-    insert.BindInt(3, UnixMillis(clock.Now()));
-    KELOLA_RETURN_IF_ERROR(insert.Run());
+
+  Result<int64_t> MaxAppliedVersion() override {
+    KELOLA_ASSIGN_OR_RETURN(auto stmt, connection_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    KELOLA_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    return row ? stmt.ColumnInt(0) : 0;
   }
-  return transaction.Commit();
-}
+
+  Status ApplyAndRecord(const Migration& migration, Clock& clock) override {
+    KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(connection_));
+    // Checked inside the write transaction: another process may have applied
+    // it between our first look and taking the lock.
+    KELOLA_ASSIGN_OR_RETURN(bool applied, IsApplied(connection_, migration.version));
+    if (applied) return OkStatus();
+    KELOLA_RETURN_IF_ERROR(connection_.Exec(migration.sql));
+    {
+      KELOLA_ASSIGN_OR_RETURN(auto insert, connection_.Prepare("INSERT INTO schema_migrations (version, name, "
+                                                               "applied_at) VALUES (?, ?, ?)"));
+      insert.BindInt(1, migration.version);
+      insert.BindText(2, migration.name);
+      insert.BindInt(3, UnixMillis(clock.Now()));
+      KELOLA_RETURN_IF_ERROR(insert.Run());
+    }
+    return transaction.Commit();
+  }
+
+ private:
+  SqliteConnection& connection_;
+};
 
 }  // namespace
 
-Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations, Clock& clock) {
+Result<int> RunMigrations(MigrationTarget& target, const std::vector<Migration>& migrations, Clock& clock) {
   KELOLA_RETURN_IF_ERROR(ValidateMigrations(migrations));
-  KELOLA_RETURN_IF_ERROR(
-      connection.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                      " version INTEGER PRIMARY KEY,"
-                      " name TEXT NOT NULL,"
-                      " applied_at INTEGER NOT NULL)"));
-  KELOLA_ASSIGN_OR_RETURN(int64_t current, MaxAppliedVersion(connection));
+  KELOLA_RETURN_IF_ERROR(target.CreateMigrationTable());
+  KELOLA_ASSIGN_OR_RETURN(int64_t current, target.MaxAppliedVersion());
   const int known = static_cast<int>(migrations.size());
   if (current > known) {
-    return FailedPreconditionError("database " + connection.path() + " has schema version " + std::to_string(current) +
+    return FailedPreconditionError("database " + target.Describe() + " has schema version " + std::to_string(current) +
                                    " but this kelola knows only up to " + std::to_string(known) +
                                    ": it was written by a newer release");
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;
-    KELOLA_RETURN_IF_ERROR(Apply(connection, migration, clock));
+    Status status = target.ApplyAndRecord(migration, clock);
+    if (!status.ok()) {
+      return status.WithContext("applying migration " + std::to_string(migration.version) + " (" + migration.name +
+                                ")");
+    }
   }
   return known;
+}
+
+Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations, Clock& clock) {
+  SqliteMigrationTarget target(connection);
+  return RunMigrations(target, migrations, clock);
 }
 
 const std::vector<Migration>& SqliteStoreMigrations() {

@@ -29,6 +29,27 @@ struct Migration {
   std::string sql;   // one or more statements
 };
 
+// What the runner needs of a database: each backend's SQL for the
+// `schema_migrations` table. The order and the checks are RunMigrations'.
+class MigrationTarget {
+ public:
+  virtual ~MigrationTarget() = default;
+  // The database as named in errors (a path, a URL without its password).
+  virtual std::string Describe() const = 0;
+  // Creates `schema_migrations` (version, name, applied_at) if missing.
+  virtual Status CreateMigrationTable() = 0;
+  // The highest recorded version, 0 for none.
+  virtual Result<int64_t> MaxAppliedVersion() = 0;
+  // Runs the script and records it with applied_at = clock.Now(), in one
+  // transaction (nothing when another process recorded it meanwhile).
+  virtual Status ApplyAndRecord(const Migration& migration, Clock& clock) = 0;
+};
+
+// Checks the list (versions 1, 2, 3, ...), then applies in order every
+// migration newer than what `target` has recorded. Returns the schema version
+// afterwards. Errors as described at the top.
+Result<int> RunMigrations(MigrationTarget& target, const std::vector<Migration>& migrations, Clock& clock);
+
 // Applies every migration whose version is not yet recorded. Returns the
 // schema version afterwards.
 Result<int> ApplyMigrations(SqliteConnection& connection, const std::vector<Migration>& migrations, Clock& clock);

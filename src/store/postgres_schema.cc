@@ -6,54 +6,51 @@ namespace {
 // pg_advisory_lock key: "kelola" in ASCII, so it is recognisable in pg_locks.
 constexpr const char* kMigrationLockKey = "118083355110497";
 
-Status ApplyOne(PgConnection& conn, const Migration& migration, Clock& clock) {
-  KELOLA_RETURN_IF_ERROR(conn.Exec("BEGIN").status());
-  Status status = conn.ExecScript(migration.sql);
-  if (status.ok()) {
-    status = conn.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                       {std::to_string(migration.version), migration.name, std::to_string(UnixMillis(clock.Now()))})
-                 .status();
-  }
-  if (status.ok()) status = conn.Exec("COMMIT").status();
-  if (!status.ok()) {
-    if (!conn.broken()) (void)conn.Exec("ROLLBACK");
-    return status.WithContext("applying migration " + std::to_string(migration.version) + " (" + migration.name + ")");
-  }
-  return OkStatus();
-}
+class PgMigrationTarget final : public MigrationTarget {
+ public:
+  explicit PgMigrationTarget(PgConnection& conn) : conn_(conn) {}
 
-Result<int> ApplyLocked(PgConnection& conn, const std::vector<Migration>& migrations, Clock& clock) {
-  KELOLA_RETURN_IF_ERROR(
-      conn.ExecScript("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                      " version INTEGER PRIMARY KEY,"
-                      " name TEXT NOT NULL,"
-                      " applied_at BIGINT NOT NULL)"));
-  KELOLA_ASSIGN_OR_RETURN(PgResult rows, conn.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-  const int64_t current = rows.Int(0, 0);
-  const int known = static_cast<int>(migrations.size());
-  if (current > known) {
-    return FailedPreconditionError("database " + conn.redacted_url() + " has schema version " +
-                                   std::to_string(current) + " but this kelola knows only up to " +
-                                   std::to_string(known) + ": it was written by a newer release");
+  std::string Describe() const override { return conn_.redacted_url(); }
+
+  Status CreateMigrationTable() override {
+    return conn_.ExecScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL,"
+        " applied_at BIGINT NOT NULL)");
   }
-  for (const Migration& migration : migrations) {
-    if (migration.version <= current) continue;
-    KELOLA_RETURN_IF_ERROR(ApplyOne(conn, migration, clock));
+
+  Result<int64_t> MaxAppliedVersion() override {
+    KELOLA_ASSIGN_OR_RETURN(PgResult rows, conn_.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    return rows.Int(0, 0);
   }
-  return known;
-}
+
+  // No check for a concurrent apply: the advisory lock keeps other replicas
+  // out for the whole run.
+  Status ApplyAndRecord(const Migration& migration, Clock& clock) override {
+    KELOLA_RETURN_IF_ERROR(conn_.Exec("BEGIN").status());
+    Status status = conn_.ExecScript(migration.sql);
+    if (status.ok()) {
+      status = conn_
+                   .Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                         {std::to_string(migration.version), migration.name, std::to_string(UnixMillis(clock.Now()))})
+                   .status();
+    }
+    if (status.ok()) status = conn_.Exec("COMMIT").status();
+    if (!status.ok() && !conn_.broken()) (void)conn_.Exec("ROLLBACK");
+    return status;
+  }
+
+ private:
+  PgConnection& conn_;
+};
 
 }  // namespace
 
 Result<int> ApplyPostgresMigrations(PgConnection& conn, const std::vector<Migration>& migrations, Clock& clock) {
-  for (size_t i = 0; i < migrations.size(); ++i) {
-    if (migrations[i].version != static_cast<int>(i) + 1) {
-      return InvalidArgumentError("migration #" + std::to_string(i) + " (" + migrations[i].name +
-                                  ") is out of sequence: versions must run 1, 2, 3, ...");
-    }
-  }
   KELOLA_RETURN_IF_ERROR(conn.Exec("SELECT pg_advisory_lock($1)", {kMigrationLockKey}).status());
-  Result<int> applied = ApplyLocked(conn, migrations, clock);
+  PgMigrationTarget target(conn);
+  Result<int> applied = RunMigrations(target, migrations, clock);
   if (!conn.broken()) (void)conn.Exec("SELECT pg_advisory_unlock($1)", {kMigrationLockKey});
   return applied;
 }

@@ -44,8 +44,7 @@ class PostgresStore final : public Store {
   void StartListening() { feed_.StartListening(); }
 
   Result<Resource> GetResource(const std::string& kind, const std::string& name) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
-    KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
+    KELOLA_RETURN_IF_ERROR(CheckGetRequest(kind, name));
     return Read([&](PgConnection& db) -> Result<Resource> {
       KELOLA_ASSIGN_OR_RETURN(auto found, PgFindResource(db, kind, name));
       if (!found.has_value()) return NotFoundError(ResourceSubject(kind, name) + " not found");
@@ -54,9 +53,7 @@ class PostgresStore final : public Store {
   }
 
   Result<ListResult> ListResources(const ListOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(options.kind));
-    KELOLA_RETURN_IF_ERROR(ValidateSelector(options.selector));
-    if (options.limit < 0) return InvalidArgumentError("list limit must not be negative");
+    KELOLA_RETURN_IF_ERROR(CheckListRequest(options));
     return Read([&](PgConnection& db) -> Result<ListResult> {
       ListResult result;
       // The selector is applied here, as in SQLite; one match more than the
@@ -73,22 +70,13 @@ class PostgresStore final : public Store {
         if (static_cast<int>(page.size()) < batch) break;
         after = page.back().name;
       }
-      if (options.limit > 0 && result.items.size() > static_cast<size_t>(options.limit)) {
-        result.items.pop_back();
-        result.next_after = result.items.back().name;
-      }
+      TrimToListLimit(result, options.limit);
       return result;
     });
   }
 
   Result<Resource> PutResource(const Resource& resource, const PutOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateResource(resource));
-    if (options.expected_resource_version.value_or(0) < 0) {
-      return InvalidArgumentError("expected resourceVersion must not be negative");
-    }
-    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
-    KELOLA_ASSIGN_OR_RETURN(std::string spec, CanonicalJsonObject(resource.spec_json, "spec"));
-    KELOLA_ASSIGN_OR_RETURN(std::string status, CanonicalJsonObject(resource.status_json, "status"));
+    KELOLA_ASSIGN_OR_RETURN(CanonicalPut put, PreparePut(resource, options));
     return Write<Resource>([&](PgConnection& db) -> Result<Written<Resource>> {
       KELOLA_RETURN_IF_ERROR(CheckFenceLocked(db, options.fence));
       // The version first: its row lock orders this write after every
@@ -98,7 +86,8 @@ class PostgresStore final : public Store {
       KELOLA_RETURN_IF_ERROR(
           CheckPutPrecondition(resource.kind, resource.name, existing, options.expected_resource_version));
       const WallTime now = TruncateToMillis(clock_.Now());
-      KELOLA_ASSIGN_OR_RETURN(auto merged, MergePut(existing, resource, spec, status, options.status_only, now));
+      KELOLA_ASSIGN_OR_RETURN(auto merged,
+                              MergePut(existing, resource, put.spec, put.status, options.status_only, now));
       if (!merged.has_value()) return Written<Resource>{*existing, {}, /*commit=*/false};
       merged->resource_version = version;
       KELOLA_RETURN_IF_ERROR(PgUpsertResource(db, *merged));
@@ -109,9 +98,7 @@ class PostgresStore final : public Store {
   }
 
   Status DeleteResource(const std::string& kind, const std::string& name, const DeleteOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
-    KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
-    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
+    KELOLA_RETURN_IF_ERROR(CheckDeleteRequest(kind, name, options));
     return Write<bool>([&](PgConnection& db) -> Result<Written<bool>> {
              KELOLA_RETURN_IF_ERROR(CheckFenceLocked(db, options.fence));
              KELOLA_ASSIGN_OR_RETURN(int64_t version, PgNextResourceVersion(db));

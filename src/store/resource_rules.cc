@@ -2,9 +2,49 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/lease_rules.h"
+#include "store/resource_validation.h"
+
 namespace kelola {
 
 std::string ResourceSubject(const std::string& kind, const std::string& name) { return kind + "/" + name; }
+
+Status CheckGetRequest(const std::string& kind, const std::string& name) {
+  KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
+  return ValidateResourceName(name);
+}
+
+Status CheckDeleteRequest(const std::string& kind, const std::string& name, const DeleteOptions& options) {
+  KELOLA_RETURN_IF_ERROR(CheckGetRequest(kind, name));
+  if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
+  return OkStatus();
+}
+
+Status CheckListRequest(const ListOptions& options) {
+  KELOLA_RETURN_IF_ERROR(ValidateKind(options.kind));
+  KELOLA_RETURN_IF_ERROR(ValidateSelector(options.selector));
+  if (options.limit < 0) return InvalidArgumentError("list limit must not be negative");
+  return OkStatus();
+}
+
+void TrimToListLimit(ListResult& result, int limit) {
+  if (limit > 0 && result.items.size() > static_cast<size_t>(limit)) {
+    result.items.pop_back();
+    result.next_after = result.items.back().name;
+  }
+}
+
+Result<CanonicalPut> PreparePut(const Resource& resource, const PutOptions& options) {
+  KELOLA_RETURN_IF_ERROR(ValidateResource(resource));
+  if (options.expected_resource_version.value_or(0) < 0) {
+    return InvalidArgumentError("expected resourceVersion must not be negative");
+  }
+  if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
+  CanonicalPut put;
+  KELOLA_ASSIGN_OR_RETURN(put.spec, CanonicalJsonObject(resource.spec_json, "spec"));
+  KELOLA_ASSIGN_OR_RETURN(put.status, CanonicalJsonObject(resource.status_json, "status"));
+  return put;
+}
 
 Status CheckPutPrecondition(const std::string& kind, const std::string& name, const std::optional<Resource>& existing,
                             std::optional<int64_t> expected) {

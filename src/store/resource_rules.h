@@ -19,6 +19,26 @@ namespace kelola {
 
 std::string ResourceSubject(const std::string& kind, const std::string& name);
 
+// What Get checks before reading: a valid kind and name. InvalidArgument.
+Status CheckGetRequest(const std::string& kind, const std::string& name);
+// What Delete checks before writing: as Get, and a valid fence lease name.
+Status CheckDeleteRequest(const std::string& kind, const std::string& name, const DeleteOptions& options);
+// What List checks before reading: kind, selector, a limit not negative.
+Status CheckListRequest(const ListOptions& options);
+// Backends collect one match more than `limit` (when positive) to know
+// whether another page follows: drops it and sets next_after if so.
+void TrimToListLimit(ListResult& result, int limit);
+
+// A Put's spec and status in canonical JSON form.
+struct CanonicalPut {
+  std::string spec;
+  std::string status;
+};
+// Everything a Put checks before touching the database: the resource is
+// valid, expected_resource_version is not negative, the fence names a valid
+// lease, spec and status are JSON objects. InvalidArgument otherwise.
+Result<CanonicalPut> PreparePut(const Resource& resource, const PutOptions& options);
+
 // PutOptions.expected_resource_version against what is stored.
 Status CheckPutPrecondition(const std::string& kind, const std::string& name, const std::optional<Resource>& existing,
                             std::optional<int64_t> expected);

@@ -83,8 +83,7 @@ class SqliteStore final : public Store {
       : clock_(clock), writer_(std::move(writer)), reader_(std::move(reader)), last_event_id_(last_event_id) {}
 
   Result<Resource> GetResource(const std::string& kind, const std::string& name) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
-    KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
+    KELOLA_RETURN_IF_ERROR(CheckGetRequest(kind, name));
     return WithReader([&](SqliteConnection& db) -> Result<Resource> {
       KELOLA_ASSIGN_OR_RETURN(auto found, FindResource(db, kind, name));
       if (!found.has_value()) return NotFoundError(ResourceSubject(kind, name) + " not found");
@@ -93,9 +92,7 @@ class SqliteStore final : public Store {
   }
 
   Result<ListResult> ListResources(const ListOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(options.kind));
-    KELOLA_RETURN_IF_ERROR(ValidateSelector(options.selector));
-    if (options.limit < 0) return InvalidArgumentError("list limit must not be negative");
+    KELOLA_RETURN_IF_ERROR(CheckListRequest(options));
     return WithReader([&](SqliteConnection& db) -> Result<ListResult> {
       static constexpr const char* kSql =
           "SELECT kind, name, labels, spec, status, generation, resource_version, created_at, "
@@ -113,22 +110,13 @@ class SqliteStore final : public Store {
         KELOLA_ASSIGN_OR_RETURN(Resource r, ReadResourceRow(stmt));
         if (MatchesSelector(r.labels, options.selector)) result.items.push_back(std::move(r));
       }
-      if (options.limit > 0 && result.items.size() > static_cast<size_t>(options.limit)) {
-        result.items.pop_back();
-        result.next_after = result.items.back().name;
-      }
+      TrimToListLimit(result, options.limit);
       return result;
     });
   }
 
   Result<Resource> PutResource(const Resource& resource, const PutOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateResource(resource));
-    if (options.expected_resource_version.value_or(0) < 0) {
-      return InvalidArgumentError("expected resourceVersion must not be negative");
-    }
-    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
-    KELOLA_ASSIGN_OR_RETURN(std::string spec, CanonicalJsonObject(resource.spec_json, "spec"));
-    KELOLA_ASSIGN_OR_RETURN(std::string status, CanonicalJsonObject(resource.status_json, "status"));
+    KELOLA_ASSIGN_OR_RETURN(CanonicalPut put, PreparePut(resource, options));
     Resource stored;
     {
       std::lock_guard<std::mutex> lock(write_mu_);
@@ -138,7 +126,8 @@ class SqliteStore final : public Store {
       KELOLA_RETURN_IF_ERROR(
           CheckPutPrecondition(resource.kind, resource.name, existing, options.expected_resource_version));
       const WallTime now = FromMillis(UnixMillis(clock_.Now()));
-      KELOLA_ASSIGN_OR_RETURN(auto merged, MergePut(existing, resource, spec, status, options.status_only, now));
+      KELOLA_ASSIGN_OR_RETURN(auto merged,
+                              MergePut(existing, resource, put.spec, put.status, options.status_only, now));
       if (!merged.has_value()) return *existing;
       stored = std::move(*merged);
       KELOLA_ASSIGN_OR_RETURN(stored.resource_version, NextResourceVersion());
@@ -154,9 +143,7 @@ class SqliteStore final : public Store {
   }
 
   Status DeleteResource(const std::string& kind, const std::string& name, const DeleteOptions& options) override {
-    KELOLA_RETURN_IF_ERROR(ValidateKind(kind));
-    KELOLA_RETURN_IF_ERROR(ValidateResourceName(name));
-    if (options.fence.has_value()) KELOLA_RETURN_IF_ERROR(ValidateLeaseName(options.fence->lease));
+    KELOLA_RETURN_IF_ERROR(CheckDeleteRequest(kind, name, options));
     {
       std::lock_guard<std::mutex> lock(write_mu_);
       KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
