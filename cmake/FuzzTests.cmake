@@ -3,7 +3,7 @@
 # outside input on every run. New inputs go to a scratch corpus in the build
 # tree; the seeds in fuzz/corpus/ are only read.
 set(KELOLA_FUZZ_DIR "" CACHE PATH "Directory holding the built fuzz targets")
-set(KELOLA_FUZZ_SECONDS 20 CACHE STRING "Seconds each fuzz target runs in make test")
+set(KELOLA_FUZZ_SECONDS 10 CACHE STRING "Seconds each fuzz target runs in make test")
 set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_frame
     syslog_parser_fuzz:syslog_parser logfmt_parser_fuzz:logfmt_parser json_parser_fuzz:json_parser
     regex_parser_fuzz:regex_parser syslog_framing_fuzz:syslog_framing

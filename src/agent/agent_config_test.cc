@@ -100,9 +100,7 @@ TEST(AgentConfigTest, UnknownKeyInAnInputFilterIsAnErrorWithItsLine) {
 }
 
 TEST(AgentConfigTest, DocsTableMatchesTheSchema) {
-  // KELOLA_SOURCE_DIR when set; otherwise the tree this file was compiled from.
-  const char* env = std::getenv("KELOLA_SOURCE_DIR");
-  std::string src = env != nullptr ? env : std::string(__FILE__).substr(0, std::string(__FILE__).rfind("/src/"));
+  const std::string src = KELOLA_SOURCE_DIR;  // the tree this test was built from
   std::ifstream f(src + "/docs/agent-config.md");
   ASSERT_TRUE(f) << "docs/agent-config.md is missing";
   std::stringstream ss;
