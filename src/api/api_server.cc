@@ -5,9 +5,11 @@
 #include "api/api_error.h"
 #include "api/event_handlers.h"
 #include "api/execution_handlers.h"
+#include "api/hook_handlers.h"
 #include "api/leader_handlers.h"
 #include "api/openapi.h"
 #include "api/resource_handlers.h"
+#include "api/run_handlers.h"
 #include "api/token_handlers.h"
 
 namespace kelola {
@@ -35,6 +37,8 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterTokenRoutes(server, ctx);
   RegisterExecutionRoutes(server, ctx);
   RegisterLeaderRoutes(server, ctx);
+  RegisterHookRoutes(server, ctx);
+  RegisterRunRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 

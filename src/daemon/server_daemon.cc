@@ -20,6 +20,7 @@
 #include "engine/controller_manager.h"
 #include "exec/execution_service.h"
 #include "net/http_server.h"
+#include "pipeline/inbox_consumer.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
 
@@ -156,7 +157,14 @@ class ServerDaemon::Impl {
     LeaderElectionConfig election;
     election.holder = ReplicaIdentity();
     KELOLA_RETURN_IF_ERROR(controllers->EnableLeaderElection(election));
+    KELOLA_RETURN_IF_ERROR(RegisterInboxConsumer(*controllers, clock, std::chrono::seconds(30)));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
+    // A stored delivery (from this replica or, with PostgreSQL, another one)
+    // wakes the inbox consumer at once; the resync catches anything missed.
+    inbox_wakeup = store->Subscribe([this](const Event& e) {
+      if (e.type == "webhook.received" && controllers) (void)controllers->Enqueue(kInboxControllerName, kInboxKey);
+    });
+    (void)controllers->Enqueue(kInboxControllerName, kInboxKey);  // entries left from before a restart
     KELOLA_RETURN_IF_ERROR(server->Start());
     ready = true;
     std::string scheme = options.tls_cert_file.empty() ? "http" : "https";
@@ -176,6 +184,7 @@ class ServerDaemon::Impl {
     shutting_down = true;
     if (server) server->Stop();
     if (executions) executions->Shutdown();
+    inbox_wakeup.reset();
     if (controllers) controllers->Stop();
     LogInfo("kelola server stopped");
   }
@@ -192,6 +201,7 @@ class ServerDaemon::Impl {
   std::unique_ptr<LogStore> logs;  // before `server`: outlives the handlers that use it
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<ControllerManager> controllers;
+  std::unique_ptr<Store::Subscription> inbox_wakeup;
   std::atomic<bool> ready{false};
   std::atomic<bool> shutting_down{false};
   std::atomic<bool> stopped{false};
