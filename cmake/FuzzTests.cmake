@@ -4,7 +4,8 @@
 # tree; the seeds in fuzz/corpus/ are only read.
 set(KELOLA_FUZZ_DIR "" CACHE PATH "Directory holding the built fuzz targets")
 set(KELOLA_FUZZ_SECONDS 20 CACHE STRING "Seconds each fuzz target runs in make test")
-set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_frame)
+set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_frame
+    pipeline_file_fuzz:pipeline_file forge_event_fuzz:forge_event)
 if(KELOLA_FUZZ_DIR)
   foreach(entry ${KELOLA_FUZZERS})
     string(REPLACE ":" ";" parts ${entry})

@@ -19,6 +19,7 @@
 #include "base/metrics.h"
 #include "engine/controller_manager.h"
 #include "exec/execution_service.h"
+#include "integrations/github/delivery_reconciler.h"
 #include "net/http_server.h"
 #include "pipeline/inbox_consumer.h"
 #include "store/postgres_store.h"
@@ -158,6 +159,8 @@ class ServerDaemon::Impl {
     election.holder = ReplicaIdentity();
     KELOLA_RETURN_IF_ERROR(controllers->EnableLeaderElection(election));
     KELOLA_RETURN_IF_ERROR(RegisterInboxConsumer(*controllers, clock, std::chrono::seconds(30)));
+    KELOLA_RETURN_IF_ERROR(RegisterDeliveryReconciler(
+        *controllers, clock, [this](const std::string& name) { return sealer->Resolve(name); }));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     // A stored delivery (from this replica or, with PostgreSQL, another one)
     // wakes the inbox consumer at once; the resync catches anything missed.
