@@ -202,7 +202,7 @@ std::string_view ForgeEventKindName(ForgeEventKind kind) {
     case ForgeEventKind::kPush: return "push";
     case ForgeEventKind::kTag: return "tag";
     case ForgeEventKind::kPullRequest: return "pull_request";
-    case ForgeEventKind::kPing: return std::string("ping");
+    case ForgeEventKind::kPing: return "ping";
     case ForgeEventKind::kIgnored: return "ignored";
   }
   return "ignored";
