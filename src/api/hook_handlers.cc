@@ -47,17 +47,6 @@ void AuditRejected(ApiContext& ctx, const HttpRequest& req, const std::string& f
   (void)ctx.store.AppendEvent(e);  // the 401 stands even if the audit write fails
 }
 
-// The repository the (still unverified) body names, to narrow the pipelines
-// whose secrets are tried; "" when it names none.
-std::string ClaimedRepository(const std::string& forge, const json& doc) {
-  const char* object = forge == "github" ? "repository" : "project";
-  const char* field = forge == "github" ? "full_name" : "path_with_namespace";
-  auto it = doc.find(object);
-  if (it == doc.end() || !it->is_object()) return "";
-  auto name = it->find(field);
-  return name != it->end() && name->is_string() ? name->get<std::string>() : "";
-}
-
 // The names of the pipelines whose secret the request proves.
 Result<std::vector<std::string>> VerifiedPipelines(ApiContext& ctx, const Forge& forge, const HttpRequest& req,
                                                    const std::string& credential, const std::string& repository) {
@@ -106,8 +95,10 @@ HttpResponse Receive(ApiContext& ctx, const Forge& forge, HttpRequest& req) {
     return ErrorResponse(
         UnauthenticatedError(forge.name == "github" ? "missing X-Hub-Signature-256" : "missing X-Gitlab-Token"));
   }
-  json doc = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  const std::string repository = doc.is_object() ? ClaimedRepository(forge.name, doc) : "";
+  // Parsed before it is trusted, only to narrow the secrets to try; nothing
+  // parsed is acted on until the signature matched.
+  auto parsed = forge.name == "github" ? ParseGitHubEvent(event, req.body) : ParseGitLabEvent(event, req.body);
+  const std::string repository = parsed.ok() ? parsed->repository : "";
   auto verified = VerifiedPipelines(ctx, forge, req, credential, repository);
   if (!verified.ok()) return ErrorResponse(verified.status());
   if (verified->empty()) {
@@ -123,7 +114,6 @@ HttpResponse Receive(ApiContext& ctx, const Forge& forge, HttpRequest& req) {
   if (!PrintableToken(delivery)) {
     return ErrorResponse(InvalidArgumentError("missing or malformed delivery id (X-GitHub-Delivery)"));
   }
-  auto parsed = forge.name == "github" ? ParseGitHubEvent(event, req.body) : ParseGitLabEvent(event, req.body);
   if (!parsed.ok()) return ErrorResponse(parsed.status());
   if (parsed->kind == ForgeEventKind::kPing) {
     return JsonResponse(200, {{"ok", true}, {"event", "ping"}, {"pipelines", *verified}});

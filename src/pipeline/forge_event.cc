@@ -218,9 +218,12 @@ Result<ForgeEvent> ParseGitHubEvent(std::string_view event, std::string_view bod
     return e;
   }
   // GitHub's push event also covers tags (ref refs/tags/...).
-  if (event == "push") return GitHubPush(doc);
-  if (event == "pull_request") return GitHubPullRequest(doc);
-  return Ignored("event \"" + std::string(event.substr(0, 100)) + "\" does not start runs");
+  Result<ForgeEvent> e = event == "push" ? GitHubPush(doc)
+                         : event == "pull_request"
+                             ? GitHubPullRequest(doc)
+                             : Ignored("event \"" + std::string(event.substr(0, 100)) + "\" does not start runs");
+  if (e.ok() && e->repository.empty()) e->repository = Str(doc, {"repository", "full_name"});
+  return e;
 }
 
 Result<ForgeEvent> ParseGitLabEvent(std::string_view event, std::string_view body) {
@@ -233,8 +236,11 @@ Result<ForgeEvent> ParseGitLabEvent(std::string_view event, std::string_view bod
     }
     return e;
   }
-  if (event == "Merge Request Hook") return GitLabMergeRequest(doc);
-  return Ignored("event \"" + std::string(event.substr(0, 100)) + "\" does not start runs");
+  Result<ForgeEvent> e = event == "Merge Request Hook"
+                             ? GitLabMergeRequest(doc)
+                             : Ignored("event \"" + std::string(event.substr(0, 100)) + "\" does not start runs");
+  if (e.ok() && e->repository.empty()) e->repository = Str(doc, {"project", "path_with_namespace"});
+  return e;
 }
 
 }  // namespace kelola

@@ -26,7 +26,7 @@ std::string_view ForgeEventKindName(ForgeEventKind kind);  // "push", "tag", "pu
 struct ForgeEvent {
   ForgeEventKind kind = ForgeEventKind::kIgnored;
   std::string ignored_reason;  // kIgnored only
-  std::string repository;      // "owner/name" (GitLab: path_with_namespace)
+  std::string repository;      // "owner/name" (GitLab: path_with_namespace), also for kIgnored
   std::string clone_url;       // https clone URL
   std::string ssh_url;
   std::string web_url;
