@@ -102,13 +102,16 @@ class PipelineHooksTest : public ::testing::Test {
     return doc.is_array() ? doc : json::array();
   }
 
-  // Waits (bounded) until `count` runs are listed.
+  // Waits (up to 45 s) until `count` runs are listed. After a SIGKILL the
+  // dead server's controller leases must expire (15 s) before the restarted
+  // one leads the inbox consumer.
   json WaitForRuns(size_t count) {
     json runs;
-    for (int i = 0; i < 200; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
+    while (std::chrono::steady_clock::now() < deadline) {
       runs = Runs();
       if (runs.size() >= count) return runs;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return runs;
   }
