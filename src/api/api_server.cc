@@ -6,9 +6,11 @@
 #include "api/event_handlers.h"
 #include "api/execution_handlers.h"
 #include "api/file_handlers.h"
+#include "api/hook_handlers.h"
 #include "api/leader_handlers.h"
 #include "api/openapi.h"
 #include "api/resource_handlers.h"
+#include "api/run_handlers.h"
 #include "api/token_handlers.h"
 
 namespace kelola {
@@ -37,6 +39,8 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterExecutionRoutes(server, ctx);
   RegisterFileRoutes(server, ctx);
   RegisterLeaderRoutes(server, ctx);
+  RegisterHookRoutes(server, ctx);
+  RegisterRunRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 

@@ -10,6 +10,8 @@
 //   GET/POST /v1/tokens, DELETE /v1/tokens/{id}                   (admin)
 //   PUT/GET/DELETE /v1/files/sha256:<hex>                         content for copies (operator)
 //   GET    /v1/leaders             leases: which replica leads each controller
+//   POST   /v1/hooks/github|gitlab forge webhooks (signature, not token; hook_handlers.h)
+//   GET    /v1/runs[/{id}], POST /v1/runs/{id}/cancel|retry  (run_handlers.h)
 //
 // Every mutating request, allowed or not, is appended to the event log as an
 // audit event. docs/api.md is the user-facing description.

@@ -74,6 +74,48 @@ KindInfo ExecutionKind() {
   return k;
 }
 
+KindInfo PipelineKind() {
+  Schema forge = Schema::String("where the repository lives");
+  forge.enum_values = {"github", "gitlab"};
+  Schema repository = Schema::String("the repository as owner/name (GitLab: the project's full path)");
+  repository.max_length = 255;
+  Schema event = Schema::String("an event that starts runs");
+  event.enum_values = {"push", "tag", "pull_request"};
+  Schema events = Schema::ArrayOf("events that start runs (default push and tag)", event);
+  events.default_json = R"(["push","tag"])";
+  Schema clone_url = Schema::String("URL to clone (https://, ssh:// or file://); default: the payload's clone URL");
+  clone_url.max_length = 2048;
+  Schema api_url = Schema::String(
+      "forge API base URL (GitHub Enterprise: https://HOST/api/v3); default https://api.github.com or "
+      "https://gitlab.com/api/v4");
+  api_url.max_length = 2048;
+  Schema cancel = Schema::Boolean("a newer push to a branch cancels the older runs of that branch");
+  cancel.default_json = "false";
+  return KindInfo{
+      "Pipeline",
+      "pipelines",
+      "pipeline",
+      "Which repository's webhooks start runs of its .kelola.yml, on which events, branches, tags and paths.",
+      Schema::Object(
+          "a pipeline",
+          {{"forge", forge},
+           {"repository", repository},
+           {"cloneUrl", clone_url},
+           {"webhookSecret", SecretRef("Secret holding the webhook secret (GitHub) or token (GitLab)")},
+           {"events", events},
+           {"branches", Schema::ArrayOf("branch globs (*, **, ?); empty = every branch", Schema::String("a glob"))},
+           {"tags", Schema::ArrayOf("tag globs; empty = every tag", Schema::String("a glob"))},
+           {"paths", Schema::ArrayOf("changed-file globs; empty = any change", Schema::String("a glob"))},
+           {"cancelPrevious", cancel},
+           {"deployTarget", SecretRef("name of the Target to deploy the built image to afterwards")},
+           {"apiUrl", api_url},
+           {"tokenSecret", SecretRef("Secret holding the forge API token for commit statuses and redeliveries")},
+           {"hookId", Schema::Integer("GitHub: the repository webhook's id, for missed-delivery reconciliation", 0)},
+           {"projectId", Schema::String("GitLab: the project's numeric id or full path; default repository")}},
+          {"forge", "repository", "webhookSecret"}),
+      false};
+}
+
 }  // namespace
 
 const Schema& ExecutionRequestSchema() {
@@ -138,6 +180,7 @@ KindRegistry BuiltinKinds() {
   r.Register(HostKind());
   r.Register(SecretKind());
   r.Register(ExecutionKind());
+  r.Register(PipelineKind());
   return r;
 }
 

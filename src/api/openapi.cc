@@ -130,6 +130,43 @@ json BuildOpenApiDocument(const KindRegistry& kinds, const std::string& version)
        {{"summary", "Revoke a token (admin)"}, {"operationId", "revokeToken"}, {"responses", ErrorResponses()}}},
       {"parameters", {Param("id", "path", "token id", true)}}};
   paths["/v1/tokens/{id}"]["delete"]["responses"]["200"] = {{"description", "revoked"}};
+  for (const char* forge : {"github", "gitlab"}) {
+    const std::string path = std::string("/v1/hooks/") + forge;
+    paths[path] = {{"post",
+                    {{"summary", std::string("Forge webhook; authenticated by the ") + forge +
+                                     " signature, not a token (docs/pipelines.md)"},
+                     {"operationId", std::string(forge) + "Webhook"},
+                     {"security", json::array()},
+                     {"parameters", {Param("pipeline", "query", "only this Pipeline's secret is tried")}},
+                     {"responses",
+                      {{"200", {{"description", "ping, ignored event or replayed delivery"}}},
+                       {"202", {{"description", "stored in the inbox"}}},
+                       {"401", {{"description", "missing or wrong signature"}}}}}}}};
+  }
+  paths["/v1/runs"] = {{"get",
+                        {{"summary", "Pipeline runs, newest first"},
+                         {"operationId", "listRuns"},
+                         {"parameters",
+                          {Param("pipeline", "query", "only this pipeline's runs"),
+                           Param("status", "query", "queued, running, succeeded, failed, cancelled or error"),
+                           Param("limit", "query", "max runs (1-1000, default 50)"),
+                           Param("before", "query", "the continue value of the previous page")}},
+                         {"responses", ErrorResponses()}}}};
+  paths["/v1/runs"]["get"]["responses"]["200"] = {{"description", "runs"}};
+  paths["/v1/runs/{id}"] = {
+      {"get", {{"summary", "One run"}, {"operationId", "getRun"}, {"responses", ErrorResponses()}}},
+      {"parameters", {Param("id", "path", "run id", true)}}};
+  paths["/v1/runs/{id}"]["get"]["responses"]["200"] = {{"description", "the run"}};
+  for (const char* action : {"cancel", "retry"}) {
+    const std::string path = std::string("/v1/runs/{id}/") + action;
+    paths[path] = {{"post",
+                    {{"summary", std::string(action) == "cancel" ? "Cancel a queued or running run"
+                                                                 : "Queue a new run of a finished run's commit"},
+                     {"operationId", std::string(action) + "Run"},
+                     {"responses", ErrorResponses()}}},
+                   {"parameters", {Param("id", "path", "run id", true)}}};
+    paths[path]["post"]["responses"][std::string(action) == "cancel" ? "200" : "201"] = {{"description", "the run"}};
+  }
   for (const char* p : {"/healthz", "/readyz", "/metrics", "/v1/version", "/v1/openapi.json"}) {
     paths[p] = {{"get",
                  {{"summary", std::string("unauthenticated: ") + p},

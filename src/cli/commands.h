@@ -36,6 +36,7 @@ void AddExecCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  
 int GetResources(const GlobalFlags& flags, const std::string& kind_name, const std::string& name,
                  const std::string& selector);
 void AddAgentCommand(CLI::App& app, int& exit_code);
-void AddLogsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // logs query, logs tail
+void AddLogsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);       // logs query, logs tail
+void AddPipelineCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // pipelines, runs
 
 }  // namespace kelola

@@ -24,7 +24,9 @@
 #include "exec/execution_service.h"
 #include "integrations/registry.h"
 #include "logs/sink_forwarder.h"
+#include "integrations/github/delivery_reconciler.h"
 #include "net/http_server.h"
+#include "pipeline/inbox_consumer.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
 
@@ -176,7 +178,16 @@ class ServerDaemon::Impl {
     election.renew_deadline = options.renew_deadline;
     election.retry_period = options.retry_period;
     KELOLA_RETURN_IF_ERROR(controllers->EnableLeaderElection(election));
+    KELOLA_RETURN_IF_ERROR(RegisterInboxConsumer(*controllers, clock, std::chrono::seconds(30)));
+    KELOLA_RETURN_IF_ERROR(RegisterDeliveryReconciler(
+        *controllers, clock, [this](const std::string& name) { return sealer->Resolve(name); }));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
+    // A stored delivery (from this replica or, with PostgreSQL, another one)
+    // wakes the inbox consumer at once; the resync catches anything missed.
+    inbox_wakeup = store->Subscribe([this](const Event& e) {
+      if (e.type == "webhook.received" && controllers) (void)controllers->Enqueue(kInboxControllerName, kInboxKey);
+    });
+    (void)controllers->Enqueue(kInboxControllerName, kInboxKey);  // entries left from before a restart
     KELOLA_RETURN_IF_ERROR(server->Start());
     for (auto& f : forwarders) f->Start();
     ready = true;
@@ -198,6 +209,7 @@ class ServerDaemon::Impl {
     if (server) server->Stop();
     for (auto& f : forwarders) f->Stop();
     if (executions) executions->Shutdown();
+    inbox_wakeup.reset();
     if (controllers) controllers->Stop();
     LogInfo("kelola server stopped");
   }
@@ -237,6 +249,7 @@ class ServerDaemon::Impl {
   std::vector<std::unique_ptr<SinkForwarder>> forwarders;  // after `logs`: stopped and destroyed first
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<ControllerManager> controllers;
+  std::unique_ptr<Store::Subscription> inbox_wakeup;
   std::atomic<bool> ready{false};
   std::atomic<bool> shutting_down{false};
   std::atomic<bool> stopped{false};

@@ -254,6 +254,87 @@ class FakeStore final : public Store {
     return out;
   }
 
+  // Inbox and runs: kept in memory with the store's preconditions; no
+  // events are appended for them (the engine's tests do not watch them).
+  Result<bool> AddInboxEntry(const InboxEntry& entry) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto key = std::make_pair(entry.source, entry.delivery_id);
+    if (inbox_.count(key) != 0) return false;
+    InboxEntry stored = entry;
+    stored.seq = static_cast<int64_t>(inbox_.size()) + 1;
+    stored.received_at = clock_.Now();
+    inbox_[key] = stored;
+    return true;
+  }
+  Result<InboxEntry> GetInboxEntry(const std::string& source, const std::string& delivery_id) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = inbox_.find({source, delivery_id});
+    if (it == inbox_.end()) return NotFoundError("delivery " + source + "/" + delivery_id + " not in the inbox");
+    return it->second;
+  }
+  Result<std::vector<InboxEntry>> ListInbox(const InboxFilter& filter) override {
+    std::lock_guard<std::mutex> l(mu_);
+    std::vector<InboxEntry> out;
+    for (const auto& [key, e] : inbox_) {
+      if (e.seq > filter.after_seq && !(filter.pending_only && e.processed)) out.push_back(e);
+    }
+    std::sort(out.begin(), out.end(), [](const InboxEntry& a, const InboxEntry& b) { return a.seq < b.seq; });
+    return out;
+  }
+  Status MarkInboxProcessed(const std::string& source, const std::string& delivery_id,
+                            const std::string& outcome) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = inbox_.find({source, delivery_id});
+    if (it == inbox_.end()) return NotFoundError("delivery " + source + "/" + delivery_id + " not in the inbox");
+    it->second.processed = true;
+    it->second.outcome = outcome;
+    return OkStatus();
+  }
+  Result<RunRecord> CreateRun(const RunRecord& run) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (runs_.count(run.id) != 0) return AlreadyExistsError("run " + run.id + " already exists");
+    RunRecord stored = run;
+    stored.seq = static_cast<int64_t>(runs_.size()) + 1;
+    stored.version = 1;
+    stored.created_at = stored.updated_at = clock_.Now();
+    runs_[run.id] = stored;
+    return stored;
+  }
+  Result<RunRecord> GetRun(const std::string& id) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = runs_.find(id);
+    if (it == runs_.end()) return NotFoundError("run " + id + " not found");
+    return it->second;
+  }
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override {
+    std::lock_guard<std::mutex> l(mu_);
+    std::vector<RunRecord> out;
+    for (const auto& [id, r] : runs_) {
+      if ((filter.pipeline.empty() || r.pipeline == filter.pipeline) &&
+          (filter.status.empty() || r.status == filter.status) && r.seq > filter.after_seq &&
+          (filter.before_seq == 0 || r.seq < filter.before_seq)) {
+        out.push_back(r);
+      }
+    }
+    std::sort(out.begin(), out.end(), [&](const RunRecord& a, const RunRecord& b) {
+      return filter.oldest_first ? a.seq < b.seq : a.seq > b.seq;
+    });
+    return out;
+  }
+  Result<RunRecord> UpdateRun(const RunRecord& run, int64_t expected_version) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = runs_.find(run.id);
+    if (it == runs_.end()) return NotFoundError("run " + run.id + " not found");
+    if (it->second.version != expected_version) return AbortedError("run " + run.id + " changed meanwhile");
+    RunRecord stored = run;
+    stored.seq = it->second.seq;
+    stored.created_at = it->second.created_at;
+    stored.updated_at = clock_.Now();
+    stored.version = it->second.version + 1;
+    it->second = stored;
+    return stored;
+  }
+
   // The next `count` TryAcquireLease/RenewLease calls fail with `status`
   // (a database outage).
   void FailLeaseCallsWith(Status status, int count) {
@@ -335,6 +416,8 @@ class FakeStore final : public Store {
   std::vector<Event> events_;
   std::map<std::string, ApiToken> tokens_;
   std::map<std::string, Lease> leases_;
+  std::map<std::pair<std::string, std::string>, InboxEntry> inbox_;
+  std::map<std::string, RunRecord> runs_;
   Status lease_failure_;
   int lease_failures_left_ = 0;
   int64_t last_version_ = 0;

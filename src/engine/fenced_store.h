@@ -54,6 +54,23 @@ class FencedStore final : public Store {
     return inner_.ReleaseLease(name, holder, token);
   }
   Result<std::vector<Lease>> ListLeases() override { return inner_.ListLeases(); }
+  // Inbox and run writes are not fenced: the consumers make them idempotent
+  // (deterministic run ids, version preconditions) instead.
+  Result<bool> AddInboxEntry(const InboxEntry& entry) override { return inner_.AddInboxEntry(entry); }
+  Result<InboxEntry> GetInboxEntry(const std::string& source, const std::string& delivery_id) override {
+    return inner_.GetInboxEntry(source, delivery_id);
+  }
+  Result<std::vector<InboxEntry>> ListInbox(const InboxFilter& filter) override { return inner_.ListInbox(filter); }
+  Status MarkInboxProcessed(const std::string& source, const std::string& delivery_id,
+                            const std::string& outcome) override {
+    return inner_.MarkInboxProcessed(source, delivery_id, outcome);
+  }
+  Result<RunRecord> CreateRun(const RunRecord& run) override { return inner_.CreateRun(run); }
+  Result<RunRecord> GetRun(const std::string& id) override { return inner_.GetRun(id); }
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override { return inner_.ListRuns(filter); }
+  Result<RunRecord> UpdateRun(const RunRecord& run, int64_t expected_version) override {
+    return inner_.UpdateRun(run, expected_version);
+  }
 
  private:
   Result<LeaseFence> CurrentFence(const std::optional<LeaseFence>& requested) const;

@@ -150,6 +150,37 @@ CREATE TABLE leases (
   expires_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+      {3, "webhook inbox, pipeline runs",
+       R"sql(
+-- Forge deliveries as received; the unique key is the replay check, so rows
+-- stay after they are processed.
+CREATE TABLE webhook_inbox (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  source      TEXT    NOT NULL,
+  delivery_id TEXT    NOT NULL,
+  event       TEXT    NOT NULL,
+  pipelines   TEXT    NOT NULL,  -- JSON array of Pipeline names
+  payload     TEXT    NOT NULL,
+  received_at INTEGER NOT NULL,  -- Unix milliseconds
+  processed   INTEGER NOT NULL DEFAULT 0,
+  outcome     TEXT    NOT NULL DEFAULT '',
+  UNIQUE (source, delivery_id)
+);
+CREATE INDEX webhook_inbox_pending ON webhook_inbox (processed, seq);
+
+CREATE TABLE runs (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,  -- queue order
+  id         TEXT    NOT NULL UNIQUE,
+  pipeline   TEXT    NOT NULL,
+  status     TEXT    NOT NULL,
+  data       TEXT    NOT NULL,  -- JSON object, canonical form
+  version    INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX runs_by_status ON runs (status, seq);
+CREATE INDEX runs_by_pipeline ON runs (pipeline, seq);
+)sql"},
   };
   return migrations;
 }

@@ -124,6 +124,35 @@ CREATE TABLE leases (
   expires_at  BIGINT NOT NULL
 );
 )sql"},
+      {2, "webhook inbox, pipeline runs",
+       R"sql(
+CREATE TABLE webhook_inbox (
+  seq         BIGSERIAL PRIMARY KEY,
+  source      TEXT COLLATE "C" NOT NULL,
+  delivery_id TEXT COLLATE "C" NOT NULL,
+  event       TEXT    NOT NULL,
+  pipelines   TEXT    NOT NULL,  -- JSON array of Pipeline names
+  payload     TEXT    NOT NULL,
+  received_at BIGINT  NOT NULL,  -- Unix milliseconds
+  processed   BOOLEAN NOT NULL DEFAULT false,
+  outcome     TEXT    NOT NULL DEFAULT '',
+  UNIQUE (source, delivery_id)
+);
+CREATE INDEX webhook_inbox_pending ON webhook_inbox (processed, seq);
+
+CREATE TABLE runs (
+  seq        BIGSERIAL PRIMARY KEY,  -- queue order
+  id         TEXT COLLATE "C" NOT NULL UNIQUE,
+  pipeline   TEXT COLLATE "C" NOT NULL,
+  status     TEXT COLLATE "C" NOT NULL,
+  data       TEXT   NOT NULL,  -- JSON object, canonical form
+  version    BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX runs_by_status ON runs (status, seq);
+CREATE INDEX runs_by_pipeline ON runs (pipeline, seq);
+)sql"},
   };
   return migrations;
 }

@@ -9,8 +9,10 @@
 #include <utility>
 
 #include "store/lease_rules.h"
+#include "store/pipeline_rules.h"
 #include "store/postgres_connection.h"
 #include "store/postgres_event_feed.h"
+#include "store/postgres_pipeline_tables.h"
 #include "store/postgres_schema.h"
 #include "store/postgres_tables.h"
 #include "store/resource_rules.h"
@@ -225,6 +227,86 @@ class PostgresStore final : public Store {
 
   Result<std::vector<Lease>> ListLeases() override {
     return Read([&](PgConnection& db) { return PgListLeases(db); });
+  }
+
+  Result<bool> AddInboxEntry(const InboxEntry& entry) override {
+    KELOLA_RETURN_IF_ERROR(ValidateInboxEntry(entry));
+    InboxEntry stored = entry;
+    stored.received_at = TruncateToMillis(clock_.Now());
+    return Write<bool>([&](PgConnection& db) -> Result<Written<bool>> {
+      KELOLA_ASSIGN_OR_RETURN(auto seq, PgInsertInbox(db, stored));
+      if (!seq.has_value()) return Written<bool>{false, {}, false};
+      stored.seq = *seq;
+      KELOLA_ASSIGN_OR_RETURN(Event event, PgInsertEvent(db, InboxReceivedEvent(stored)));
+      return Written<bool>{true, {std::move(event)}};
+    });
+  }
+
+  Result<InboxEntry> GetInboxEntry(const std::string& source, const std::string& delivery_id) override {
+    KELOLA_RETURN_IF_ERROR(ValidateInboxKey(source, delivery_id));
+    return Read([&](PgConnection& db) -> Result<InboxEntry> {
+      KELOLA_ASSIGN_OR_RETURN(auto found, PgFindInbox(db, source, delivery_id));
+      if (!found.has_value()) return NotFoundError("delivery " + source + "/" + delivery_id + " not in the inbox");
+      return std::move(*found);
+    });
+  }
+
+  Result<std::vector<InboxEntry>> ListInbox(const InboxFilter& filter) override {
+    const int limit = ClampPipelineLimit(filter.limit);
+    return Read([&](PgConnection& db) { return PgListInbox(db, filter, limit); });
+  }
+
+  Status MarkInboxProcessed(const std::string& source, const std::string& delivery_id,
+                            const std::string& outcome) override {
+    KELOLA_RETURN_IF_ERROR(ValidateInboxKey(source, delivery_id));
+    return Write<bool>([&](PgConnection& db) -> Result<Written<bool>> {
+             KELOLA_ASSIGN_OR_RETURN(bool found, PgMarkInbox(db, source, delivery_id, outcome));
+             if (!found) return NotFoundError("delivery " + source + "/" + delivery_id + " not in the inbox");
+             return Written<bool>{true, {}};
+           })
+        .status();
+  }
+
+  Result<RunRecord> CreateRun(const RunRecord& run) override {
+    KELOLA_ASSIGN_OR_RETURN(std::string data, ValidateRun(run));
+    RunRecord stored = run;
+    stored.data_json = std::move(data);
+    stored.version = 1;
+    stored.created_at = stored.updated_at = TruncateToMillis(clock_.Now());
+    return Write<RunRecord>([&](PgConnection& db) -> Result<Written<RunRecord>> {
+      KELOLA_ASSIGN_OR_RETURN(auto seq, PgInsertRun(db, stored));
+      if (!seq.has_value()) return AlreadyExistsError("run " + run.id + " already exists");
+      RunRecord written = stored;
+      written.seq = *seq;
+      KELOLA_ASSIGN_OR_RETURN(Event event, PgInsertEvent(db, RunChangeEvent("run.created", written)));
+      return Written<RunRecord>{std::move(written), {std::move(event)}};
+    });
+  }
+
+  Result<RunRecord> GetRun(const std::string& id) override {
+    KELOLA_RETURN_IF_ERROR(ValidateRunId(id));
+    return Read([&](PgConnection& db) -> Result<RunRecord> {
+      KELOLA_ASSIGN_OR_RETURN(auto found, PgFindRun(db, id, false));
+      if (!found.has_value()) return NotFoundError("run " + id + " not found");
+      return std::move(*found);
+    });
+  }
+
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override {
+    const int limit = ClampPipelineLimit(filter.limit);
+    return Read([&](PgConnection& db) { return PgListRuns(db, filter, limit); });
+  }
+
+  Result<RunRecord> UpdateRun(const RunRecord& run, int64_t expected_version) override {
+    KELOLA_ASSIGN_OR_RETURN(std::string data, ValidateRun(run));
+    const WallTime now = TruncateToMillis(clock_.Now());
+    return Write<RunRecord>([&](PgConnection& db) -> Result<Written<RunRecord>> {
+      KELOLA_ASSIGN_OR_RETURN(auto existing, PgFindRun(db, run.id, true));
+      KELOLA_ASSIGN_OR_RETURN(RunRecord stored, ApplyRunUpdate(existing, run, data, expected_version, now));
+      KELOLA_RETURN_IF_ERROR(PgUpdateRun(db, stored));
+      KELOLA_ASSIGN_OR_RETURN(Event event, PgInsertEvent(db, RunChangeEvent("run.updated", stored)));
+      return Written<RunRecord>{std::move(stored), {std::move(event)}};
+    });
   }
 
  private:

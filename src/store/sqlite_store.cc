@@ -17,10 +17,12 @@
 #include "store/event_broadcaster.h"
 #include "store/lease_rules.h"
 #include "store/migrations.h"
+#include "store/pipeline_rules.h"
 #include "store/resource_rules.h"
 #include "store/resource_validation.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_leases.h"
+#include "store/sqlite_pipeline_tables.h"
 
 namespace kelola {
 
@@ -338,6 +340,102 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Lease>> ListLeases() override {
     return WithReader([&](SqliteConnection& db) { return SqliteListLeases(db); });
+  }
+
+  Result<bool> AddInboxEntry(const InboxEntry& entry) override {
+    KELOLA_RETURN_IF_ERROR(ValidateInboxEntry(entry));
+    InboxEntry stored = entry;
+    stored.received_at = FromMillis(UnixMillis(clock_.Now()));
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
+      KELOLA_ASSIGN_OR_RETURN(auto existing, SqliteFindInbox(*writer_, entry.source, entry.delivery_id));
+      if (existing.has_value()) return false;
+      KELOLA_ASSIGN_OR_RETURN(stored.seq, SqliteInsertInbox(*writer_, stored));
+      Event event = InboxReceivedEvent(stored);
+      KELOLA_ASSIGN_OR_RETURN(event.id, InsertEvent(event));
+      KELOLA_RETURN_IF_ERROR(transaction.Commit());
+      Published(std::move(event));
+    }
+    broadcaster_.Deliver();
+    return true;
+  }
+
+  Result<InboxEntry> GetInboxEntry(const std::string& source, const std::string& delivery_id) override {
+    KELOLA_RETURN_IF_ERROR(ValidateInboxKey(source, delivery_id));
+    return WithReader([&](SqliteConnection& db) -> Result<InboxEntry> {
+      KELOLA_ASSIGN_OR_RETURN(auto found, SqliteFindInbox(db, source, delivery_id));
+      if (!found.has_value()) return NotFoundError("delivery " + source + "/" + delivery_id + " not in the inbox");
+      return std::move(*found);
+    });
+  }
+
+  Result<std::vector<InboxEntry>> ListInbox(const InboxFilter& filter) override {
+    const int limit = ClampPipelineLimit(filter.limit);
+    return WithReader([&](SqliteConnection& db) { return SqliteListInbox(db, filter, limit); });
+  }
+
+  Status MarkInboxProcessed(const std::string& source, const std::string& delivery_id,
+                            const std::string& outcome) override {
+    KELOLA_RETURN_IF_ERROR(ValidateInboxKey(source, delivery_id));
+    std::lock_guard<std::mutex> lock(write_mu_);
+    KELOLA_ASSIGN_OR_RETURN(bool found, SqliteMarkInbox(*writer_, source, delivery_id, outcome));
+    if (!found) return NotFoundError("delivery " + source + "/" + delivery_id + " not in the inbox");
+    return OkStatus();
+  }
+
+  Result<RunRecord> CreateRun(const RunRecord& run) override {
+    KELOLA_ASSIGN_OR_RETURN(std::string data, ValidateRun(run));
+    RunRecord stored = run;
+    stored.data_json = std::move(data);
+    stored.version = 1;
+    stored.created_at = stored.updated_at = FromMillis(UnixMillis(clock_.Now()));
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
+      KELOLA_ASSIGN_OR_RETURN(auto existing, SqliteFindRun(*writer_, run.id));
+      if (existing.has_value()) return AlreadyExistsError("run " + run.id + " already exists");
+      KELOLA_ASSIGN_OR_RETURN(stored.seq, SqliteInsertRun(*writer_, stored));
+      Event event = RunChangeEvent("run.created", stored);
+      KELOLA_ASSIGN_OR_RETURN(event.id, InsertEvent(event));
+      KELOLA_RETURN_IF_ERROR(transaction.Commit());
+      Published(std::move(event));
+    }
+    broadcaster_.Deliver();
+    return stored;
+  }
+
+  Result<RunRecord> GetRun(const std::string& id) override {
+    KELOLA_RETURN_IF_ERROR(ValidateRunId(id));
+    return WithReader([&](SqliteConnection& db) -> Result<RunRecord> {
+      KELOLA_ASSIGN_OR_RETURN(auto found, SqliteFindRun(db, id));
+      if (!found.has_value()) return NotFoundError("run " + id + " not found");
+      return std::move(*found);
+    });
+  }
+
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override {
+    const int limit = ClampPipelineLimit(filter.limit);
+    return WithReader([&](SqliteConnection& db) { return SqliteListRuns(db, filter, limit); });
+  }
+
+  Result<RunRecord> UpdateRun(const RunRecord& run, int64_t expected_version) override {
+    KELOLA_ASSIGN_OR_RETURN(std::string data, ValidateRun(run));
+    RunRecord stored;
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      KELOLA_ASSIGN_OR_RETURN(auto transaction, SqliteTransaction::Begin(*writer_));
+      KELOLA_ASSIGN_OR_RETURN(auto existing, SqliteFindRun(*writer_, run.id));
+      KELOLA_ASSIGN_OR_RETURN(stored, ApplyRunUpdate(existing, run, std::move(data), expected_version,
+                                                     FromMillis(UnixMillis(clock_.Now()))));
+      KELOLA_RETURN_IF_ERROR(SqliteUpdateRun(*writer_, stored));
+      Event event = RunChangeEvent("run.updated", stored);
+      KELOLA_ASSIGN_OR_RETURN(event.id, InsertEvent(event));
+      KELOLA_RETURN_IF_ERROR(transaction.Commit());
+      Published(std::move(event));
+    }
+    broadcaster_.Deliver();
+    return stored;
   }
 
  private:

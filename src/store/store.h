@@ -128,6 +128,50 @@ struct ApiToken {
   bool revoked = false;
 };
 
+// A forge webhook delivery as received (the durable inbox). The pair
+// (source, delivery_id) is unique: adding it again is the replay check.
+struct InboxEntry {
+  std::string source;                 // "github" | "gitlab"
+  std::string delivery_id;            // the forge's delivery id
+  std::string event;                  // the forge's event name ("push", "Push Hook")
+  std::string pipelines_json = "[]";  // JSON array of the Pipeline names it authenticated for
+  std::string payload;                // the raw body
+  int64_t seq = 0;                    // arrival order, assigned by the store
+  WallTime received_at{};             // assigned by the store
+  bool processed = false;
+  std::string outcome;  // what the consumer did, once processed
+};
+
+struct InboxFilter {
+  bool pending_only = true;
+  int64_t after_seq = 0;
+  int limit = 100;  // <= 0 means 100; at most 1000
+};
+
+// A pipeline run as the store keeps it: the queue columns plus the rest of
+// the run as a JSON object (src/pipeline/run.h gives it its shape).
+struct RunRecord {
+  std::string id;
+  std::string pipeline;
+  std::string status;            // "queued", "running", ...
+  std::string data_json = "{}";  // a JSON object
+  int64_t seq = 0;               // queue order, assigned by CreateRun
+  int64_t version = 0;           // 1 on create, bumped by every update
+  WallTime created_at{};
+  WallTime updated_at{};
+};
+
+struct RunFilter {
+  std::string pipeline;  // "" = all
+  std::string status;    // "" = all
+  // Oldest first (queue order, seq > after_seq) or newest first (seq <
+  // before_seq when set).
+  bool oldest_first = false;
+  int64_t after_seq = 0;
+  int64_t before_seq = 0;  // 0 = no bound
+  int limit = 100;         // <= 0 means 100; at most 1000
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -198,6 +242,28 @@ class Store {
   virtual Status ReleaseLease(const std::string& name, const std::string& holder, int64_t token) = 0;
   // Every lease ever taken, by name; expired and released ones included.
   virtual Result<std::vector<Lease>> ListLeases() = 0;
+
+  // Webhook inbox. AddInboxEntry stores the delivery and, in the same
+  // transaction, appends a "webhook.received" event (subject
+  // "webhook/SOURCE/DELIVERY_ID", data {"source","delivery","event","seq"});
+  // it returns false and writes nothing when (source, delivery_id) is
+  // already there: a replayed delivery. Entries stay after processing (the
+  // replay check needs them). ListInbox returns entries in seq order.
+  virtual Result<bool> AddInboxEntry(const InboxEntry& entry) = 0;
+  virtual Result<InboxEntry> GetInboxEntry(const std::string& source, const std::string& delivery_id) = 0;
+  virtual Result<std::vector<InboxEntry>> ListInbox(const InboxFilter& filter) = 0;
+  virtual Status MarkInboxProcessed(const std::string& source, const std::string& delivery_id,
+                                    const std::string& outcome) = 0;
+
+  // Pipeline runs. CreateRun assigns seq, version 1 and the times, and
+  // appends "run.created" (subject "run/ID", data {"id","pipeline","status"});
+  // AlreadyExists when the id is taken. UpdateRun writes pipeline, status and
+  // data when the stored version equals `expected_version` (else Aborted),
+  // bumps the version and appends "run.updated" (data also has "version").
+  virtual Result<RunRecord> CreateRun(const RunRecord& run) = 0;
+  virtual Result<RunRecord> GetRun(const std::string& id) = 0;
+  virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
+  virtual Result<RunRecord> UpdateRun(const RunRecord& run, int64_t expected_version) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode and
