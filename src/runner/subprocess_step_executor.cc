@@ -6,30 +6,10 @@
 
 #include "proc/process_runner.h"
 #include "runner/secret_masker.h"
+#include "runner/step_scratch_dir.h"
 #include "runner/step_script.h"
 
 namespace kelola {
-namespace {
-
-// A private scripts dir, removed when the step ends.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kelola-step-XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-}  // namespace
 
 Result<StepOutcome> SubprocessStepExecutor::Run(const StepSpec& spec, const StepLineFn& on_line, StepCancel& cancel) {
   const SecretMasker masker(spec.secrets);
@@ -37,7 +17,7 @@ Result<StepOutcome> SubprocessStepExecutor::Run(const StepSpec& spec, const Step
   if (spec.workspace.empty() || !std::filesystem::is_directory(spec.workspace)) {
     return NotFoundError("step " + spec.name + ": workspace " + spec.workspace + " is not a directory");
   }
-  ScratchDir scratch;
+  StepScratchDir scratch;
   const std::string scripts_dir = spec.scripts_dir.empty() ? scratch.path() : spec.scripts_dir;
   if (scripts_dir.empty()) return InternalError("step " + spec.name + ": cannot create a scripts directory");
   auto script = WriteStepScript(scripts_dir, spec.name, spec.commands);

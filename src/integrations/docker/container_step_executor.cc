@@ -12,29 +12,13 @@
 
 #include "proc/line_splitter.h"
 #include "runner/secret_masker.h"
+#include "runner/step_scratch_dir.h"
 #include "runner/step_script.h"
 
 namespace kelola::docker {
 namespace {
 
 constexpr size_t kMaxLineBytes = 64 * 1024;
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kelola-step-XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // One output stream: bytes -> masked bytes -> lines.
 class OutputPipe {
@@ -106,7 +90,7 @@ Result<StepOutcome> ContainerStepExecutor::Run(const StepSpec& spec, const StepL
   if (spec.workspace.empty() || ec || !std::filesystem::is_directory(workspace)) {
     return NotFoundError("step " + spec.name + ": workspace " + spec.workspace + " is not a directory");
   }
-  ScratchDir scratch;
+  StepScratchDir scratch;
   const std::string scripts_dir = spec.scripts_dir.empty() ? scratch.path() : spec.scripts_dir;
   if (scripts_dir.empty()) return InternalError("step " + spec.name + ": cannot create a scripts directory");
   auto script = WriteStepScript(scripts_dir, spec.name, spec.commands);
