@@ -133,9 +133,8 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   o.retry_period = config.GetDuration("leader.retry_period");
   if (o.retry_period <= Duration::zero() || o.renew_deadline <= o.retry_period ||
       o.lease_duration <= o.renew_deadline) {
-    return InvalidArgumentError(
-        "leader timings must satisfy 0 < retry_period < renew_deadline < lease_duration (" +
-        config.SourceOf("leader.renew_deadline") + ")");
+    return InvalidArgumentError("leader timings must satisfy 0 < retry_period < renew_deadline < lease_duration (" +
+                                config.SourceOf("leader.renew_deadline") + ")");
   }
   o.io_threads = static_cast<int>(config.GetInt("http.io_threads"));
   o.max_body_bytes = config.GetInt("http.max_body_bytes");

@@ -401,10 +401,10 @@ TEST_F(LogPipelineTest, AThousandConcurrentAgentConnections) {
 // The agent ships over HTTPS and verifies the server: with an unknown CA it
 // sends nothing (and loses nothing); given the CA it delivers every line.
 TEST_F(LogPipelineTest, ShipsOverTlsAndRefusesAnUnverifiedServer) {
-  auto made = harness::RunCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                                   "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir_->File("key.pem"),
-                                   "-out", dir_->File("cert.pem")});
+  auto made =
+      harness::RunCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                           "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", dir_->File("key.pem"), "-out", dir_->File("cert.pem")});
   ASSERT_TRUE(made.ok() && made->exit_code == 0) << (made.ok() ? made->err : made.status().ToString());
   server_env_ = {"KELOLA_TLS_CERT_FILE=" + dir_->File("cert.pem"), "KELOLA_TLS_KEY_FILE=" + dir_->File("key.pem")};
   ca_file_ = dir_->File("cert.pem");
