@@ -31,6 +31,7 @@ const kelola::ConfigSchema& SampleSchema() {
     s->Add({.name = "tls.cert.path", .type = ConfigType::kString, .default_value = ""});
     s->Add({.name = "shutdown_grace", .type = ConfigType::kDuration, .default_value = "30s"});
     s->Add({.name = "peers", .type = ConfigType::kStringList, .default_value = ""});
+    s->Add({.name = "sinks", .type = ConfigType::kObjectList, .default_value = ""});
     s->Add({.name = "store.password", .type = ConfigType::kString, .default_value = "", .secret = true});
     return s;
   }();
@@ -76,6 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case kelola::ConfigType::kBool: (void)config->GetBool(key.name); break;
       case kelola::ConfigType::kDuration: (void)config->GetDuration(key.name); break;
       case kelola::ConfigType::kStringList: (void)config->GetList(key.name); break;
+      case kelola::ConfigType::kObjectList: (void)config->GetObjects(key.name); break;
     }
     (void)config->SourceOf(key.name);
   }
