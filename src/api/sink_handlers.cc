@@ -42,6 +42,7 @@ void RegisterSinkRoutes(HttpServer& server, ApiContext& ctx, std::vector<const S
                 {"lag", st.lag},
                 {"sent", st.sent},
                 {"deadLettered", st.dead_lettered},
+                {"expired", st.expired},
                 {"itemRetries", st.item_retries},
                 {"batchRetries", st.batch_retries},
                 {"consecutiveFailures", st.consecutive_failures},

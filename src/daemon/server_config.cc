@@ -67,12 +67,13 @@ const ConfigSchema& ServerConfigSchema() {
     s.Add({.name = "logs.retention_age",
            .type = ConfigType::kDuration,
            .default_value = "168h",
-           .description = "embedded log store: whole segments older than this are deleted; 0s = keep regardless "
-                          "of age."});
+           .description = "embedded log store: whole segments older than this are deleted, but never before every "
+                          "configured sink has delivered them; 0s = keep regardless of age."});
     s.Add({.name = "logs.retention_bytes",
            .type = ConfigType::kInt,
            .default_value = "10737418240",
-           .description = "embedded log store: oldest segments are deleted while it holds more; 0 = no limit.",
+           .description = "embedded log store: oldest segments are deleted while it holds more, delivered to the sinks "
+                          "or not (a sink counts what it lost as expired); 0 = no limit.",
            .min = 0,
            .max = 1LL << 50});
     s.Add({.name = "logs.segment_max_bytes",

@@ -53,6 +53,7 @@ struct BlockIndex {
 
 struct Segment {
   std::string path;
+  uint64_t first_id = 0;  // of its first record (the next id when it is empty)
   uint64_t bytes = 0;
   WallTime created{};
   std::vector<BlockIndex> blocks;
@@ -122,6 +123,7 @@ class LogStore::Impl {
     ::fstat(fd, &st);
     Segment seg;
     seg.path = path;
+    seg.first_id = next_id;
     seg.created = WallTime(std::chrono::seconds(st.st_mtime));
     uint64_t size = static_cast<uint64_t>(st.st_size);
     uint64_t pos = 0;
@@ -143,6 +145,7 @@ class LogStore::Impl {
         mark = std::max(mark, s.end_offset);
       }
       seg.max_time_ms = std::max(seg.max_time_ms, header->max_time_ms);
+      if (seg.blocks.empty()) seg.first_id = header->first_id;
       next_id = header->first_id + header->record_count;
       seg.blocks.push_back({pos, *header, std::move(*meta)});
       pos += header->total_bytes();
@@ -176,6 +179,7 @@ class LogStore::Impl {
     active_fd = -1;
     Segment seg;
     seg.path = options.dir + "/" + SegmentName(next_id);
+    seg.first_id = next_id;
     seg.created = clock.Now();
     int fd = ::open(seg.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return InternalError(Errno("creating " + seg.path));
@@ -269,13 +273,27 @@ class LogStore::Impl {
     return result;
   }
 
+  // Ids [first, last] of a segment: it ends where the next one starts.
+  uint64_t SegmentLastIdLocked(size_t i) const {
+    return i + 1 < segments.size() ? segments[i + 1].first_id - 1 : next_id - 1;
+  }
+
   void RetainLocked() {
     int64_t now_ms = UnixMillis(clock.Now());
     int64_t age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options.retention_age).count();
+    uint64_t held_after = std::numeric_limits<uint64_t>::max();  // records above this are not delivered
+    for (const auto& [holder, delivered] : holds) held_after = std::min(held_after, delivered);
+    stats.segments_held = 0;
     while (segments.size() > 1) {
       const Segment& oldest = segments.front();
       bool too_old = age_ms > 0 && oldest.max_time_ms < now_ms - age_ms;
       bool too_big = options.retention_bytes > 0 && total_bytes > options.retention_bytes;
+      if (too_old && !too_big && SegmentLastIdLocked(0) > held_after) {
+        for (const Segment& seg : segments) {
+          if (seg.max_time_ms < now_ms - age_ms) ++stats.segments_held;
+        }
+        break;
+      }
       if (!too_old && !too_big) break;
       ::unlink(oldest.path.c_str());
       total_bytes -= oldest.bytes;
@@ -366,6 +384,7 @@ class LogStore::Impl {
     s.bytes = total_bytes;
     for (const auto& seg : segments) s.blocks += seg.blocks.size();
     s.next_id = next_id;
+    s.first_id = segments.empty() ? next_id : segments.front().first_id;
     s.corrupt_blocks += corrupt_seen;
     return s;
   }
@@ -379,6 +398,7 @@ class LogStore::Impl {
   uint64_t total_bytes = 0;
   uint64_t next_id = 1;
   std::unordered_map<std::string, uint64_t> marks;  // "agent/stream" -> end offset stored
+  std::map<std::string, uint64_t> holds;            // retention holder -> last id it delivered
   LogStoreStats stats;
   mutable std::atomic<uint64_t> corrupt_seen{0};
 };
@@ -401,6 +421,14 @@ Status LogStore::ApplyRetention() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->RetainLocked();
   return OkStatus();
+}
+void LogStore::HoldRetention(const std::string& holder, uint64_t delivered) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->holds[holder] = delivered;
+}
+void LogStore::ReleaseRetention(const std::string& holder) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->holds.erase(holder);
 }
 LogStoreStats LogStore::Stats() const { return impl_->Stats(); }
 

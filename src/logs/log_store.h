@@ -14,7 +14,10 @@
 //   - Index: per block its id range, time range, labels and file paths; a
 //     query decompresses only blocks that can match.
 //   - Retention: whole sealed segments are deleted, oldest first, when older
-//     than retention_age or while the store is above retention_bytes.
+//     than retention_age or while the store is above retention_bytes. A
+//     retention hold (a sink's cursor) keeps age from deleting records the
+//     sink has not delivered yet; the size limit bounds the disk regardless,
+//     and a sink then finds and counts the gap (first_id says where it ends).
 //   - Crash safety: a torn block at the end of the last segment (a crash
 //     mid-write) is cut off on Open; it was never acknowledged.
 //
@@ -88,9 +91,11 @@ struct LogStoreStats {
   uint64_t bytes = 0;
   uint64_t blocks = 0;
   uint64_t next_id = 1;
+  uint64_t first_id = 1;              // the oldest record still stored (next_id when empty)
   uint64_t records_appended = 0;      // since Open
   uint64_t duplicates_dropped = 0;    // since Open
   uint64_t segments_deleted = 0;      // by retention, since Open
+  uint64_t segments_held = 0;         // kept past retention_age by a hold, now
   uint64_t corrupt_blocks = 0;        // skipped by Open or Query
   uint64_t torn_bytes_truncated = 0;  // cut from the last segment by Open
 };
@@ -108,6 +113,11 @@ class LogStore {
   uint64_t WaitForNewer(uint64_t after_id, MonoTime deadline);
   // Deletes segments past the retention limits (Append also does it).
   Status ApplyRetention();
+  // Age-based retention keeps every record with id > `delivered` while the
+  // hold named `holder` is set (a sink's cursor); size-based retention does
+  // not wait for it. Setting it again moves it; Release removes it.
+  void HoldRetention(const std::string& holder, uint64_t delivered);
+  void ReleaseRetention(const std::string& holder);
   LogStoreStats Stats() const;
 
  private:

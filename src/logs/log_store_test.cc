@@ -222,6 +222,42 @@ TEST_F(LogStoreTest, RetentionByAgeUsesRecordTimes) {
   EXPECT_EQ(Texts(*store->Query({})), (std::vector<std::string>{"line 1"}));
 }
 
+TEST_F(LogStoreTest, ARetentionHoldKeepsUndeliveredRecordsPastTheirAgeButNotPastTheSizeLimit) {
+  LogStoreOptions o;
+  o.retention_age = std::chrono::hours(1);
+  o.segment_max_age = std::chrono::minutes(10);
+  auto store = Open(o);
+  int64_t now = UnixMillis(clock.Now());
+  ASSERT_TRUE(store->Append(Batch("a", "00000000000000a1", "/f", 0, 2, now)).ok());  // ids 1-2
+  clock.Advance(std::chrono::minutes(30));
+  ASSERT_TRUE(store->Append(Batch("a", "00000000000000a1", "/f", 2, 1, now + 30 * 60'000)).ok());  // id 3
+  store->HoldRetention("sink-a", 1);  // delivered id 1, not id 2
+  clock.Advance(std::chrono::minutes(31));
+  ASSERT_TRUE(store->ApplyRetention().ok());
+  EXPECT_EQ(store->Stats().segments, 2u);
+  EXPECT_EQ(store->Stats().segments_held, 1u);
+  EXPECT_EQ(store->Stats().first_id, 1u);
+
+  store->HoldRetention("sink-a", 2);  // now delivered: the old segment may go
+  ASSERT_TRUE(store->ApplyRetention().ok());
+  EXPECT_EQ(store->Stats().segments, 1u);
+  EXPECT_EQ(store->Stats().first_id, 3u);
+  EXPECT_EQ(store->Stats().segments_held, 0u);
+}
+
+TEST_F(LogStoreTest, TheSizeLimitDeletesEvenWhatAHoldWaitsFor) {
+  LogStoreOptions o;
+  o.segment_max_bytes = 1;
+  o.retention_bytes = 1;
+  o.retention_age = Duration::zero();
+  auto store = Open(o);
+  store->HoldRetention("slow-sink", 0);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->Append(Batch("a", "00000000000000a1", "/f", i, 1, 0)).ok());
+  EXPECT_EQ(store->Stats().segments, 1u);
+  EXPECT_EQ(store->Stats().first_id, 3u);  // the sink finds ids 1-2 gone and counts them
+  store->ReleaseRetention("slow-sink");
+}
+
 TEST_F(LogStoreTest, WaitForNewerReturnsAtOnceWhenRecordsExistAndAtTheDeadlineOtherwise) {
   auto store = Open();
   EXPECT_EQ(store->WaitForNewer(0, clock.Monotonic()), 1u);  // deadline already reached

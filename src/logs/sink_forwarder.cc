@@ -63,6 +63,7 @@ Result<std::unique_ptr<SinkForwarder>> SinkForwarder::Create(LogStore& store, st
       new SinkForwarder(store, std::move(sink), std::move(options), clock, metrics, std::move(random01)));
   f->cursor_path_ = f->options_.state_dir + "/cursor";
   KELOLA_ASSIGN_OR_RETURN(f->stats_.cursor, ReadSinkCursor(f->cursor_path_));
+  f->store_.HoldRetention(f->options_.name, f->stats_.cursor);
   KELOLA_ASSIGN_OR_RETURN(f->dead_letters_,
                           DeadLetterLog::Open(f->options_.state_dir + "/dead-letters.jsonl", f->options_.name));
   f->UpdateLag();
@@ -78,7 +79,31 @@ SinkForwarder::SinkForwarder(LogStore& store, std::unique_ptr<LogSink> sink, Sin
       metrics_(metrics),
       random01_(std::move(random01)) {}
 
-SinkForwarder::~SinkForwarder() { Stop(); }
+SinkForwarder::~SinkForwarder() {
+  Stop();
+  store_.ReleaseRetention(options_.name);
+}
+
+Status SinkForwarder::SkipExpired(uint64_t& cursor) {
+  uint64_t oldest = store_.Stats().first_id;
+  if (cursor + 1 >= oldest) return OkStatus();
+  uint64_t lost = oldest - 1 - cursor;
+  KELOLA_RETURN_IF_ERROR(WriteSinkCursor(cursor_path_, oldest - 1));
+  LogWarn("log records were deleted by the store's size limit before this sink delivered them",
+          {{"sink", options_.name},
+           {"records", std::to_string(lost)},
+           {"first_id", std::to_string(cursor + 1)},
+           {"last_id", std::to_string(oldest - 1)}});
+  {
+    std::lock_guard lock(mu_);
+    stats_.cursor = oldest - 1;
+    stats_.expired += lost;
+  }
+  if (metrics_) metrics_->records.WithLabels({options_.name, "expired"}).Inc(static_cast<double>(lost));
+  store_.HoldRetention(options_.name, oldest - 1);
+  cursor = oldest - 1;
+  return OkStatus();
+}
 
 void SinkForwarder::UpdateLag() {
   uint64_t last = store_.Stats().next_id - 1;
@@ -111,6 +136,7 @@ SinkForwarder::StepResult SinkForwarder::Step() {
     cursor = stats_.cursor;
   }
   LogQuery q;
+  Status skipped = SkipExpired(cursor);
   q.after_id = cursor;
   q.limit = options_.batch_records;
   auto batch = store_.Query(q);
@@ -127,8 +153,8 @@ SinkForwarder::StepResult SinkForwarder::Step() {
     d = std::min(d, cap);
     return Duration(static_cast<Duration::rep>(static_cast<double>(d.count()) * random01_()));
   };
-  if (!batch.ok()) {
-    Fail(batch.status());
+  if (!skipped.ok() || !batch.ok()) {
+    Fail(skipped.ok() ? batch.status() : skipped);
     return {Outcome::kFailed, backoff()};
   }
   if (batch->records.empty()) {
@@ -158,6 +184,7 @@ SinkForwarder::StepResult SinkForwarder::Step() {
     stats_.item_retries += delivery->retried;
     stats_.consecutive_failures = 0;
   }
+  store_.HoldRetention(options_.name, batch->last_id);
   if (metrics_) {
     metrics_->records.WithLabels({options_.name, "sent"}).Inc(static_cast<double>(delivery->sent));
     metrics_->records.WithLabels({options_.name, "dead_lettered"})

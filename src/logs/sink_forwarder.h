@@ -8,7 +8,10 @@
 // again": the forwarder waits with exponential backoff and full jitter
 // (initial * 2^failures, capped, times a random point in [0, 1)) and retries;
 // sinks make that idempotent (log_sink.h). A server restart resumes at the
-// cursor; records appended while the sink is down wait in the store.
+// cursor; records appended while the sink is down wait in the store: the
+// cursor is a retention hold, so age never deletes what the sink has not
+// delivered. Only the store's size limit can; the forwarder then skips the
+// gap, counts it as `expired` and logs the id range it lost.
 //
 // Counters per sink on /metrics (SinkMetrics): records sent / dead-lettered,
 // item retries inside the sink, batch retries, failures by status code, lag
@@ -39,7 +42,7 @@ namespace kelola {
 // The /metrics families of every forwarder; register once per registry.
 struct SinkMetrics {
   explicit SinkMetrics(MetricsRegistry& registry);
-  CounterFamily& records;        // {sink, outcome=sent|dead_lettered}
+  CounterFamily& records;        // {sink, outcome=sent|dead_lettered|expired}
   CounterFamily& item_retries;   // {sink}: item sends repeated inside Deliver
   CounterFamily& batch_retries;  // {sink}: whole batches offered again after an error
   CounterFamily& failures;       // {sink, code}: failed Deliver calls by status code
@@ -61,6 +64,7 @@ struct SinkForwarderStats {
   uint64_t lag = 0;
   uint64_t sent = 0;
   uint64_t dead_lettered = 0;
+  uint64_t expired = 0;  // deleted by the store's size limit before they were delivered
   uint64_t item_retries = 0;
   uint64_t batch_retries = 0;
   uint64_t consecutive_failures = 0;
@@ -99,6 +103,9 @@ class SinkForwarder {
                 SinkMetrics* metrics, std::function<double()> random01);
   void Run();
   void Fail(const Status& status);
+  // Moves `cursor` past records the store deleted before they were
+  // delivered (its size limit), persisting and counting them as expired.
+  Status SkipExpired(uint64_t& cursor);
   void UpdateLag();
 
   LogStore& store_;

@@ -172,6 +172,61 @@ TEST_F(SinkForwarderTest, CursorAndDeadLettersSurviveARestart) {
   EXPECT_EQ(fake->stored.count("line 11"), 1u);
 }
 
+// A store whose every append seals a segment, with the given limits.
+std::unique_ptr<LogStore> SmallSegmentStore(const std::string& dir, Clock& clock, uint64_t retention_bytes) {
+  LogStoreOptions o;
+  o.dir = dir;
+  o.fsync = false;
+  o.segment_max_bytes = 1;
+  o.retention_bytes = retention_bytes;
+  o.retention_age = std::chrono::hours(1);
+  auto s = LogStore::Open(o, clock);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+TEST_F(SinkForwarderTest, RecordsPastTheirAgeWaitForASinkThatIsDown) {
+  store = SmallSegmentStore(dir.File("held"), clock, 0);
+  FakeSink* fake = nullptr;
+  auto f = Make(fake);
+  fake->down = true;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->Append(Numbered(i * 2, 2)).ok());
+  EXPECT_EQ(f->Step().outcome, SinkForwarder::Outcome::kFailed);
+  clock.Advance(std::chrono::hours(3));  // every record is now past retention_age
+  ASSERT_TRUE(store->ApplyRetention().ok());
+  EXPECT_EQ(store->Stats().first_id, 1u);
+  fake->down = false;
+  EXPECT_EQ(f->Step().outcome, SinkForwarder::Outcome::kDelivered);
+  EXPECT_EQ(fake->stored.size(), 6u);
+  EXPECT_EQ(f->Stats().expired, 0u);
+  ASSERT_TRUE(store->ApplyRetention().ok());  // delivered: now age may delete
+  EXPECT_EQ(store->Stats().segments, 1u);
+}
+
+TEST_F(SinkForwarderTest, RecordsTheSizeLimitDeletedFirstAreCountedAsExpiredNotSilentlySkipped) {
+  store = SmallSegmentStore(dir.File("bounded"), clock, 1);  // keeps only the active segment
+  FakeSink* fake = nullptr;
+  auto f = Make(fake);
+  fake->down = true;
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(store->Append(Numbered(i * 2, 2)).ok());  // ids 1..8
+  EXPECT_EQ(store->Stats().first_id, 7u);
+  fake->down = false;
+  EXPECT_EQ(f->Step().outcome, SinkForwarder::Outcome::kDelivered);
+  auto st = f->Stats();
+  EXPECT_EQ(st.expired, 6u);
+  EXPECT_EQ(st.sent, 1u);           // line 6
+  EXPECT_EQ(st.dead_lettered, 1u);  // bad 7
+  EXPECT_EQ(st.cursor, 8u);
+  EXPECT_EQ(fake->stored.count("line 6"), 1u);
+  std::string text = registry.RenderText();
+  EXPECT_NE(text.find(R"(kelola_log_sink_records_total{sink="es",outcome="expired"} 6)"), std::string::npos) << text;
+  f.reset();  // the skip was persisted: a restart does not count it again
+  f = Make(fake);
+  EXPECT_EQ(f->Stats().cursor, 8u);
+  EXPECT_EQ(f->Step().outcome, SinkForwarder::Outcome::kIdle);
+  EXPECT_EQ(f->Stats().expired, 0u);
+}
+
 TEST(DeadLetterLogTest, SkipsRecordsAlreadyStoredAndIgnoresATornTail) {
   ScratchDir dir;
   std::string path = dir.File("dl.jsonl");
