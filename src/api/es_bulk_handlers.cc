@@ -3,11 +3,13 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "base/crypto.h"
 #include "logs/bulk_ingest_parser.h"
+#include "logs/recent_id_set.h"
 #include "net/gzip.h"
 
 namespace kelola {
@@ -16,6 +18,10 @@ namespace {
 using json = nlohmann::json;
 
 constexpr size_t kMaxInflatedBytes = 256 << 20;
+// Client `_id`s remembered to drop retried items: ~10 MB of memory.
+constexpr size_t kRecentIds = 100'000;
+// The record field a client's `_id` is kept in, so the window survives a restart.
+constexpr const char* kIdField = "bulk_id";
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -46,8 +52,8 @@ struct BulkState {
   explicit BulkState(MetricsRegistry& m)
       : requests(m.AddCounter("kelola_es_bulk_requests_total", "Elasticsearch-compatible _bulk requests, by outcome.",
                               {"outcome"})),
-        items(m.AddCounter("kelola_es_bulk_items_total", "_bulk items: stored, or rejected with a per-item error.",
-                           {"outcome"})) {
+        items(m.AddCounter("kelola_es_bulk_items_total",
+                           "_bulk items: stored, rejected with a per-item error, or a duplicate _id.", {"outcome"})) {
     std::random_device random;
     nonce = HexEncode(std::to_string(random()) + std::to_string(random())).substr(0, 8);
   }
@@ -59,7 +65,34 @@ struct BulkState {
   std::mutex mu;
   std::string nonce;
   std::map<std::pair<std::string, std::string>, uint64_t> next_offset;
+  // "<index>/<_id>" of the last kRecentIds stored items; filled from the
+  // store on the first request after a start.
+  RecentIdSet seen{kRecentIds};
+  bool seen_loaded = false;
 };
+
+std::string IdKey(const std::string& index, const std::string& id) { return index + "/" + id; }
+
+// Re-reads the ids of the most recent `_bulk` records in the store.
+Status LoadRecentIds(LogStore& store, BulkState& state) {
+  uint64_t last = store.Stats().next_id - 1;
+  LogQuery q;
+  q.labels = {{"source", "es-bulk"}};
+  q.after_id = last > kRecentIds ? last - kRecentIds : 0;
+  q.limit = 10'000;
+  for (;;) {
+    KELOLA_ASSIGN_OR_RETURN(LogQueryResult page, store.Query(q));
+    for (const StoredRecord& r : page.records) {
+      auto id = r.record.fields.find(kIdField);
+      auto index = r.labels.find("index");
+      if (id != r.record.fields.end() && index != r.labels.end()) state.seen.Insert(IdKey(index->second, id->second));
+    }
+    if (!page.more) break;
+    q.after_id = page.last_id;
+  }
+  state.seen_loaded = true;
+  return OkStatus();
+}
 
 Status Authorize(ApiContext& ctx, const HttpRequest& req, Role need) {
   KELOLA_ASSIGN_OR_RETURN(Principal p, ctx.tokens->Authenticate(BearerFrom(req.Header("Authorization"))));
@@ -133,11 +166,27 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, BulkState& state, HttpReques
   // the per-stream offsets reach the store in increasing order.
   std::map<std::pair<std::string, std::string>, LogBatch> batches;
   std::vector<std::string> ids(items->size());
+  std::vector<bool> repeated(items->size());
   {
     std::lock_guard lock(state.mu);
+    if (!state.seen_loaded) {
+      if (Status s = LoadRecentIds(store, state); !s.ok()) {
+        state.requests.WithLabels({"store_failed"}).Inc();
+        return EsError(503, "unavailable_shards_exception", "reading recent ids: " + s.message());
+      }
+    }
+    std::set<std::string> in_request;
     for (size_t i = 0; i < items->size(); ++i) {
       BulkIngestItem& item = (*items)[i];
       if (item.status != 0) continue;
+      if (!item.id.empty()) {
+        std::string key = IdKey(item.index, item.id);
+        if (state.seen.Contains(key) || !in_request.insert(key).second) {
+          repeated[i] = true;  // a retry: stored once already
+          continue;
+        }
+        item.record.fields[kIdField] = item.id;
+      }
       auto key = std::make_pair(item.agent, item.index);
       LogBatch& b = batches[key];
       if (b.agent.empty()) {
@@ -160,13 +209,33 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, BulkState& state, HttpReques
         return EsError(503, "unavailable_shards_exception", "storing logs: " + appended.status().message());
       }
     }
+    // Only once stored: a request that failed must not make its retry a repeat.
+    for (const std::string& key : in_request) state.seen.Insert(key);
   }
   json out = json::array();
   bool errors = false;
   uint64_t stored = 0;
   uint64_t rejected = 0;
+  uint64_t duplicates = 0;
   for (size_t i = 0; i < items->size(); ++i) {
     const BulkIngestItem& item = (*items)[i];
+    if (repeated[i]) {
+      // ES's answers for an _id it has: create conflicts, index leaves the document as it is.
+      ++duplicates;
+      json r{{"_index", item.index}, {"_id", item.id}};
+      if (item.action == "create") {
+        errors = true;
+        r["status"] = 409;
+        r["error"] = {{"type", "version_conflict_engine_exception"},
+                      {"reason", "[" + item.id + "]: version conflict, document already exists (current version [1])"}};
+      } else {
+        r["status"] = 200;
+        r["result"] = "noop";
+        r["_version"] = 1;
+      }
+      out.push_back(json{{item.action, r}});
+      continue;
+    }
     if (item.status != 0) {
       errors = true;
       ++rejected;
@@ -191,6 +260,7 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, BulkState& state, HttpReques
   state.requests.WithLabels({errors ? "partial" : "stored"}).Inc();
   state.items.WithLabels({"stored"}).Inc(static_cast<double>(stored));
   state.items.WithLabels({"rejected"}).Inc(static_cast<double>(rejected));
+  state.items.WithLabels({"duplicate"}).Inc(static_cast<double>(duplicates));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock.Monotonic() - started).count();
   HttpResponse r = HttpResponse::Json(200, Dump(json{{"took", took}, {"errors", errors}, {"items", out}}));
   r.headers["X-Elastic-Product"] = "Elasticsearch";

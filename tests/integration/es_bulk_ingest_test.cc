@@ -180,6 +180,54 @@ TEST_F(EsBulkIngestTest, BulkIsStoredWithPerItemStatusesInTheElasticsearchShape)
   EXPECT_NE(metrics.find(R"(kelola_es_bulk_items_total{outcome="rejected"} 2)"), std::string::npos);
 }
 
+// Fluent Bit (Generate_ID) and Vector (id_key) send an `_id` so that a retry
+// of a request whose answer was lost is idempotent: kelola stores it once,
+// answers ES's 409 for `create` and leaves it as it is for `index`, also
+// after a restart.
+TEST_F(EsBulkIngestTest, ARetriedRequestWithClientIdsIsStoredOnceEvenAcrossARestart) {
+  StartServer();
+  std::string body;
+  for (int i = 0; i < 50; ++i) {
+    body += R"({"create":{"_index":"ids","_id":"doc-)" + std::to_string(i) + "\"}}\n";
+    body += R"({"message":"id line )" + std::to_string(i) + "\"}\n";
+  }
+  body += "{\"index\":{\"_index\":\"ids\",\"_id\":\"doc-idx\"}}\n{\"message\":\"indexed\"}\n";
+  body += "{\"create\":{\"_index\":\"ids\",\"_id\":\"doc-0\"}}\n{\"message\":\"same id again\"}\n";
+  auto first = Bulk("/_bulk", body, false, BasicAuth());
+  ASSERT_EQ(first.status, 200) << first.body;
+  json r = json::parse(first.body);
+  EXPECT_EQ(r["items"][0]["create"]["status"], 201);
+  EXPECT_EQ(r["items"][50]["index"]["status"], 201);
+  EXPECT_EQ(r["items"][51]["create"]["status"], 409) << "a repeat inside one request";
+
+  auto check = [&](const json& retry) {
+    EXPECT_EQ(retry["errors"], true);
+    ASSERT_EQ(retry["items"].size(), 52u);
+    for (int i = 0; i < 50; ++i) {
+      EXPECT_EQ(retry["items"][i]["create"]["status"], 409) << i;
+      EXPECT_EQ(retry["items"][i]["create"]["error"]["type"], "version_conflict_engine_exception");
+    }
+    EXPECT_EQ(retry["items"][50]["index"]["status"], 200);
+    EXPECT_EQ(retry["items"][50]["index"]["result"], "noop");
+  };
+  auto retry = Bulk("/_bulk", body, false, BasicAuth());
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  check(json::parse(retry.body));
+
+  server_->Stop();
+  StartServer();
+  auto after_restart = Bulk("/_bulk", body, false, BasicAuth());
+  ASSERT_EQ(after_restart.status, 200) << after_restart.body;
+  check(json::parse(after_restart.body));
+
+  auto stored = StoredTexts("index=ids");
+  EXPECT_EQ(stored.size(), 51u);
+  for (const auto& [text, n] : stored) EXPECT_EQ(n, 1) << text;
+  EXPECT_EQ(stored.count("same id again"), 0u);
+  std::string metrics = harness::HttpCall({.url = url_ + "/metrics"})->body;
+  EXPECT_NE(metrics.find(R"(kelola_es_bulk_items_total{outcome="duplicate"} 52)"), std::string::npos) << metrics;
+}
+
 TEST_F(EsBulkIngestTest, RsyslogOmelasticsearchShipsEveryLine) {
   const std::string module_dir = "/usr/lib/x86_64-linux-gnu/rsyslog";
   if (!std::filesystem::exists("/usr/sbin/rsyslogd") || !std::filesystem::exists(module_dir + "/omelasticsearch.so")) {
