@@ -19,6 +19,7 @@
 #include "tests/harness/child_process.h"
 #include "tests/harness/free_port.h"
 #include "tests/harness/http_call.h"
+#include "tests/harness/kelola_server.h"
 #include "tests/harness/opensearch_node.h"
 #include "tests/harness/run_command.h"
 #include "tests/harness/temp_dir.h"
@@ -29,11 +30,6 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-std::string Binary() {
-  const char* b = std::getenv("KELOLA_BINARY");
-  return b ? b : "kelola";
-}
 
 template <typename Fn>
 bool WaitFor(Fn cond, int seconds_max) {
@@ -55,22 +51,13 @@ class EsBulkIngestTest : public ::testing::Test {
   }
 
   void StartServer(const std::string& config_yaml = "") {
-    std::vector<std::string> argv = {Binary(),     "server",          "--listen", "127.0.0.1:" + std::to_string(port_),
-                                     "--data-dir", dir_->File("data")};
-    if (!config_yaml.empty()) {
-      ASSERT_TRUE(harness::WriteFile(dir_->File("server.yaml"), config_yaml).ok());
-      argv.push_back("--config");
-      argv.push_back(dir_->File("server.yaml"));
-    }
-    auto child = harness::ChildProcess::Spawn({.argv = argv, .log_path = dir_->File("server.log")});
-    ASSERT_TRUE(child.ok()) << child.status().ToString();
-    server_ = std::move(*child);
-    ASSERT_TRUE(WaitFor([&] { return !server_->Running() || harness::PortAcceptsConnections(port_); }, 60));
-    ASSERT_TRUE(server_->Running()) << harness::TailOfFile(dir_->File("server.log"));
-    auto t = harness::ReadFile(dir_->File("data/admin.token"));
-    ASSERT_TRUE(t.ok());
-    token_ = *t;
-    while (!token_.empty() && token_.back() == '\n') token_.pop_back();
+    auto server = harness::KelolaServer::Start({.data_dir = dir_->File("data"),
+                                                .log_path = dir_->File("server.log"),
+                                                .port = port_,
+                                                .config_yaml = config_yaml});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    token_ = server_->AdminToken();
   }
 
   harness::HttpReply Bulk(const std::string& path, const std::string& body, bool gzip, const std::string& auth) {
@@ -114,7 +101,7 @@ class EsBulkIngestTest : public ::testing::Test {
   int port_ = 0;
   std::string url_;
   std::string token_;
-  std::unique_ptr<harness::ChildProcess> server_;
+  std::unique_ptr<harness::KelolaServer> server_;
 };
 
 TEST_F(EsBulkIngestTest, BulkIsStoredWithPerItemStatusesInTheElasticsearchShape) {
@@ -332,7 +319,7 @@ TEST_F(EsBulkIngestTest, ServerForwardsWhatItStoredToOpenSearchAndKeepsDeadLette
   ASSERT_TRUE(harness::WriteFile(dir_->File("bad.yaml"),
                                  "logs:\n  sinks:\n    - name: x\n      type: elasticsearch\n      urll: http://x\n")
                   .ok());
-  auto bad = harness::RunCommand({Binary(), "server", "--config", dir_->File("bad.yaml"), "--data-dir",
+  auto bad = harness::RunCommand({harness::KelolaBinary(), "server", "--config", dir_->File("bad.yaml"), "--data-dir",
                                   dir_->File("data2"), "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->exit_code, 2);

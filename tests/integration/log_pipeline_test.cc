@@ -25,6 +25,7 @@
 #include "tests/harness/child_process.h"
 #include "tests/harness/free_port.h"
 #include "tests/harness/http_call.h"
+#include "tests/harness/kelola_server.h"
 #include "tests/harness/run_command.h"
 #include "tests/harness/temp_dir.h"
 
@@ -36,11 +37,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kBatch = 200;
-
-std::string Binary() {
-  const char* b = std::getenv("KELOLA_BINARY");
-  return b ? b : "kelola";
-}
 
 class LogPipelineTest : public ::testing::Test {
  protected:
@@ -56,31 +52,16 @@ class LogPipelineTest : public ::testing::Test {
   }
 
   void StartServer() {
-    auto child =
-        harness::ChildProcess::Spawn({.argv = {Binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_),
-                                               "--data-dir", dir_->File("data")},
-                                      .log_path = dir_->File("server.log"),
-                                      .env = server_env_});
-    ASSERT_TRUE(child.ok()) << child.status().ToString();
-    server_ = std::move(*child);
-    for (int i = 0; i < 600 && !harness::PortAcceptsConnections(port_); ++i) {
-      ASSERT_TRUE(server_->Running()) << harness::TailOfFile(dir_->File("server.log"));
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    ASSERT_TRUE(harness::PortAcceptsConnections(port_)) << harness::TailOfFile(dir_->File("server.log"));
+    auto server = harness::KelolaServer::Start(
+        {.data_dir = dir_->File("data"), .log_path = dir_->File("server.log"), .port = port_, .env = server_env_});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
   }
 
-  std::string AdminToken() {
-    auto t = harness::ReadFile(dir_->File("data/admin.token"));
-    std::string s = t.ok() ? *t : "";
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s;
-  }
+  std::string AdminToken() { return server_->AdminToken(); }
 
   std::string CreateAgentToken() {
-    auto r = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
-                                  "KELOLA_TOKEN=" + AdminToken(), Binary(), "token", "create", "--name", "agent-1",
-                                  "--role", "operator"});
+    auto r = server_->Cli({"token", "create", "--name", "agent-1", "--role", "operator"});
     EXPECT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.status().ToString());
     std::string token = r.ok() ? r->out : "";
     while (!token.empty() && token.back() == '\n') token.pop_back();
@@ -103,8 +84,9 @@ class LogPipelineTest : public ::testing::Test {
   }
 
   void StartAgent() {
-    auto child = harness::ChildProcess::Spawn(
-        {.argv = {Binary(), "agent", "--config", dir_->File("agent.yaml")}, .log_path = dir_->File("agent.log")});
+    auto child =
+        harness::ChildProcess::Spawn({.argv = {harness::KelolaBinary(), "agent", "--config", dir_->File("agent.yaml")},
+                                      .log_path = dir_->File("agent.log")});
     ASSERT_TRUE(child.ok()) << child.status().ToString();
     agent_ = std::move(*child);
   }
@@ -114,10 +96,7 @@ class LogPipelineTest : public ::testing::Test {
     agent_->Stop(seconds(1));  // reaps
   }
 
-  void KillServer() {
-    ::kill(server_->pid(), SIGKILL);
-    server_->Stop(seconds(1));
-  }
+  void KillServer() { server_->Kill(); }
 
   // A counter or gauge from the running agent's /metrics (its port is in its log).
   double AgentMetric(const std::string& name) {
@@ -216,7 +195,7 @@ class LogPipelineTest : public ::testing::Test {
   std::unique_ptr<harness::TempDir> dir_;
   std::vector<std::string> server_env_;
   std::string ca_file_;  // set when the server serves HTTPS
-  std::unique_ptr<harness::ChildProcess> server_;
+  std::unique_ptr<harness::KelolaServer> server_;
   std::unique_ptr<harness::ChildProcess> agent_;
   int port_ = 0;
   std::string url_;
@@ -430,10 +409,10 @@ TEST_F(LogPipelineTest, CliQueriesAndFollowsTheStore) {
   StartServer();
   WriteAgentConfig(CreateAgentToken());
   StartAgent();
-  auto follow =
-      harness::ChildProcess::Spawn({.argv = {Binary(), "logs", "tail", "-f", "--after", "0", "--contains", "n=7"},
-                                    .log_path = dir_->File("tail.out"),
-                                    .env = {"KELOLA_SERVER=" + url_, "KELOLA_TOKEN=" + AdminToken()}});
+  auto follow = harness::ChildProcess::Spawn(
+      {.argv = {harness::KelolaBinary(), "logs", "tail", "-f", "--after", "0", "--contains", "n=7"},
+       .log_path = dir_->File("tail.out"),
+       .env = {"KELOLA_SERVER=" + url_, "KELOLA_TOKEN=" + AdminToken()}});
   ASSERT_TRUE(follow.ok()) << follow.status().ToString();
   WriteLines(0, 100);
   WaitStored(99, seconds(60));
@@ -450,8 +429,8 @@ TEST_F(LogPipelineTest, CliQueriesAndFollowsTheStore) {
   EXPECT_EQ(streamed.find("n=80 "), std::string::npos) << streamed;
   (*follow)->Stop();
   auto q = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
-                                "KELOLA_TOKEN=" + AdminToken(), Binary(), "logs", "query", "--regex", "^n=4[0-9] ",
-                                "-l", "agent=agent-1", "-l", "service=it"});
+                                "KELOLA_TOKEN=" + AdminToken(), harness::KelolaBinary(), "logs", "query", "--regex",
+                                "^n=4[0-9] ", "-l", "agent=agent-1", "-l", "service=it"});
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->exit_code, 0) << q->err;
   int lines = 0;
@@ -459,8 +438,9 @@ TEST_F(LogPipelineTest, CliQueriesAndFollowsTheStore) {
   EXPECT_EQ(lines, 10) << q->out;
   EXPECT_NE(q->out.find("n=42 "), std::string::npos);
 
-  auto bad = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
-                                  "KELOLA_TOKEN=" + AdminToken(), Binary(), "logs", "query", "--regex", "("});
+  auto bad =
+      harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
+                           "KELOLA_TOKEN=" + AdminToken(), harness::KelolaBinary(), "logs", "query", "--regex", "("});
   ASSERT_TRUE(bad.ok());
   EXPECT_NE(bad->exit_code, 0);
 

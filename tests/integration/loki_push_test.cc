@@ -15,6 +15,7 @@
 #include "tests/harness/child_process.h"
 #include "tests/harness/free_port.h"
 #include "tests/harness/http_call.h"
+#include "tests/harness/kelola_server.h"
 #include "tests/harness/run_command.h"
 #include "tests/harness/temp_dir.h"
 
@@ -23,11 +24,6 @@ namespace {
 
 using json = nlohmann::json;
 using std::chrono::milliseconds;
-
-std::string Binary() {
-  const char* b = std::getenv("KELOLA_BINARY");
-  return b ? b : "kelola";
-}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -39,27 +35,12 @@ class LokiPushIntegrationTest : public ::testing::Test {
     auto dir = harness::TempDir::Create("kelola-loki-it");
     ASSERT_TRUE(dir.ok());
     dir_ = std::move(*dir);
-    auto port = harness::FreePort();
-    ASSERT_TRUE(port.ok());
-    url_ = "http://127.0.0.1:" + std::to_string(*port);
-    auto child =
-        harness::ChildProcess::Spawn({.argv = {Binary(), "server", "--listen", "127.0.0.1:" + std::to_string(*port),
-                                               "--data-dir", dir_->File("data")},
-                                      .log_path = dir_->File("server.log")});
-    ASSERT_TRUE(child.ok()) << child.status().ToString();
-    server_ = std::move(*child);
-    for (int i = 0; i < 600 && !harness::PortAcceptsConnections(*port); ++i) {
-      ASSERT_TRUE(server_->Running()) << harness::TailOfFile(dir_->File("server.log"));
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    ASSERT_TRUE(harness::PortAcceptsConnections(*port)) << harness::TailOfFile(dir_->File("server.log"));
-    auto t = harness::ReadFile(dir_->File("data/admin.token"));
-    ASSERT_TRUE(t.ok());
-    admin_ = *t;
-    while (!admin_.empty() && admin_.back() == '\n') admin_.pop_back();
-    auto r = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
-                                  "KELOLA_TOKEN=" + admin_, Binary(), "token", "create", "--name", "loki-shipper",
-                                  "--role", "operator"});
+    auto server = harness::KelolaServer::Start({.data_dir = dir_->File("data"), .log_path = dir_->File("server.log")});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    url_ = server_->url();
+    admin_ = server_->AdminToken();
+    auto r = server_->Cli({"token", "create", "--name", "loki-shipper", "--role", "operator"});
     ASSERT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.status().ToString());
     shipper_ = r->out;
     while (!shipper_.empty() && shipper_.back() == '\n') shipper_.pop_back();
@@ -147,7 +128,7 @@ class LokiPushIntegrationTest : public ::testing::Test {
   }
 
   std::unique_ptr<harness::TempDir> dir_;
-  std::unique_ptr<harness::ChildProcess> server_;
+  std::unique_ptr<harness::KelolaServer> server_;
   std::string url_, admin_, shipper_;
 };
 
@@ -156,9 +137,7 @@ TEST_F(LokiPushIntegrationTest, ProtobufSinkToKelolaArrivesExactlyOnce) { ShipAn
 TEST_F(LokiPushIntegrationTest, JsonSinkWithBasicAuthArrivesExactlyOnce) { ShipAndCheck("json", "json", true); }
 
 TEST_F(LokiPushIntegrationTest, ViewerTokenIsRefusedAndNothingStored) {
-  auto r = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
-                                "KELOLA_TOKEN=" + admin_, Binary(), "token", "create", "--name", "dash", "--role",
-                                "viewer"});
+  auto r = server_->Cli({"token", "create", "--name", "dash", "--role", "viewer"});
   ASSERT_TRUE(r.ok() && r->exit_code == 0);
   std::string viewer = r->out;
   while (!viewer.empty() && viewer.back() == '\n') viewer.pop_back();
@@ -177,26 +156,14 @@ TEST_F(LokiPushIntegrationTest, ViewerTokenIsRefusedAndNothingStored) {
 // pointing at the central one's push endpoint. Lines pushed into the edge
 // reach the central store exactly once, through the forwarder.
 TEST_F(LokiPushIntegrationTest, ServerForwardsToAnotherServerThroughALokiSink) {
-  auto port = harness::FreePort();
-  ASSERT_TRUE(port.ok());
-  std::string edge_url = "http://127.0.0.1:" + std::to_string(*port);
   std::string config = "logs:\n  sinks:\n    - name: central\n      type: loki\n      url: " + url_ +
                        "/loki/api/v1/push\n      bearer_token: " + shipper_ +
                        "\n      labels: [service]\n      static_labels: [env=forwarded]\n";
-  ASSERT_TRUE(harness::WriteFile(dir_->File("edge.yaml"), config).ok());
-  auto edge =
-      harness::ChildProcess::Spawn({.argv = {Binary(), "server", "--config", dir_->File("edge.yaml"), "--listen",
-                                             "127.0.0.1:" + std::to_string(*port), "--data-dir", dir_->File("edge")},
-                                    .log_path = dir_->File("edge.log")});
+  auto edge = harness::KelolaServer::Start(
+      {.data_dir = dir_->File("edge"), .log_path = dir_->File("edge.log"), .config_yaml = config});
   ASSERT_TRUE(edge.ok()) << edge.status().ToString();
-  for (int i = 0; i < 600 && !harness::PortAcceptsConnections(*port); ++i) {
-    ASSERT_TRUE((*edge)->Running()) << harness::TailOfFile(dir_->File("edge.log"));
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  auto t = harness::ReadFile(dir_->File("edge/admin.token"));
-  ASSERT_TRUE(t.ok());
-  std::string edge_admin = *t;
-  while (!edge_admin.empty() && edge_admin.back() == '\n') edge_admin.pop_back();
+  std::string edge_url = (*edge)->url();
+  std::string edge_admin = (*edge)->AdminToken();
 
   constexpr int kLines = 1000;
   int64_t base_ns = (NowMs() - 5000) * 1'000'000;

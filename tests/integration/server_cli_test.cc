@@ -13,6 +13,7 @@
 
 #include "tests/harness/child_process.h"
 #include "tests/harness/free_port.h"
+#include "tests/harness/kelola_server.h"
 #include "tests/harness/run_command.h"
 #include "tests/harness/sshd_fleet.h"
 #include "tests/harness/temp_dir.h"
@@ -22,11 +23,6 @@ namespace {
 
 using harness::CommandResult;
 using json = nlohmann::json;
-
-std::string Binary() {
-  const char* b = std::getenv("KELOLA_BINARY");
-  return b ? b : "kelola";
-}
 
 class ServerCliTest : public ::testing::Test {
  protected:
@@ -39,21 +35,12 @@ class ServerCliTest : public ::testing::Test {
   }
 
   void StartServer(std::vector<std::string> extra = {}) {
-    auto port = harness::FreePort();
-    ASSERT_TRUE(port.ok());
-    port_ = *port;
-    url_ = "http://127.0.0.1:" + std::to_string(port_);
-    std::vector<std::string> argv = {Binary(),     "server",          "--listen", "127.0.0.1:" + std::to_string(port_),
-                                     "--data-dir", dir_->File("data")};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto child = harness::ChildProcess::Spawn({.argv = argv, .log_path = dir_->File("server.log")});
-    ASSERT_TRUE(child.ok()) << child.status().ToString();
-    server_ = std::move(*child);
-    for (int i = 0; i < 600 && !harness::PortAcceptsConnections(port_); ++i) {
-      ASSERT_TRUE(server_->Running()) << harness::TailOfFile(dir_->File("server.log"));
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(harness::PortAcceptsConnections(port_)) << harness::TailOfFile(dir_->File("server.log"));
+    auto server = harness::KelolaServer::Start(
+        {.data_dir = dir_->File("data"), .log_path = dir_->File("server.log"), .extra_args = extra});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    port_ = server_->port();
+    url_ = server_->url();
     // The port serves a moment before the banner (URL, first token) is printed.
     for (int i = 0; i < 200; ++i) {
       auto log = harness::ReadFile(dir_->File("server.log"));
@@ -62,20 +49,14 @@ class ServerCliTest : public ::testing::Test {
     }
   }
 
-  std::string AdminToken() {
-    auto t = harness::ReadFile(dir_->File("data/admin.token"));
-    EXPECT_TRUE(t.ok());
-    std::string s = t.ok() ? *t : "";
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s;
-  }
+  std::string AdminToken() { return server_->AdminToken(); }
 
   // Runs the CLI with a clean environment pointing at this server.
   CommandResult Cli(std::vector<std::string> args, const std::string& token, const std::string& input = "") {
     std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + home_, "PATH=/usr/bin:/bin",
                                      "KELOLA_SERVER=" + url_};
     if (!token.empty()) argv.push_back("KELOLA_TOKEN=" + token);
-    argv.push_back(Binary());
+    argv.push_back(harness::KelolaBinary());
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = harness::RunCommand(argv, std::chrono::seconds(60), input);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -84,7 +65,7 @@ class ServerCliTest : public ::testing::Test {
 
   std::unique_ptr<harness::TempDir> dir_;
   std::string home_;
-  std::unique_ptr<harness::ChildProcess> server_;
+  std::unique_ptr<harness::KelolaServer> server_;
   int port_ = 0;
   std::string url_;
 };
@@ -192,7 +173,7 @@ TEST_F(ServerCliTest, BadInputIsExitCodeTwoWithPosition) {
 TEST_F(ServerCliTest, BadServerConfigNamesFileLineColumn) {
   ASSERT_TRUE(harness::WriteFile(dir_->File("server.yaml"), "listen: 127.0.0.1:1\nlissten: x\n").ok());
   auto r = harness::RunCommand(
-      {Binary(), "server", "--config", dir_->File("server.yaml"), "--data-dir", dir_->File("data")});
+      {harness::KelolaBinary(), "server", "--config", dir_->File("server.yaml"), "--data-dir", dir_->File("data")});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 2);
   EXPECT_NE(r->err.find("server.yaml:2:1: unknown key \"lissten\""), std::string::npos) << r->err;

@@ -21,6 +21,7 @@
 #include "tests/harness/child_process.h"
 #include "tests/harness/free_port.h"
 #include "tests/harness/http_call.h"
+#include "tests/harness/kelola_server.h"
 #include "tests/harness/run_command.h"
 #include "tests/harness/temp_dir.h"
 
@@ -30,11 +31,6 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-std::string Binary() {
-  const char* b = std::getenv("KELOLA_BINARY");
-  return b ? b : "kelola";
-}
 
 // Sends `bytes` to 127.0.0.1:port over TCP (connected) or UDP.
 void SendRaw(int type, int port, const std::string& bytes) {
@@ -60,20 +56,13 @@ class SyslogPipelineTest : public ::testing::Test {
       ASSERT_TRUE(port.ok());
       *p = *port;
     }
-    url_ = "http://127.0.0.1:" + std::to_string(port_);
-    auto child =
-        harness::ChildProcess::Spawn({.argv = {Binary(), "server", "--listen", "127.0.0.1:" + std::to_string(port_),
-                                               "--data-dir", dir_->File("data")},
-                                      .log_path = dir_->File("server.log")});
-    ASSERT_TRUE(child.ok()) << child.status().ToString();
-    server_ = std::move(*child);
-    WaitForPort(port_, *server_, "server.log");
-    auto t = harness::ReadFile(dir_->File("data/admin.token"));
-    admin_token_ = t.ok() ? *t : "";
-    while (!admin_token_.empty() && admin_token_.back() == '\n') admin_token_.pop_back();
-    auto r = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
-                                  "KELOLA_TOKEN=" + admin_token_, Binary(), "token", "create", "--name", "agent-1",
-                                  "--role", "operator"});
+    auto server = harness::KelolaServer::Start(
+        {.data_dir = dir_->File("data"), .log_path = dir_->File("server.log"), .port = port_});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    url_ = server_->url();
+    admin_token_ = server_->AdminToken();
+    auto r = server_->Cli({"token", "create", "--name", "agent-1", "--role", "operator"});
     ASSERT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.status().ToString());
     agent_token_ = r->out;
     while (!agent_token_.empty() && agent_token_.back() == '\n') agent_token_.pop_back();
@@ -142,7 +131,7 @@ class SyslogPipelineTest : public ::testing::Test {
   }
 
   std::unique_ptr<harness::TempDir> dir_;
-  std::unique_ptr<harness::ChildProcess> server_;
+  std::unique_ptr<harness::KelolaServer> server_;
   int port_ = 0, tcp_port_ = 0, udp_port_ = 0;
   std::string url_, admin_token_, agent_token_;
 };
@@ -153,8 +142,9 @@ TEST_F(SyslogPipelineTest, NumberedLinesOverTcpAndUdpAllArriveAroundABrokenHeade
                                  AgentConfig("syslog:\n  tcp_listen: [127.0.0.1:" + tcp +
                                              "]\n  udp_listen: [127.0.0.1:" + udp + "]\n  labels: [via=syslog]\n"))
                   .ok());
-  auto agent = harness::ChildProcess::Spawn(
-      {.argv = {Binary(), "agent", "--config", dir_->File("agent.yaml")}, .log_path = dir_->File("agent.log")});
+  auto agent =
+      harness::ChildProcess::Spawn({.argv = {harness::KelolaBinary(), "agent", "--config", dir_->File("agent.yaml")},
+                                    .log_path = dir_->File("agent.log")});
   ASSERT_TRUE(agent.ok()) << agent.status().ToString();
   WaitForPort(tcp_port_, **agent, "agent.log");  // the UDP socket is bound before the TCP one
 
@@ -199,9 +189,7 @@ TEST_F(SyslogPipelineTest, NumberedLinesOverTcpAndUdpAllArriveAroundABrokenHeade
   EXPECT_EQ(item["fields"]["via"], "syslog");
   EXPECT_EQ(item["labels"]["service"], "it");
   EXPECT_EQ(item["file"], "syslog+tcp://127.0.0.1:" + tcp);
-  auto cli = harness::RunCommand({"/usr/bin/env", "-i", "HOME=" + dir_->path(), "KELOLA_SERVER=" + url_,
-                                  "KELOLA_TOKEN=" + admin_token_, Binary(), "logs", "query", "--level", "error",
-                                  "--contains", "n=7 "});
+  auto cli = server_->Cli({"logs", "query", "--level", "error", "--contains", "n=7 "});
   ASSERT_TRUE(cli.ok() && cli->exit_code == 0) << (cli.ok() ? cli->err : cli.status().ToString());
   EXPECT_NE(cli->out.find("app says n=7 "), std::string::npos) << cli->out;
   auto warns = Query("level=warn&contains=n%3D450%20");
@@ -237,7 +225,8 @@ TEST_F(SyslogPipelineTest, AgentReadingStdinShipsEveryLineAndExitsAtItsEnd) {
     input += i == 250 ? "not json n=" + std::to_string(i) + " \n"
                       : R"({"level":"WARNING","msg":"app says n=)" + std::to_string(i) + R"( ok"})" + "\n";
   }
-  auto r = harness::RunCommand({Binary(), "agent", "--config", dir_->File("stdin.yaml")}, seconds(60), input);
+  auto r =
+      harness::RunCommand({harness::KelolaBinary(), "agent", "--config", dir_->File("stdin.yaml")}, seconds(60), input);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->exit_code, 0) << r->err;
   // Exited only after the server acknowledged: everything is stored already.
