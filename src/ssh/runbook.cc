@@ -94,9 +94,16 @@ class RunbookParser {
       KELOLA_RETURN_IF_ERROR(ParseFileStep(body, action, &step));
     } else if (action == "package") {
       step.kind = RunbookStep::Kind::kPackage;
-      KELOLA_RETURN_IF_ERROR(y_.CheckMap(body, "package", {"name", "state"}));
-      if (!body["name"]) return y_.Error(body, "package: name is required");
-      KELOLA_ASSIGN_OR_RETURN(step.packages, y_.StringList(body["name"], "package.name"));
+      KELOLA_RETURN_IF_ERROR(y_.CheckMap(body, "package", {"name", "state", "deb"}));
+      if (!body["name"] == !body["deb"]) return y_.Error(body, "package: give either name or deb");
+      if (body["deb"]) {
+        KELOLA_ASSIGN_OR_RETURN(step.deb, y_.String(body["deb"], "package.deb"));
+        if (step.deb.empty() || step.deb[0] != '/') {
+          return y_.Error(body["deb"], "package.deb: expected an absolute path of a .deb file on the host");
+        }
+      } else {
+        KELOLA_ASSIGN_OR_RETURN(step.packages, y_.StringList(body["name"], "package.name"));
+      }
       for (const std::string& package : step.packages) {
         if (package.empty() || package[0] == '-')
           return y_.Error(body["name"], "package: bad package name \"" + package + "\"");
@@ -108,7 +115,7 @@ class RunbookParser {
         }
         step.present = state == "present";
       }
-      if (step.name.empty()) step.name = "package " + step.packages[0];
+      if (step.name.empty()) step.name = "package " + (step.deb.empty() ? step.packages[0] : step.deb);
     } else if (action == "service") {
       KELOLA_RETURN_IF_ERROR(ParseService(body, &step));
     } else {

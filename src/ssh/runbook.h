@@ -17,13 +17,15 @@
 //     - upload: {src: files/app, dest: /opt/app/app, mode: "0755", owner: app}
 //     - template: {src: app.conf.tmpl, dest: /etc/app.conf, mode: "0644"}
 //     - package: {name: [nginx, curl], state: present}     # apt; or absent
+//     - package: {deb: /tmp/app_1.2_all.deb}  # a .deb on the host, through apt
 //     - service: {name: app, state: started, enabled: true}  # systemd, or,
 //         # where there is none, a plain process: add command: and pidfile:
 //     - wait_for: {port: 8080, host: 127.0.0.1, timeout: 30s}  # or url: (2xx)
 //   Every step also takes name, sudo (true: run under sudo -n) and timeout.
 //
 // Idempotence: command relies on creates/unless; upload and template
-// compare content, mode and owner; package asks dpkg; service asks systemd
+// compare content, mode and owner; package asks dpkg (a deb: is as wanted
+// when its package is installed at the file's version); service asks systemd
 // or the pidfile; wait_for never changes anything.
 //
 // Thread-safety: a parsed Runbook is immutable; apply it on many hosts at
@@ -62,6 +64,7 @@ struct RunbookStep {
   std::string owner;
 
   std::vector<std::string> packages;  // kPackage
+  std::string deb;                    // kPackage: an absolute path of a .deb on the host (instead of names)
   bool present = true;
 
   std::string service;        // kService

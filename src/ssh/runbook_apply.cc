@@ -184,7 +184,46 @@ class StepRunner {
     return Changed(std::string(current->exists ? "updated " : "created ") + step.dest);
   }
 
+  // A .deb file on the host: as wanted when its package is installed at
+  // its version (present) or not installed (absent); else apt-get installs
+  // the file (resolving its dependencies) or removes the package.
+  Outcome DebPackage(const RunbookStep& step) {
+    std::vector<std::string> query = {
+        "/bin/sh",
+        "-c",
+        "pkg=$(dpkg-deb -f \"$1\" Package) && ver=$(dpkg-deb -f \"$1\" Version) || exit 3; "
+        "cur=$(dpkg-query -W -f='${Status} ${Version}' \"$pkg\" 2>/dev/null); "
+        "case \"$2:$cur\" in \"present:install ok installed $ver\") echo ok \"$pkg\" ;; "
+        "present:*) echo todo \"$pkg\" ;; \"absent:install ok installed \"*) echo todo \"$pkg\" ;; "
+        "*) echo ok \"$pkg\" ;; esac",
+        "kelola-package",
+        step.deb,
+        step.present ? "present" : "absent"};
+    auto state = session_.ExecArgv(query, Options(step));
+    if (!state.ok()) return Failed(state.status());
+    if (state->exit_code == 3) return Failed("dpkg-deb cannot read " + step.deb + ": " + Why(*state));
+    if (!state->ok()) return Failed("dpkg-query: " + Why(*state));
+    std::string out = state->out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    size_t space = out.find(' ');
+    if (space == std::string::npos) return Failed("dpkg-query: unexpected answer \"" + out.substr(0, 80) + "\"");
+    std::string package = out.substr(space + 1);
+    if (out.compare(0, space, "ok") == 0) return Ok(package + (step.present ? " installed" : " not installed"));
+    std::vector<std::string> apt = {"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-y", "-q"};
+    if (step.present) {
+      apt.insert(apt.end(), {"--no-install-recommends", "install", "--", step.deb});
+    } else {
+      apt.insert(apt.end(), {"remove", "--", package});
+    }
+    auto run = session_.ExecArgv(apt, Options(step));
+    if (!run.ok()) return Failed(run.status());
+    KeepOutput(*run);
+    if (!run->ok()) return Failed("apt-get: " + Why(*run));
+    return Changed((step.present ? "installed " : "removed ") + package);
+  }
+
   Outcome Package(const RunbookStep& step) {
+    if (!step.deb.empty()) return DebPackage(step);
     // Prints the packages whose state differs from the wanted one.
     std::vector<std::string> query = {
         "/bin/sh", "-c",
