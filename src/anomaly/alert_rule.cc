@@ -48,6 +48,9 @@ Result<Duration> DurationField(const json& obj, const char* key, const std::stri
   if (!d.ok()) return InvalidArgumentError(fmt::format("{}.{}: {}", path, key, d.status().message()));
   if (*d < std::chrono::milliseconds(0))
     return InvalidArgumentError(fmt::format("{}.{}: must not be negative", path, key));
+  if (*d > std::chrono::hours(24 * 366)) {
+    return InvalidArgumentError(fmt::format("{}.{}: longer than a year", path, key));
+  }
   return Duration(*d);
 }
 
@@ -56,6 +59,9 @@ Result<int64_t> IntField(const json& obj, const char* key, const std::string& pa
   if (!obj.contains(key)) return fallback;
   const json& v = obj.at(key);
   if (!v.is_number_integer()) return InvalidArgumentError(fmt::format("{}.{}: expected an integer", path, key));
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max)) {
+    return InvalidArgumentError(fmt::format("{}.{}: {} is outside {}..{}", path, key, v.get<uint64_t>(), min, max));
+  }
   const auto n = v.get<int64_t>();
   if (n < min || n > max)
     return InvalidArgumentError(fmt::format("{}.{}: {} is outside {}..{}", path, key, n, min, max));

@@ -47,6 +47,8 @@ TEST(AlertRuleTest, ErrorsNameTheField) {
       {R"({"detector":{"type":"frequency","threshold":0}})", "spec.detector.threshold: 0 is outside"},
       {R"({"detector":{"type":"frequency","threshold":2,"timeframe":"2h"}})", "spec.detector.timeframe: longer"},
       {R"({"groupBy":[""],"detector":{"type":"spike"}})", "spec.groupBy[0]"},
+      {R"({"for":"9999999999h","detector":{"type":"spike"}})", "spec.for"},
+      {R"({"detector":{"type":"frequency","threshold":18446744073709551615}})", "spec.detector.threshold"},
   };
   for (const auto& [spec, message] : cases) {
     auto rule = ParseAlertRuleSpec(json::parse(spec));
