@@ -1,5 +1,7 @@
 #include "anomaly/session_eval.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -35,7 +37,8 @@ Result<std::vector<SessionKeys>> ParseSessions(std::string_view text, size_t max
 
 Result<std::vector<SessionKeys>> ReadSessionFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(fmt::format("{}: cannot open", path));
+  // A path that cannot be read is bad input (exit code 2), like a malformed file.
+  if (!in) return InvalidArgumentError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   std::ostringstream text;
   text << in.rdbuf();
   auto sessions = ParseSessions(text.str());

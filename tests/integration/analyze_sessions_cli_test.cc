@@ -51,7 +51,7 @@ TEST(AnalyzeSessionsCliTest, SeparateTrainingFileAndBadInput) {
   auto missing = harness::RunCommand(
       {Binary(), "analyze", "eval-sessions", "--normal", (*dir)->File("nope.txt"), "--abnormal", abnormal});
   ASSERT_TRUE(missing.ok());
-  EXPECT_NE(missing->exit_code, 0);
+  EXPECT_EQ(missing->exit_code, 2);
   EXPECT_NE(missing->err.find("nope.txt: cannot open"), std::string::npos) << missing->err;
   auto no_sessions =
       harness::RunCommand({Binary(), "analyze", "eval-sessions", "--normal", empty, "--abnormal", abnormal});
