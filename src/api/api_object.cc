@@ -260,6 +260,7 @@ Result<ApiObject> DecodeApiObject(const json& doc, const KindInfo& kind, const s
   KELOLA_RETURN_IF_ERROR(ValidateLabels(obj.labels, "metadata.labels"));
   KELOLA_RETURN_IF_ERROR(ValidateAgainstSchema(kind.spec, obj.spec, "spec"));
   ApplySchemaDefaults(kind.spec, obj.spec);
+  if (kind.validate_spec) KELOLA_RETURN_IF_ERROR(kind.validate_spec(obj.spec));
   return obj;
 }
 

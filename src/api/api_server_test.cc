@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/api_object.h"
 #include "api/auth.h"
 #include "net/http_client.h"
 
@@ -263,6 +264,63 @@ TEST_F(ApiServerTest, OpenApiDocumentDescribesKinds) {
   EXPECT_TRUE(doc["paths"].contains("/v1/secrets"));
   EXPECT_EQ(doc["components"]["schemas"]["HostSpec"]["properties"]["port"]["maximum"], 65535);
   EXPECT_EQ(doc["components"]["schemas"]["SecretSpec"]["properties"]["value"]["writeOnly"], true);
+}
+
+TEST_F(ApiServerTest, AlertRulesAreValidatedWithTheFieldNamed) {
+  const std::string good = R"({"kind":"AlertRule","metadata":{"name":"api-errors"},
+      "spec":{"selector":{"service":"api"},"level":"error","match":"timeout|refused","groupBy":["service","template"],
+              "detector":{"type":"spike","bucket":"1m","window":"2h","sensitivity":5,"minCount":20},
+              "for":"2m","severity":"critical","labels":{"team":"payments"},
+              "annotations":{"summary":"error spike on api"}}})";
+  auto ok = Call("PUT", "/v1/alertrules/api-errors", operator_, good);
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  json stored = Body(Call("GET", "/v1/alertrules/api-errors", viewer_));
+  EXPECT_EQ(stored["spec"]["detector"]["minCount"], 20);
+  EXPECT_EQ(stored["spec"]["severity"], "critical");
+
+  auto rule = [](const std::string& spec) {
+    return R"({"kind":"AlertRule","metadata":{"name":"r"},"spec":)" + spec + "}";
+  };
+  struct Case {
+    std::string spec, message_part;
+  };
+  const std::vector<Case> cases = {
+      {R"({"detector":{"type":"zscore"}})", "spec.detector.type: expected one of spike|new_term"},
+      {R"({"match":"(unclosed","detector":{"type":"frequency","threshold":5}})",
+       "spec.match: not a valid RE2 regular expression: missing )"},
+      {R"({"match":"(?<=lookbehind)x","detector":{"type":"frequency","threshold":5}})", "spec.match"},
+      {R"({"detector":{"type":"spike","bucket":"5 minutes"}})", "spec.detector.bucket"},
+      {R"({"for":"soon","detector":{"type":"spike"}})", "spec.for"},
+      {R"({"detector":{"type":"frequency","threshold":5,"timeframe":"-5m"}})", "spec.detector.timeframe"},
+      {R"({"detector":{"type":"frequency"}})", "spec.detector.threshold: required for frequency"},
+      {R"({"detector":{"type":"frequency","threshold":5,"sensitivity":3}})",
+       "spec.detector.sensitivity: not a parameter of the frequency detector"},
+      {R"({"detector":{"type":"silence","quietFor":"50m"}})", "spec.detector.window"},
+      {R"({"detector":{"type":"spike","minHistor":3}})", "spec.detector.minHistor: unknown field"},
+      {R"({"level":"loud","detector":{"type":"spike"}})", "spec.level"},
+      {R"({"severity":"page","detector":{"type":"spike"}})", "spec.severity"},
+      {R"({"selector":{"service":"api"}})", "spec.detector: required field is missing"},
+  };
+  for (const Case& c : cases) {
+    auto r = Call("PUT", "/v1/alertrules/r", operator_, rule(c.spec));
+    EXPECT_EQ(r.status, 400) << c.spec << " " << r.body;
+    json err = Body(r);
+    ASSERT_TRUE(err.contains("error")) << r.body;
+    EXPECT_EQ(err["error"]["code"], "INVALID_ARGUMENT");
+    EXPECT_NE(err["error"]["message"].get<std::string>().find(c.message_part), std::string::npos)
+        << c.spec << " -> " << r.body;
+  }
+  EXPECT_EQ(Call("GET", "/v1/alertrules/r", viewer_).status, 404);
+
+  // The CLI's YAML path names the line of a YAML syntax error before anything is sent.
+  auto yaml = ParseYamlDocuments("kind: AlertRule\nspec:\n  detector: {type: spike\n", "rule.yaml");
+  ASSERT_FALSE(yaml.ok());
+  EXPECT_NE(yaml.status().message().find("rule.yaml"), std::string::npos) << yaml.status().message();
+
+  json doc = Body(Call("GET", "/v1/openapi.json", ""));
+  EXPECT_TRUE(doc["paths"].contains("/v1/alertrules/{name}"));
+  EXPECT_EQ(doc["components"]["schemas"]["AlertRuleSpec"]["properties"]["detector"]["properties"]["type"]["enum"][0],
+            "spike");
 }
 
 }  // namespace

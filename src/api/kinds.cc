@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "anomaly/alert_rule.h"
+
 namespace kelola {
 namespace {
 
@@ -116,6 +118,62 @@ KindInfo PipelineKind() {
       false};
 }
 
+KindInfo AlertRuleKind() {
+  Schema duration = Schema::String("a duration: 30s, 5m, 1h30m");
+  duration.max_length = 32;
+  Schema level = Schema::String("count only lines at this level or above");
+  level.enum_values = {"trace", "debug", "info", "warn", "error", "fatal"};
+  Schema match = Schema::String("RE2 regular expression the message must contain a match of");
+  match.max_length = 4096;
+  Schema group_by = Schema::ArrayOf("labels whose values split the lines into series", Schema::String("a label"));
+  group_by.default_json = R"(["service"])";
+  Schema type = Schema::String("the detector");
+  type.enum_values = {"spike", "new_term", "silence", "frequency", "flatline"};
+  auto with = [&duration](std::string description) {
+    Schema d = duration;
+    d.description = std::move(description);
+    return d;
+  };
+  Schema detector = Schema::Object(
+      "the detector watching each series and its parameters (see docs/alert-rules.md)",
+      {{"type", type},
+       {"bucket", with("counting bucket (default 1m)")},
+       {"window", with("history kept per series (default 60 buckets)")},
+       {"sensitivity", Schema::Integer("spike: spreads above the baseline (default 4)", 1, 100)},
+       {"minCount", Schema::Integer("spike: fewest events a spike bucket holds (default 10)", 1)},
+       {"spikeHeight", Schema::Integer("spike: at least this many times the baseline (default 2)", 1, 1000)},
+       {"minHistory", Schema::Integer("spike: buckets of history before judging (default 5)", 1, 10080)},
+       {"learnFor", with("new_term: terms seen this long after start are the baseline (default 0)")},
+       {"holdFor", with("new_term: how long a new term stays active (default 10m)")},
+       {"quietFor", with("silence: how long the series must be quiet (default 5 buckets)")},
+       {"maxQuietCount", Schema::Integer("silence: events still counted as quiet (default 0)", 0)},
+       {"minBaselinePerBucket", Schema::Integer("silence: events per bucket the series had before (default 1)", 1)},
+       {"threshold", Schema::Integer("frequency: fire at this many matches; flatline: fire below it", 1)},
+       {"timeframe", with("frequency/flatline: the span matches are summed over (default 5 buckets)")}},
+      {"type"});
+  Schema severity = Schema::String("the alert's severity");
+  severity.enum_values = {"critical", "warning", "info"};
+  severity.default_json = "\"warning\"";
+  KindInfo k{"AlertRule",
+             "alertrules",
+             "alertrule",
+             "Which log lines to count, per which labels, with which detector, and what the alert carries.",
+             Schema::Object("an alert rule",
+                            {{"selector", Schema::StringMap("labels a line must have (equality); empty = every line")},
+                             {"level", level},
+                             {"match", match},
+                             {"groupBy", group_by},
+                             {"detector", detector},
+                             {"for", with("how long the condition must hold before the alert fires (default 0)")},
+                             {"severity", severity},
+                             {"labels", Schema::StringMap("labels added to the alert")},
+                             {"annotations", Schema::StringMap("annotations of the alert (summary, runbook, ...)")}},
+                            {"detector"}),
+             false};
+  k.validate_spec = [](const nlohmann::json& spec) { return anomaly::ParseAlertRuleSpec(spec).status(); };
+  return k;
+}
+
 }  // namespace
 
 const Schema& ExecutionRequestSchema() {
@@ -181,6 +239,7 @@ KindRegistry BuiltinKinds() {
   r.Register(SecretKind());
   r.Register(ExecutionKind());
   r.Register(PipelineKind());
+  r.Register(AlertRuleKind());
   return r;
 }
 

@@ -5,6 +5,7 @@
 // here with its schema and nothing else changes in the REST layer.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct KindInfo {
   // Created and updated only by the server (e.g. Executions, made through
   // POST /v1/executions); PUT and DELETE answer 405.
   bool server_managed = false;
+  // Checks the schema cannot express (a regex compiles, a duration parses,
+  // parameters fit the chosen type), run after schema validation and
+  // defaults. Errors name the field ("spec.match: ...").
+  std::function<Status(const nlohmann::json& spec)> validate_spec;
 };
 
 class KindRegistry {

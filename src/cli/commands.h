@@ -38,5 +38,7 @@ int GetResources(const GlobalFlags& flags, const std::string& kind_name, const s
 void AddAgentCommand(CLI::App& app, int& exit_code);
 void AddLogsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);       // logs query, logs tail
 void AddPipelineCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // pipelines, runs
+// `kelola analyze eval-sessions` on the `analyze` group (src/cli/analyze_sessions_command.cc).
+void AddEvalSessionsCommand(CLI::App& analyze, int& exit_code);
 
 }  // namespace kelola

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   kelola::AddAgentCommand(app, exit_code);
   kelola::AddLogsCommand(app, flags, exit_code);
   kelola::AddPipelineCommands(app, flags, exit_code);
+  auto* analyze = app.add_subcommand("analyze", "Evaluate log analysis: session anomaly detection");
+  analyze->require_subcommand(1);
+  kelola::AddEvalSessionsCommand(*analyze, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
