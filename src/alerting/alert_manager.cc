@@ -176,7 +176,8 @@ Status AlertManager::SyncSilences(WallTime now) {
       auto put = store_.PutResource(update, po);
       if (put.ok() && state == "expired") {
         Status ev = Emit("alert.silence.expired", "Silence/" + r.name,
-                         json{{"id", r.name}, {"matchers", FormatMatchers(s->matchers)}}.dump());
+                         json{{"id", r.name}, {"matchers", FormatMatchers(s->matchers)}}.dump(
+                             -1, ' ', false, json::error_handler_t::replace));
         if (first.ok()) first = ev;
       } else if (!put.ok() && put.status().code() != StatusCode::kAborted && first.ok()) {
         first = put.status();
@@ -319,7 +320,8 @@ Status AlertManager::Deliver(Delivery& d, const std::map<std::string, Notifier*>
     data["retryAfterMillis"] = std::chrono::duration_cast<std::chrono::milliseconds>(*attempt.retry_after).count();
   }
   std::string subject = std::string(kAlertGroupKind) + "/" + AlertGroupName(d.group_key);
-  Status first = Emit(delivered ? "alert.notification.sent" : "alert.notification.failed", subject, data.dump());
+  Status first = Emit(delivered ? "alert.notification.sent" : "alert.notification.failed", subject,
+                      data.dump(-1, ' ', false, json::error_handler_t::replace));
   auto keep = [&first](Status s) {
     if (first.ok() && !s.ok()) first = std::move(s);
   };
@@ -368,9 +370,9 @@ Status AlertManager::Deliver(Delivery& d, const std::map<std::string, Notifier*>
       break;
     case NotifyAttempt::Kind::kReceiverDisabled:
       if (disabled_.insert(receiver).second) {
-        keep(
-            Emit("alert.receiver.disabled", "receiver/" + receiver,
-                 json{{"receiver", receiver}, {"httpStatus", attempt.http_status}, {"detail", attempt.detail}}.dump()));
+        keep(Emit("alert.receiver.disabled", "receiver/" + receiver,
+                  json{{"receiver", receiver}, {"httpStatus", attempt.http_status}, {"detail", attempt.detail}}.dump(
+                      -1, ' ', false, json::error_handler_t::replace)));
       }
       break;
   }
@@ -442,7 +444,8 @@ Status AlertManager::AlertEvent(const std::string& type, const TrackedAlert& a) 
                {"state", AlertStateName(a.state)}};
   if (a.state != AlertState::kPending) data["startsAt"] = FormatRfc3339(a.alert.starts_at);
   if (a.alert.ends_at) data["endsAt"] = FormatRfc3339(*a.alert.ends_at);
-  return Emit(type, std::string(kAlertKind) + "/" + FingerprintHex(a.alert.Fingerprint()), data.dump());
+  return Emit(type, std::string(kAlertKind) + "/" + FingerprintHex(a.alert.Fingerprint()),
+              data.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Status AlertManager::Emit(const std::string& type, const std::string& subject, const std::string& data_json) {

@@ -107,8 +107,8 @@ Resource AlertToResource(const TrackedAlert& a) {
                  {"inhibitedBy", a.inhibited_by}};
   if (a.state != AlertState::kPending) status["startsAt"] = FormatRfc3339(a.alert.starts_at);
   if (a.alert.ends_at) status["endsAt"] = FormatRfc3339(*a.alert.ends_at);
-  r.spec_json = spec.dump();
-  r.status_json = status.dump();
+  r.spec_json = spec.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.status_json = status.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -144,11 +144,12 @@ Resource NotifyLogToResource(const NotifyLogEntry& e) {
   r.kind = kAlertGroupKind;
   r.name = AlertGroupName(e.group_key);
   r.spec_json =
-      json{{"receiver", e.receiver}, {"groupKey", e.group_key}, {"groupLabels", LabelsJson(e.group_labels)}}.dump();
+      json{{"receiver", e.receiver}, {"groupKey", e.group_key}, {"groupLabels", LabelsJson(e.group_labels)}}.dump(
+          -1, ' ', false, json::error_handler_t::replace);
   r.status_json = json{{"firingAlerts", FingerprintsJson(e.firing)},
                        {"resolvedAlerts", FingerprintsJson(e.resolved)},
                        {"notifiedAt", FormatRfc3339(e.notified_at)}}
-                      .dump();
+                      .dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -173,7 +174,8 @@ Resource SilenceToResource(const Silence& s, WallTime now) {
   r.kind = kSilenceKind;
   r.name = s.id;
   r.spec_json = SilenceSpecJson(s);
-  r.status_json = json{{"state", SilenceStateName(s.StateAt(now))}}.dump();
+  r.status_json =
+      json{{"state", SilenceStateName(s.StateAt(now))}}.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -195,7 +197,7 @@ std::string AlertApiJson(const TrackedAlert& a) {
                    {"inhibitedBy", a.inhibited_by}};
   if (a.state != AlertState::kPending) out["startsAt"] = FormatRfc3339(a.alert.starts_at);
   if (a.alert.ends_at) out["endsAt"] = FormatRfc3339(*a.alert.ends_at);
-  return out.dump();
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<std::vector<Resource>> ListAllResources(Store& store, const std::string& kind) {

@@ -77,7 +77,8 @@ Result<WallTime> TimeField(const json& body, const char* field) {
   if (!it->is_string()) return FieldError(field, "expected an RFC 3339 time as a string");
   auto t = ParseRfc3339(it->get<std::string>());
   if (!t.ok()) return FieldError(field, t.status().message());
-  return t;
+  // Stored to the millisecond, so kept to the millisecond from the start.
+  return WallTime(std::chrono::floor<std::chrono::milliseconds>(*t));
 }
 
 Status CheckSilence(const Silence& s) {
@@ -110,7 +111,7 @@ Result<Silence> SilenceFromJson(std::string_view text, WallTime now, bool stored
     KELOLA_ASSIGN_OR_RETURN(LabelMatcher m, MatcherFromJson((*matchers)[i], "matchers[" + std::to_string(i) + "]"));
     s.matchers.push_back(std::move(m));
   }
-  s.starts_at = now;
+  s.starts_at = WallTime(std::chrono::floor<std::chrono::milliseconds>(now));
   if (body.contains("startsAt") && !body["startsAt"].is_null()) {
     KELOLA_ASSIGN_OR_RETURN(s.starts_at, TimeField(body, "startsAt"));
   } else if (stored) {
@@ -157,7 +158,7 @@ std::string SilenceSpecJson(const Silence& silence) {
                {"endsAt", FormatRfc3339(silence.ends_at)},
                {"createdBy", silence.created_by},
                {"comment", silence.comment}};
-  return spec.dump();
+  return spec.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<Silence> SilenceFromSpecJson(const std::string& id, std::string_view spec_json) {
