@@ -183,6 +183,11 @@ Status AlertManager::SyncSilences(WallTime now) {
         first = put.status();
       }
     }
+    if (state == "expired" && s->ends_at + options_.expired_silence_retention <= now) {
+      Status del = store_.DeleteResource(kSilenceKind, r.name, DeleteOptions{std::nullopt, options_.actor, {}});
+      if (!del.ok() && del.code() != StatusCode::kNotFound && first.ok()) first = del;
+      continue;
+    }
     silences.emplace(r.name, std::move(*s));
   }
   silences_ = std::move(silences);
@@ -190,6 +195,15 @@ Status AlertManager::SyncSilences(WallTime now) {
 }
 
 Status AlertManager::UpdateMuting(WallTime now) {
+  // The firing alerts each rule's source side matches, found once.
+  std::vector<std::vector<const TrackedAlert*>> sources(config_.inhibit_rules.size());
+  for (size_t i = 0; i < config_.inhibit_rules.size(); ++i) {
+    for (const auto& [fp, a] : alerts_) {
+      if (a.state == AlertState::kFiring && MatchesAll(config_.inhibit_rules[i].source, a.alert.labels)) {
+        sources[i].push_back(&a);
+      }
+    }
+  }
   Status first;
   for (auto& [fp, a] : alerts_) {
     std::vector<std::string> silenced, inhibited;
@@ -197,10 +211,13 @@ Status AlertManager::UpdateMuting(WallTime now) {
       for (const auto& [id, s] : silences_) {
         if (s.Mutes(a.alert.labels, now)) silenced.push_back(id);
       }
-      for (const InhibitRule& rule : config_.inhibit_rules) {
-        for (const auto& [sfp, source] : alerts_) {
-          if (sfp == fp || source.state != AlertState::kFiring) continue;
-          if (Inhibits(rule, source.alert.labels, a.alert.labels)) inhibited.push_back(FingerprintHex(sfp));
+      for (size_t i = 0; i < config_.inhibit_rules.size(); ++i) {
+        if (!MatchesAll(config_.inhibit_rules[i].target, a.alert.labels)) continue;
+        for (const TrackedAlert* source : sources[i]) {
+          if (source == &a) continue;
+          if (Inhibits(config_.inhibit_rules[i], source->alert.labels, a.alert.labels)) {
+            inhibited.push_back(FingerprintHex(source->alert.Fingerprint()));
+          }
         }
       }
       std::sort(inhibited.begin(), inhibited.end());
@@ -275,6 +292,9 @@ Status AlertManager::Process(const std::map<std::string, Notifier*>& receivers) 
       g.next_flush = now + g.route->group_interval;
       g.has_flushed = true;
     }
+    // The receiver asked for a pause (Retry-After, backoff): the retry is
+    // the next attempt, not this flush.
+    if (g.retry_at && *g.retry_at > now) continue;
     g.retry_at.reset();
     if (disabled_.count(g.route->receiver)) continue;
     std::optional<Delivery> d = Flush(g, now);

@@ -58,6 +58,8 @@ struct AlertManagerOptions {
   Duration max_retry_after = std::chrono::hours(1);
   // Resolved alerts, once notified, stay listed this long, then are deleted.
   Duration resolved_retention = std::chrono::hours(24);
+  // Expired silences stay listed this long (Alertmanager's default), then are deleted.
+  Duration expired_silence_retention = std::chrono::hours(120);
   std::string actor = "alerting";  // recorded on store writes and events
 };
 

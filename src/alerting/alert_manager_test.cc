@@ -390,6 +390,35 @@ TEST_F(AlertManagerTest, StatePersistsAsResources) {
   EXPECT_EQ(entry.firing.size(), 1u);
 }
 
+TEST_F(AlertManagerTest, RetryAfterLongerThanGroupIntervalIsHonoured) {
+  StartManager();
+  NotifyAttempt limited;
+  limited.kind = NotifyAttempt::Kind::kRetry;
+  limited.http_status = 429;
+  limited.retry_after = minutes(12);
+  ops_.script.push_back(limited);
+  Report(Firing(L({{"alertname", "Down"}})));
+  Run(seconds(30));
+  ASSERT_EQ(ops_.sent.size(), 1u);
+  Run(minutes(12) - seconds(1));  // two group_interval flushes pass meanwhile
+  EXPECT_EQ(ops_.sent.size(), 1u);
+  Run(seconds(1));
+  EXPECT_EQ(ops_.sent.size(), 2u);
+}
+
+TEST_F(AlertManagerTest, ExpiredSilencesAreDeletedAfterRetention) {
+  StartManager();
+  AddSilence("old", R"(service="api")", minutes(1));
+  Run(minutes(2));
+  EXPECT_TRUE(store_->GetResource("Silence", "old").ok());
+  clock_.Advance(hours(120) - minutes(2));
+  Process();
+  EXPECT_TRUE(store_->GetResource("Silence", "old").ok()) << "deleted before its retention";
+  clock_.Advance(minutes(1));
+  Process();
+  EXPECT_EQ(store_->GetResource("Silence", "old").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(AlertManagerTest, ReportRejectsBadLabels) {
   StartManager();
   EXPECT_EQ(manager_->Report(AlertSignal{}).code(), StatusCode::kInvalidArgument);
