@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "base/logging.h"
+
 namespace kelola {
 namespace {
 
@@ -338,6 +340,13 @@ Status AlertManager::Deliver(Delivery& d, const std::map<std::string, Notifier*>
   bool delivered = attempt.kind == NotifyAttempt::Kind::kDelivered;
   if (!delivered && attempt.retry_after) {
     data["retryAfterMillis"] = std::chrono::duration_cast<std::chrono::milliseconds>(*attempt.retry_after).count();
+  }
+  if (!delivered) {
+    LogWarn("alerting: notification not delivered", {{"receiver", receiver},
+                                                     {"group", d.group_key},
+                                                     {"outcome", std::string(AttemptKindName(attempt.kind))},
+                                                     {"http_status", std::to_string(attempt.http_status)},
+                                                     {"detail", attempt.detail}});
   }
   std::string subject = std::string(kAlertGroupKind) + "/" + AlertGroupName(d.group_key);
   Status first = Emit(delivered ? "alert.notification.sent" : "alert.notification.failed", subject,
