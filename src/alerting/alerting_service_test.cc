@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <mutex>
+#include <thread>
+
 #include "tests/harness/temp_dir.h"
 
 namespace kelola {
@@ -15,9 +19,15 @@ class CountingNotifier final : public Notifier {
  public:
   std::string_view Kind() const override { return "test"; }
   NotifyAttempt Send(const Notification& n) override {
+    std::lock_guard lock(mu);
     sent.push_back(n);
     return NotifyAttempt{};
   }
+  size_t Count() {
+    std::lock_guard lock(mu);
+    return sent.size();
+  }
+  std::mutex mu;
   std::vector<Notification> sent;
 };
 
@@ -88,6 +98,30 @@ TEST(AlertingServiceTest, OnlyTheLeaderNotifiesAndAFollowerTakesOverWithoutRepea
   }
   ASSERT_EQ(b_ops.sent.size(), 1u);
   EXPECT_EQ(b_ops.sent[0].Status(), AlertStatus::kResolved);
+}
+
+// The threads `kelola server` runs: the elector's and the loop's, woken by
+// Report() and by the clock.
+TEST(AlertingServiceTest, BackgroundLoopSendsOnItsOwn) {
+  auto dir = harness::TempDir::Create("alerting-bg").value();
+  FakeClock clock;
+  auto store = OpenSqliteStore(dir->File("kelola.db"), clock).value();
+  CountingNotifier ops;
+  AlertingService service(*store, clock, Config(), {{"ops", &ops}}, Options("replica-a"));
+  ASSERT_TRUE(service.Start().ok());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto advance_until = [&](const std::function<bool()>& done) {
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      clock.Advance(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return done();
+  };
+  ASSERT_TRUE(advance_until([&] { return service.IsLeading(); }));
+  service.Report(Signal(true));
+  ASSERT_TRUE(advance_until([&] { return ops.Count() == 1; }));
+  service.Stop();
+  EXPECT_EQ(ops.Count(), 1u);
 }
 
 }  // namespace
