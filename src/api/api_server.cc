@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/alert_handlers.h"
 #include "api/api_error.h"
 #include "api/event_handlers.h"
 #include "api/execution_handlers.h"
@@ -41,6 +42,7 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterLeaderRoutes(server, ctx);
   RegisterHookRoutes(server, ctx);
   RegisterRunRoutes(server, ctx);
+  RegisterAlertRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 

@@ -174,6 +174,59 @@ KindInfo AlertRuleKind() {
   return k;
 }
 
+// The alert lifecycle's state (src/alerting, docs/alerts.md): written only
+// by the server (the alert manager, POST/DELETE /v1/silences), readable
+// like any resource and visible in the event log.
+KindInfo AlertKind() {
+  Schema state = Schema::String("pending, firing or resolved (in status.state)");
+  state.enum_values = {"pending", "firing", "resolved"};
+  KindInfo k{
+      "Alert",
+      "alerts",
+      "alert",
+      "One condition a detector reported, named by its label fingerprint; status says pending, firing or "
+      "resolved and what silences or inhibits it. GET /v1/alerts lists them with filters.",
+      Schema::Object("an alert", {{"labels", Schema::StringMap("the labels that identify it")},
+                                  {"annotations", Schema::StringMap("summary, description, runbook_url, ...")},
+                                  {"generatorURL", Schema::String("link to what raised it")},
+                                  {"forMillis", Schema::Integer("how long it stays pending before it fires", 0)}}),
+      false};
+  k.server_managed = true;
+  return k;
+}
+
+KindInfo AlertGroupKind() {
+  KindInfo k{"AlertGroup",
+             "alert-groups",
+             "alert-group",
+             "The notification log of one group of alerts for one receiver: what it was last told, and when.",
+             Schema::Object("a group", {{"receiver", Schema::String("the receiver")},
+                                        {"groupKey", Schema::String("route and group labels")},
+                                        {"groupLabels", Schema::StringMap("the labels the group is formed by")}}),
+             false};
+  k.server_managed = true;
+  return k;
+}
+
+KindInfo SilenceKind() {
+  KindInfo k{"Silence",
+             "silences",
+             "silence",
+             "Mutes the alerts its matchers match between startsAt and endsAt; created with POST /v1/silences, "
+             "expired with DELETE /v1/silences/{id}.",
+             Schema::Object("a silence",
+                            {{"matchers", Schema::ArrayOf("Alertmanager matchers, all must match",
+                                                          Schema::String("name=\"value\", !=, =~ or !~"))},
+                             {"startsAt", Schema::String("RFC 3339")},
+                             {"endsAt", Schema::String("RFC 3339")},
+                             {"createdBy", Schema::String("who")},
+                             {"comment", Schema::String("why")}},
+                            {"matchers", "endsAt"}),
+             false};
+  k.server_managed = true;
+  return k;
+}
+
 }  // namespace
 
 const Schema& ExecutionRequestSchema() {
@@ -240,6 +293,9 @@ KindRegistry BuiltinKinds() {
   r.Register(ExecutionKind());
   r.Register(PipelineKind());
   r.Register(AlertRuleKind());
+  r.Register(AlertKind());
+  r.Register(AlertGroupKind());
+  r.Register(SilenceKind());
   return r;
 }
 

@@ -40,5 +40,6 @@ void AddLogsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);   
 void AddPipelineCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // pipelines, runs
 // `kelola analyze eval-sessions` on the `analyze` group (src/cli/analyze_sessions_command.cc).
 void AddEvalSessionsCommand(CLI::App& analyze, int& exit_code);
+void AddAlertsCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // alerts list|silence|unsilence
 
 }  // namespace kelola

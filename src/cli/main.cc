@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   auto* analyze = app.add_subcommand("analyze", "Evaluate log analysis: session anomaly detection");
   analyze->require_subcommand(1);
   kelola::AddEvalSessionsCommand(*analyze, exit_code);
+  kelola::AddAlertsCommands(app, flags, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,8 @@
 #include "daemon/server_config.h"
 
+#include <set>
+
+#include "alerting/routing.h"
 #include "integrations/registry.h"
 #include "store/postgres_store.h"
 
@@ -105,6 +108,7 @@ const ConfigSchema& ServerConfigSchema() {
            .default_value = "",
            .description = "where stored log records are forwarded to, besides the embedded store: a list of "
                           "mappings with name, type and the type's keys (see Log sinks below); config file only."});
+    AddAlertingConfigKeys(s);
     return s;
   }();
   return schema;
@@ -153,6 +157,10 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   // Fail at start, not at the first delivery: build each sink once.
   KELOLA_ASSIGN_OR_RETURN(auto specs, ParseSinkSpecs(o.log_sinks));
   for (const auto& spec : specs) KELOLA_RETURN_IF_ERROR(MakeSink(spec).status());
+  KELOLA_ASSIGN_OR_RETURN(o.alerting, RoutingConfigFromConfig(config));
+  std::set<std::string> receivers;
+  for (const auto& [name, notifier] : o.alert_receivers) receivers.insert(name);
+  KELOLA_RETURN_IF_ERROR(CheckRouteReceivers(o.alerting, receivers));
   return o;
 }
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <random>
 
+#include "alerting/alerting_service.h"
 #include "api/api_server.h"
 #include "api/auth.h"
 #include "api/es_bulk_handlers.h"
@@ -188,6 +189,7 @@ class ServerDaemon::Impl {
       if (e.type == "webhook.received" && controllers) (void)controllers->Enqueue(kInboxControllerName, kInboxKey);
     });
     (void)controllers->Enqueue(kInboxControllerName, kInboxKey);  // entries left from before a restart
+    KELOLA_RETURN_IF_ERROR(StartAlerting(election.holder));
     KELOLA_RETURN_IF_ERROR(server->Start());
     for (auto& f : forwarders) f->Start();
     ready = true;
@@ -210,6 +212,7 @@ class ServerDaemon::Impl {
     for (auto& f : forwarders) f->Stop();
     if (executions) executions->Shutdown();
     inbox_wakeup.reset();
+    if (alerting) alerting->Stop();
     if (controllers) controllers->Stop();
     LogInfo("kelola server stopped");
   }
@@ -249,6 +252,18 @@ class ServerDaemon::Impl {
   std::vector<std::unique_ptr<SinkForwarder>> forwarders;  // after `logs`: stopped and destroyed first
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<ControllerManager> controllers;
+  std::unique_ptr<AlertingService> alerting;
+
+  // The alert manager's loop, leader-elected on its own lease like a controller.
+  Status StartAlerting(const std::string& holder) {
+    std::map<std::string, Notifier*> receivers;
+    for (const auto& [name, notifier] : options.alert_receivers) receivers[name] = notifier.get();
+    AlertingServiceOptions ao;
+    ao.election = LeaderElectionOptions{kAlertingLease, holder, options.lease_duration, options.renew_deadline,
+                                        options.retry_period};
+    alerting = std::make_unique<AlertingService>(*store, clock, options.alerting, std::move(receivers), ao);
+    return alerting->Start();
+  }
   std::unique_ptr<Store::Subscription> inbox_wakeup;
   std::atomic<bool> ready{false};
   std::atomic<bool> shutting_down{false};
@@ -259,5 +274,6 @@ ServerDaemon::ServerDaemon(ServerOptions options) : impl_(std::make_unique<Impl>
 ServerDaemon::~ServerDaemon() { Stop(); }
 Result<StartInfo> ServerDaemon::Start() { return impl_->Start(); }
 void ServerDaemon::Stop() { impl_->Stop(); }
+AlertingService* ServerDaemon::alerting() { return impl_->alerting.get(); }
 
 }  // namespace kelola

@@ -9,10 +9,13 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "alerting/alert.h"
+#include "alerting/routing.h"
 #include "base/config_schema.h"
 
 #include "base/clock.h"
@@ -47,6 +50,11 @@ struct ServerOptions {
   // Items of `logs.sinks` (src/integrations/registry.h), each forwarded to by
   // a SinkForwarder with its state under DATA_DIR/log-sinks/NAME.
   std::vector<ConfigObject> log_sinks;
+  // alerting.* (src/alerting/routing.h): routes, grouping, inhibition.
+  RoutingConfig alerting;
+  // The receivers those routes name, by name (the notifiers of
+  // src/integrations, built from the receivers' config).
+  std::map<std::string, std::shared_ptr<Notifier>> alert_receivers;
 };
 
 struct StartInfo {
@@ -54,12 +62,16 @@ struct StartInfo {
   std::string new_admin_token;  // non-empty only on the first start
 };
 
+class AlertingService;
+
 class ServerDaemon {
  public:
   explicit ServerDaemon(ServerOptions options);
   ~ServerDaemon();
   Result<StartInfo> Start();
   void Stop();
+  // The alert manager's loop, for detectors to Report() to; null before Start().
+  AlertingService* alerting();
 
  private:
   class Impl;
