@@ -192,4 +192,14 @@ Result<LogBatch> DecodeFrame(std::string_view frame, const FrameLimits& limits) 
   return DecodeBatchPayload(payload, limits, "log frame payload", version);
 }
 
+std::optional<CompressedPayload> StorableFramePayload(std::string_view frame) {
+  if (frame.size() < kHeaderBytes || frame.substr(0, 4) != std::string_view(kMagic, 4)) return std::nullopt;
+  if (static_cast<uint8_t>(frame[4]) != kFramePayloadV2 || static_cast<uint8_t>(frame[5]) != kFlagZstd) {
+    return std::nullopt;
+  }
+  CompressedPayload p{frame.substr(kHeaderBytes), wire::GetFixed(frame, 6, 4)};
+  if (!IsSingleZstdFrameWithChecksum(p.zstd, p.raw_len)) return std::nullopt;
+  return p;
+}
+
 }  // namespace kelola

@@ -195,7 +195,7 @@ class LogStore::Impl {
     return OkStatus();
   }
 
-  Result<AppendResult> Append(const LogBatch& batch) {
+  Result<AppendResult> Append(const LogBatch& batch, const CompressedPayload* as_sent) {
     std::lock_guard<std::mutex> lock(mu);
     AppendResult result;
     // Marks move only when the block is durable; a batch may repeat a stream.
@@ -241,7 +241,11 @@ class LogStore::Impl {
                 (segments.back().bytes > 0 && clock.Now() - segments.back().created >= options.segment_max_age);
     if (roll) KELOLA_RETURN_IF_ERROR(StartSegment());
     Segment& seg = segments.back();
-    KELOLA_ASSIGN_OR_RETURN(std::string block, EncodeBlock(accepted, next_id, options.zstd_level));
+    // The agent's compressed payload is the block's body only when the block
+    // holds exactly that batch.
+    if (result.duplicates > 0) as_sent = nullptr;
+    KELOLA_ASSIGN_OR_RETURN(std::string block,
+                            EncodeBlock(accepted, next_id, options.zstd_level, kFramePayloadV2, as_sent));
     size_t done = 0;
     while (done < block.size()) {
       ssize_t n = ::pwrite(active_fd, block.data() + done, block.size() - done, static_cast<off_t>(seg.bytes + done));
@@ -412,7 +416,9 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(LogStoreOptions options, Clock&
 
 LogStore::LogStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LogStore::~LogStore() = default;
-Result<AppendResult> LogStore::Append(const LogBatch& batch) { return impl_->Append(batch); }
+Result<AppendResult> LogStore::Append(const LogBatch& batch, const CompressedPayload* as_sent) {
+  return impl_->Append(batch, as_sent);
+}
 Result<LogQueryResult> LogStore::Query(const LogQuery& query) const { return impl_->Query(query); }
 uint64_t LogStore::WaitForNewer(uint64_t after_id, MonoTime deadline) {
   return impl_->WaitForNewer(after_id, deadline);

@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <cstring>
+
 namespace kelola {
 
 Result<std::string> ZstdCompress(std::string_view data, int level) {
@@ -28,6 +30,16 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size, 
   if (ZSTD_isError(n)) return InvalidArgumentError(std::string(what) + ": zstd: " + ZSTD_getErrorName(n));
   if (n != expected_size) return InvalidArgumentError(std::string(what) + ": zstd: short output");
   return out;
+}
+
+bool IsSingleZstdFrameWithChecksum(std::string_view data, size_t content_size) {
+  // RFC 8878 3.1.1: magic 0xFD2FB528 (little-endian), then the frame header
+  // descriptor whose bit 2 is Content_Checksum_flag.
+  constexpr unsigned char kMagic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+  if (data.size() < 5 || std::memcmp(data.data(), kMagic, 4) != 0) return false;
+  if ((static_cast<unsigned char>(data[4]) & 0x04) == 0) return false;
+  if (ZSTD_getFrameContentSize(data.data(), data.size()) != content_size) return false;
+  return ZSTD_findFrameCompressedSize(data.data(), data.size()) == data.size();
 }
 
 }  // namespace kelola

@@ -17,5 +17,9 @@ namespace kelola {
 
 Result<std::string> ZstdCompress(std::string_view data, int level);
 Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size, std::string_view what);
+// True when `data` is exactly one zstd frame declaring `content_size` and
+// carrying a checksum: the shape ZstdCompress writes, so such bytes may be
+// stored where ZstdCompress output is expected.
+bool IsSingleZstdFrameWithChecksum(std::string_view data, size_t content_size);
 
 }  // namespace kelola
