@@ -50,6 +50,10 @@ struct AgentOptions {
   Duration retry_max = std::chrono::seconds(30);
   Duration request_timeout = std::chrono::seconds(30);
   int compression_level = 3;
+  // Send from a thread of its own (BackgroundSender), so the next batch is
+  // read and encoded while the server stores one. `kelola agent` sets it;
+  // tests that drive Step() leave it off for a synchronous Send.
+  bool send_in_background = false;
   bool verify_tls = true;
   std::string ca_file;
 };

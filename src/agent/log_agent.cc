@@ -39,6 +39,14 @@ Result<std::unique_ptr<LogAgent>> LogAgent::Create(AgentOptions options, BatchSe
                                                             .segment_max_bytes = o.disk_buffer.segment_max_bytes,
                                                             .fsync = o.disk_buffer.fsync}));
   }
+  if (o.send_in_background && !o.disk_buffer.enabled) {
+    LogAgent* a = agent.get();
+    agent->background_ = std::make_unique<BackgroundSender>(sender, [a] {
+      std::lock_guard<std::mutex> lock(a->stop_mu_);
+      a->wake_ = true;
+      a->stop_cv_.notify_all();
+    });
+  }
   return agent;
 }
 
@@ -125,10 +133,14 @@ void LogAgent::SkipFiltered(const LogRecord& r) {
       carrier.end_offset = std::max(carrier.end_offset, r.end_offset);
       return;
     }
-    if (seq >= in_flight_first_seq_ && seq - in_flight_first_seq_ < in_flight_.size()) {
-      LogRecord& carrier = in_flight_[seq - in_flight_first_seq_];
-      carrier.end_offset = std::max(carrier.end_offset, r.end_offset);
-      return;
+    // A batch's frame is already encoded; the carrier's end offset only
+    // decides what its acknowledgement checkpoints.
+    for (auto& b : batches_) {
+      if (seq >= b.first_seq && seq - b.first_seq < b.records.size()) {
+        LogRecord& carrier = b.records[seq - b.first_seq];
+        carrier.end_offset = std::max(carrier.end_offset, r.end_offset);
+        return;
+      }
     }
   }
   // Everything of this file before the record left memory: acknowledge it
@@ -140,67 +152,103 @@ void LogAgent::SkipFiltered(const LogRecord& r) {
   tailer_->Acknowledge(r.stream_id, r.end_offset);
 }
 
+void LogAgent::CutBatches() {
+  const size_t slots = background_ ? 2 : 1;  // one being stored, the next encoded meanwhile
+  while (batches_.size() < slots) {
+    size_t before = batches_.size();
+    CutBatch();
+    if (batches_.size() == before) return;
+  }
+}
+
 void LogAgent::CutBatch() {
-  if (!in_flight_.empty() || queue_.empty()) return;
+  if (queue_.empty()) return;
   bool full = queue_.size() >= options_.batch_max_records || queue_bytes_ >= options_.batch_max_bytes;
   bool waited = clock_.Monotonic() - oldest_queued_ >= options_.batch_max_wait;
   if (!full && !waited && !stopping_) return;
-  size_t bytes = 0;
-  in_flight_first_seq_ = queue_front_seq_;
-  while (!queue_.empty() && in_flight_.size() < options_.batch_max_records &&
-         (in_flight_.empty() || bytes + queue_.front().text.size() <= options_.batch_max_bytes)) {
-    bytes += queue_.front().text.size();
-    in_flight_.push_back(std::move(queue_.front()));
+  Batch b;
+  b.first_seq = queue_front_seq_;
+  b.records.reserve(std::min(queue_.size(), options_.batch_max_records));
+  while (!queue_.empty() && b.records.size() < options_.batch_max_records &&
+         (b.records.empty() || b.bytes + queue_.front().text.size() <= options_.batch_max_bytes)) {
+    b.bytes += queue_.front().text.size();
+    b.records.push_back(std::move(queue_.front()));
     queue_.pop_front();
     ++queue_front_seq_;
   }
-  queue_bytes_ -= bytes;
-  in_flight_bytes_ = bytes;
+  queue_bytes_ -= b.bytes;
+  in_flight_bytes_ += b.bytes;
   if (!queue_.empty()) oldest_queued_ = clock_.Monotonic();
   LogBatch batch;
   batch.agent = options_.name;
   batch.labels = options_.labels;
-  batch.records = std::move(in_flight_);  // borrowed for encoding, then given back
+  batch.records = std::move(b.records);  // borrowed for encoding, then given back
   auto frame = EncodeFrame(batch, options_.compression_level);
-  in_flight_ = std::move(batch.records);
+  b.records = std::move(batch.records);
   if (!frame.ok()) {
     // Only a >4 GiB batch gets here, which the limits above prevent.
     LogError("encoding a batch failed", {{"error", frame.status().ToString()}});
-    frame_.clear();
   } else {
-    frame_ = std::move(*frame);
+    b.frame = std::move(*frame);
   }
-  if (!disk_) {  // with the disk buffer, the backoff belongs to the buffered frame being sent
+  if (!disk_ && batches_.empty()) {  // with the disk buffer, the backoff belongs to the buffered frame being sent
     attempt_ = 0;
     next_attempt_ = clock_.Monotonic();
   }
-  records_sent_.Inc(static_cast<double>(in_flight_.size()));
+  records_sent_.Inc(static_cast<double>(b.records.size()));
+  batches_.push_back(std::move(b));
 }
 
 Status LogAgent::SendBatch() {
-  Status s = frame_.empty() ? InvalidArgumentError("batch could not be encoded") : sender_.Send(frame_);
-  if (s.ok() || s.code() == StatusCode::kInvalidArgument) {
-    if (s.ok()) {
-      records_acked_.Inc(static_cast<double>(in_flight_.size()));
-    } else {
-      records_dropped_.Inc(static_cast<double>(in_flight_.size()));
-      LogError("server rejected a batch; its records are dropped",
-               {{"records", std::to_string(in_flight_.size())}, {"error", s.ToString()}});
-    }
-    in_flight_first_seq_ = queue_front_seq_;  // nothing in flight: no sequence number points there
-    frame_.clear();
-    in_flight_bytes_ = 0;
-    if (!tailer_) {
-      in_flight_.clear();
-      return OkStatus();
-    }
-    for (const auto& r : in_flight_) tailer_->Acknowledge(r.stream_id, r.end_offset);
-    in_flight_.clear();
-    return tailer_->CommitCheckpoints();
+  const Batch& b = batches_.front();
+  return FinishFront(b.frame.empty() ? InvalidArgumentError("batch could not be encoded") : sender_.Send(b.frame));
+}
+
+Result<bool> LogAgent::SendInBackground() {
+  bool progress = false;
+  if (background_->busy()) {
+    std::optional<Status> s = background_->TakeResult();
+    if (!s) return false;  // still being stored
+    KELOLA_RETURN_IF_ERROR(FinishFront(*s));
+    progress = true;
   }
-  next_attempt_ = clock_.Monotonic() + NextBackoff(s);
-  batches_retried_.Inc(static_cast<double>(in_flight_.size()));
-  return OkStatus();
+  while (!batches_.empty() && clock_.Monotonic() >= next_attempt_) {
+    if (batches_.front().frame.empty()) {
+      KELOLA_RETURN_IF_ERROR(FinishFront(InvalidArgumentError("batch could not be encoded")));
+      progress = true;
+      continue;
+    }
+    background_->Start(batches_.front().frame);
+    return true;
+  }
+  return progress;
+}
+
+Status LogAgent::FinishFront(const Status& s) {
+  Batch& b = batches_.front();
+  if (!s.ok() && s.code() != StatusCode::kInvalidArgument) {
+    next_attempt_ = clock_.Monotonic() + NextBackoff(s);
+    batches_retried_.Inc(static_cast<double>(b.records.size()));
+    return OkStatus();
+  }
+  if (s.ok()) {
+    records_acked_.Inc(static_cast<double>(b.records.size()));
+  } else {
+    records_dropped_.Inc(static_cast<double>(b.records.size()));
+    LogError("server rejected a batch; its records are dropped",
+             {{"records", std::to_string(b.records.size())}, {"error", s.ToString()}});
+  }
+  in_flight_bytes_ -= b.bytes;
+  Batch done = std::move(b);
+  batches_.pop_front();
+  if (!disk_) {  // the next batch starts without backoff
+    attempt_ = 0;
+    next_attempt_ = clock_.Monotonic();
+  }
+  if (!tailer_) return OkStatus();
+  // Batches finish in the order they were cut, so a file's checkpoint only moves forward.
+  for (const auto& r : done.records) tailer_->Acknowledge(r.stream_id, r.end_offset);
+  return tailer_->CommitCheckpoints();
 }
 
 Duration LogAgent::NextBackoff(const Status& s) {
@@ -213,9 +261,10 @@ Duration LogAgent::NextBackoff(const Status& s) {
 }
 
 Status LogAgent::SpoolBatch() {
-  if (in_flight_.empty() || disk_->full()) return OkStatus();
-  if (frame_.empty()) return SendBatch();  // cannot be encoded: counted as dropped there
-  auto seq = disk_->Append(frame_);
+  if (batches_.empty() || disk_->full()) return OkStatus();
+  Batch& b = batches_.front();
+  if (b.frame.empty()) return SendBatch();  // cannot be encoded: counted as dropped there
+  auto seq = disk_->Append(b.frame);
   if (!seq.ok()) {
     // Not appended: the batch stays in memory and is offered again.
     if (seq.status().code() != StatusCode::kResourceExhausted) {
@@ -223,15 +272,13 @@ Status LogAgent::SpoolBatch() {
     }
     return OkStatus();
   }
-  spooled_records_[*seq] = in_flight_.size();
+  spooled_records_[*seq] = b.records.size();
   spool_unsynced_ = true;
   if (tailer_) {
-    for (const auto& r : in_flight_) unsynced_acks_.emplace_back(r.stream_id, r.end_offset);
+    for (const auto& r : b.records) unsynced_acks_.emplace_back(r.stream_id, r.end_offset);
   }
-  in_flight_first_seq_ = queue_front_seq_;  // nothing in flight: no sequence number points there
-  in_flight_.clear();
-  in_flight_bytes_ = 0;
-  frame_.clear();
+  in_flight_bytes_ -= b.bytes;
+  batches_.pop_front();
   return SyncSpooled(options_.disk_buffer.fsync != FsyncPolicy::kInterval);
 }
 
@@ -321,24 +368,29 @@ Result<bool> LogAgent::Step() {
   size_t before = queue_.size();
   Read();
   bool progress = queue_.size() != before;
-  CutBatch();
+  CutBatches();
   if (disk_) {
-    bool had_batch = !in_flight_.empty();
+    bool had_batch = !batches_.empty();
     KELOLA_RETURN_IF_ERROR(SpoolBatch());
     KELOLA_RETURN_IF_ERROR(SyncSpooled(false));
     uint64_t before_bytes = disk_->Stats().bytes;
     KELOLA_RETURN_IF_ERROR(SendBuffered());
-    progress = progress || (had_batch && in_flight_.empty()) || disk_->Stats().bytes != before_bytes;
-  } else if (!in_flight_.empty() && clock_.Monotonic() >= next_attempt_) {
+    progress = progress || (had_batch && batches_.empty()) || disk_->Stats().bytes != before_bytes;
+  } else if (background_) {
+    KELOLA_ASSIGN_OR_RETURN(bool sent, SendInBackground());
+    progress = progress || sent;
+    CutBatches();  // refill the slot an acknowledgement freed while the next frame is stored
+  } else if (!batches_.empty() && clock_.Monotonic() >= next_attempt_) {
+    size_t batches = batches_.size();
     KELOLA_RETURN_IF_ERROR(SendBatch());
-    progress = progress || in_flight_.empty();
+    progress = progress || batches_.size() < batches;
   }
   UpdateGauges();
   return progress;
 }
 
 bool LogAgent::finished() const {
-  if (tailer_ || inputs_.empty() || !queue_.empty() || !in_flight_.empty()) return false;
+  if (tailer_ || inputs_.empty() || !queue_.empty() || !batches_.empty()) return false;
   if (disk_ && !disk_->empty()) return false;
   for (const auto& in : inputs_) {
     if (!in.source->finished()) return false;
@@ -359,11 +411,16 @@ Status LogAgent::Run() {
     if (finished()) return OkStatus();
     if (progress) continue;
     MonoTime wake = clock_.Monotonic() + options_.poll_interval;
-    if (batch_in_flight()) wake = std::min(wake, std::max(next_attempt_, clock_.Monotonic()));
+    // A frame being sent in the background wakes the loop when it returns.
+    bool sending = background_ && background_->busy();
+    if (batch_in_flight() && !sending) wake = std::min(wake, std::max(next_attempt_, clock_.Monotonic()));
     if (spool_unsynced_) wake = std::min(wake, std::max(next_sync_, clock_.Monotonic()));
     std::unique_lock<std::mutex> lock(stop_mu_);
-    if (!stopping_) clock_.WaitUntil(lock, stop_cv_, wake);
+    if (!stopping_ && !wake_) clock_.WaitUntil(lock, stop_cv_, wake);
+    wake_ = false;
   }
+  // A frame still being sent: take its answer, so an acknowledgement is checkpointed.
+  if (background_ && background_->busy()) KELOLA_RETURN_IF_ERROR(FinishFront(background_->Wait()));
   if (disk_) KELOLA_RETURN_IF_ERROR(SyncSpooled(true));
   return tailer_ ? tailer_->CommitCheckpoints() : OkStatus();
 }
