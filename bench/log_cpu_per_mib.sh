@@ -6,7 +6,9 @@
 # server, besides wall time and MiB/s, and both processes' peak RSS (VmHWM).
 # Env: KELOLA_BINARY (default build/release/kelola), BATCH_RECORDS/BATCH_BYTES
 # (default 20000 / 4 MiB, as the throughput bench), PERF=agent|server to
-# `perf record -g` that process into $PERF_OUT (default /tmp/kelola-<proc>.perf).
+# `perf record -g` that process into $PERF_OUT (default /tmp/kelola-<proc>.perf),
+# NICE=-10 to run both at that priority, each in a session (autogroup) of its
+# own raised the same (root), so other load disturbs wall time less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BYTES=${1:-$((128 * 1024 * 1024))}
@@ -24,6 +26,10 @@ wait_until() {
   local deadline=$(($(date +%s) + 600))
   until "$@"; do (($(date +%s) < deadline)) || { echo "timed out" >&2; return 1; }; sleep 0.1; done
 }
+run=""
+[[ -n "${NICE:-}" ]] && run="setsid nice -n $NICE"
+# With sched_autogroup each session competes as one: raise the bench's own sessions.
+boost() { [[ -n "${NICE:-}" ]] && echo "$NICE" >"/proc/$1/autogroup" 2>/dev/null || true; }
 input="$dir/input.log"
 python3 - "$input" "$BYTES" <<'PY'
 import glob, sys
@@ -43,9 +49,10 @@ lines=$(wc -l <"$input")
 size=$(stat -c %s "$input")
 mib=$(python3 -c "print($size / 1048576)")
 port=$(free_port)
-"$BIN" server --listen "127.0.0.1:$port" --data-dir "$dir/data" --log-level warn >"$dir/server.log" 2>&1 &
+$run "$BIN" server --listen "127.0.0.1:$port" --data-dir "$dir/data" --log-level warn >"$dir/server.log" 2>&1 &
 server=$!
 pids+=($server)
+boost $server
 wait_until curl -sf "http://127.0.0.1:$port/healthz" -o /dev/null
 wait_until test -s "$dir/data/admin.token"
 token=$(KELOLA_SERVER="http://127.0.0.1:$port" KELOLA_TOKEN=$(cat "$dir/data/admin.token") \
@@ -70,10 +77,12 @@ stored() {
 }
 server_cpu0=$(cpu_ticks $server)
 start=$(now)
-"$BIN" agent --config "$dir/agent.yaml" --log-level warn >"$dir/agent.log" 2>&1 &
+$run "$BIN" agent --config "$dir/agent.yaml" --log-level warn >"$dir/agent.log" 2>&1 &
 agent=$!
 pids+=($agent)
+boost $agent
 perf_pid=""
+if [[ -n "${STRACE:-}" ]]; then strace -f -T -tt -T -e trace=fsync,fdatasync,rename,sendto,recvfrom,read,write,writev,pwrite64,epoll_wait,futex,openat -o /var/tmp/thru/strace.server -p $server & strace -f -T -tt -e trace=fsync,fdatasync,rename,sendto,recvfrom,poll,ppoll,futex,connect,write,writev,pread64,sendmsg,recvmsg,epoll_wait -o /var/tmp/thru/strace.agent -p $agent & fi
 if [[ -n "${PERF:-}" ]]; then
   target=$agent; [[ "$PERF" == server ]] && target=$server
   perf record -g -o "${PERF_OUT:-/tmp/kelola-$PERF.perf}" -p "$target" >/dev/null 2>&1 &

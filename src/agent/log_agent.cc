@@ -9,6 +9,21 @@
 #include "net/backoff.h"
 
 namespace kelola {
+namespace {
+
+constexpr size_t kReadBite = 1 << 20;
+
+// What a queued record costs in memory, roughly: the struct, its strings'
+// heap blocks (beyond the inline buffer) and its fields' map nodes.
+size_t StringHeap(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+size_t RecordMemory(const LogRecord& r) {
+  size_t n =
+      sizeof(LogRecord) + 16 + StringHeap(r.stream_id) + StringHeap(r.path) + StringHeap(r.text) + StringHeap(r.level);
+  for (const auto& [k, v] : r.fields) n += 64 + StringHeap(k) + StringHeap(v) + 2 * sizeof(std::string);
+  return n;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<LogAgent>> LogAgent::Create(AgentOptions options, BatchSender& sender, Clock& clock,
                                                    MetricsRegistry& metrics) {
@@ -76,7 +91,10 @@ LogAgent::LogAgent(AgentOptions options, BatchSender& sender, Clock& clock, Metr
                                            {"input"})),
       records_filtered_(metrics.AddCounter("kelola_agent_records_filtered_total",
                                            "Records dropped by a filter of the input's configuration.", {"input"})),
-      buffer_bytes_(metrics.AddGauge("kelola_agent_buffer_bytes", "Bytes of record text queued or in flight.").Get()),
+      buffer_bytes_(metrics
+                        .AddGauge("kelola_agent_buffer_bytes",
+                                  "Memory held by queued records and in-flight frames (bounded by buffer.max_bytes).")
+                        .Get()),
       disk_buffer_bytes_(
           metrics.AddGauge("kelola_agent_disk_buffer_bytes", "Bytes of frames in the disk buffer not yet acknowledged.")
               .Get()),
@@ -89,20 +107,25 @@ LogAgent::LogAgent(AgentOptions options, BatchSender& sender, Clock& clock, Metr
 
 LogAgent::~LogAgent() = default;
 
+size_t LogAgent::ReadBudget() const {
+  size_t used = queue_memory_ + in_flight_memory_;
+  if (used >= options_.buffer_max_bytes) return 0;
+  // A bounded bite per poll: the records read are held twice for a moment
+  // (read vector, queue), and the queue's bound is checked between bites.
+  return std::min(options_.buffer_max_bytes - used, kReadBite);
+}
+
 void LogAgent::Read() {
-  size_t used = queue_bytes_ + in_flight_bytes_;
-  size_t budget = used >= options_.buffer_max_bytes ? 0 : options_.buffer_max_bytes - used;
-  std::vector<LogRecord> records;
+  std::vector<LogRecord>& records = read_scratch_;
+  records.clear();
   if (tailer_) {
-    Status s = tailer_->Poll(budget, records);
+    Status s = tailer_->Poll(ReadBudget(), records);
     if (!s.ok()) LogError("file input: saving checkpoints failed", {{"error", s.ToString()}});
     Admit(records, *file_processor_, true);
   }
   for (auto& in : inputs_) {
-    used = queue_bytes_ + in_flight_bytes_;
-    budget = used >= options_.buffer_max_bytes ? 0 : options_.buffer_max_bytes - used;
     records.clear();
-    Status s = in.source->Poll(budget, records);
+    Status s = in.source->Poll(ReadBudget(), records);
     if (!s.ok()) LogError(in.source->name() + " input failed", {{"error", s.ToString()}});
     Admit(records, *in.processor, false);
   }
@@ -120,6 +143,7 @@ void LogAgent::Admit(std::vector<LogRecord>& records, RecordProcessor& processor
     }
     if (from_file) last_seq_[r.stream_id] = queue_front_seq_ + queue_.size();
     queue_bytes_ += r.text.size();
+    queue_memory_ += RecordMemory(r);
     queue_.push_back(std::move(r));
   }
 }
@@ -136,9 +160,10 @@ void LogAgent::SkipFiltered(const LogRecord& r) {
     // A batch's frame is already encoded; the carrier's end offset only
     // decides what its acknowledgement checkpoints.
     for (auto& b : batches_) {
-      if (seq >= b.first_seq && seq - b.first_seq < b.records.size()) {
-        LogRecord& carrier = b.records[seq - b.first_seq];
-        carrier.end_offset = std::max(carrier.end_offset, r.end_offset);
+      if (seq >= b.first_seq && seq - b.first_seq < b.count) {
+        for (auto& [stream, end] : b.acks) {
+          if (stream == r.stream_id) end = std::max(end, r.end_offset);
+        }
         return;
       }
     }
@@ -168,34 +193,50 @@ void LogAgent::CutBatch() {
   if (!full && !waited && !stopping_) return;
   Batch b;
   b.first_seq = queue_front_seq_;
-  b.records.reserve(std::min(queue_.size(), options_.batch_max_records));
-  while (!queue_.empty() && b.records.size() < options_.batch_max_records &&
-         (b.records.empty() || b.bytes + queue_.front().text.size() <= options_.batch_max_bytes)) {
-    b.bytes += queue_.front().text.size();
-    b.records.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-    ++queue_front_seq_;
-  }
-  queue_bytes_ -= b.bytes;
-  in_flight_bytes_ += b.bytes;
-  if (!queue_.empty()) oldest_queued_ = clock_.Monotonic();
   LogBatch batch;
   batch.agent = options_.name;
   batch.labels = options_.labels;
-  batch.records = std::move(b.records);  // borrowed for encoding, then given back
+  batch.records.reserve(std::min(queue_.size(), options_.batch_max_records));
+  size_t text_bytes = 0;
+  while (!queue_.empty() && batch.records.size() < options_.batch_max_records &&
+         (batch.records.empty() || text_bytes + queue_.front().text.size() <= options_.batch_max_bytes)) {
+    LogRecord& r = queue_.front();
+    text_bytes += r.text.size();
+    queue_memory_ -= RecordMemory(r);
+    // What the acknowledgement checkpoints: per file stream, its last record's end.
+    if (b.acks.empty() || b.acks.back().first != r.stream_id) {
+      auto same = std::find_if(b.acks.begin(), b.acks.end(), [&](const auto& a) { return a.first == r.stream_id; });
+      if (same == b.acks.end()) {
+        b.acks.emplace_back(r.stream_id, r.end_offset);
+      } else {
+        same->second = std::max(same->second, r.end_offset);
+      }
+    } else {
+      b.acks.back().second = std::max(b.acks.back().second, r.end_offset);
+    }
+    batch.records.push_back(std::move(r));
+    queue_.pop_front();
+    ++queue_front_seq_;
+  }
+  b.count = batch.records.size();
+  queue_bytes_ -= text_bytes;
+  if (!queue_.empty()) oldest_queued_ = clock_.Monotonic();
+  // Only the frame stays in memory while the batch is in flight.
   auto frame = EncodeFrame(batch, options_.compression_level);
-  b.records = std::move(batch.records);
+  batch.records.clear();
+  batch.records.shrink_to_fit();
   if (!frame.ok()) {
     // Only a >4 GiB batch gets here, which the limits above prevent.
     LogError("encoding a batch failed", {{"error", frame.status().ToString()}});
   } else {
     b.frame = std::move(*frame);
   }
+  in_flight_memory_ += BatchMemory(b);
   if (!disk_ && batches_.empty()) {  // with the disk buffer, the backoff belongs to the buffered frame being sent
     attempt_ = 0;
     next_attempt_ = clock_.Monotonic();
   }
-  records_sent_.Inc(static_cast<double>(b.records.size()));
+  records_sent_.Inc(static_cast<double>(b.count));
   batches_.push_back(std::move(b));
 }
 
@@ -228,17 +269,17 @@ Status LogAgent::FinishFront(const Status& s) {
   Batch& b = batches_.front();
   if (!s.ok() && s.code() != StatusCode::kInvalidArgument) {
     next_attempt_ = clock_.Monotonic() + NextBackoff(s);
-    batches_retried_.Inc(static_cast<double>(b.records.size()));
+    batches_retried_.Inc(static_cast<double>(b.count));
     return OkStatus();
   }
   if (s.ok()) {
-    records_acked_.Inc(static_cast<double>(b.records.size()));
+    records_acked_.Inc(static_cast<double>(b.count));
   } else {
-    records_dropped_.Inc(static_cast<double>(b.records.size()));
+    records_dropped_.Inc(static_cast<double>(b.count));
     LogError("server rejected a batch; its records are dropped",
-             {{"records", std::to_string(b.records.size())}, {"error", s.ToString()}});
+             {{"records", std::to_string(b.count)}, {"error", s.ToString()}});
   }
-  in_flight_bytes_ -= b.bytes;
+  in_flight_memory_ -= BatchMemory(b);
   Batch done = std::move(b);
   batches_.pop_front();
   if (!disk_) {  // the next batch starts without backoff
@@ -247,7 +288,7 @@ Status LogAgent::FinishFront(const Status& s) {
   }
   if (!tailer_) return OkStatus();
   // Batches finish in the order they were cut, so a file's checkpoint only moves forward.
-  for (const auto& r : done.records) tailer_->Acknowledge(r.stream_id, r.end_offset);
+  for (const auto& [stream, end] : done.acks) tailer_->Acknowledge(stream, end);
   return tailer_->CommitCheckpoints();
 }
 
@@ -272,12 +313,10 @@ Status LogAgent::SpoolBatch() {
     }
     return OkStatus();
   }
-  spooled_records_[*seq] = b.records.size();
+  spooled_records_[*seq] = b.count;
   spool_unsynced_ = true;
-  if (tailer_) {
-    for (const auto& r : b.records) unsynced_acks_.emplace_back(r.stream_id, r.end_offset);
-  }
-  in_flight_bytes_ -= b.bytes;
+  if (tailer_) unsynced_acks_.insert(unsynced_acks_.end(), b.acks.begin(), b.acks.end());
+  in_flight_memory_ -= BatchMemory(b);
   batches_.pop_front();
   return SyncSpooled(options_.disk_buffer.fsync != FsyncPolicy::kInterval);
 }
@@ -350,7 +389,7 @@ void LogAgent::ReportInputCounters(const std::string& name, const RecordProcesso
 }
 
 void LogAgent::UpdateGauges() {
-  buffer_bytes_.Set(static_cast<double>(queue_bytes_ + in_flight_bytes_));
+  buffer_bytes_.Set(static_cast<double>(queue_memory_ + in_flight_memory_));
   if (disk_) {
     DiskBufferStats stats = disk_->Stats();
     disk_buffer_bytes_.Set(static_cast<double>(stats.bytes));

@@ -7,9 +7,12 @@
 //     same file before it (or acknowledged at once when none is pending).
 //   - An agent whose only input is stdin is finished() once stdin ended and
 //     everything was acknowledged; Run() then returns.
-//   - The queue holds at most buffer_max_bytes of record text; when it is
-//     full the tailer is polled with a zero budget, i.e. reading pauses and
-//     nothing is dropped.
+//   - Queued records (struct, strings, fields: their memory, not just their
+//     text) and in-flight frames take at most about buffer_max_bytes; when
+//     that is used up the inputs are polled with a zero budget, i.e. reading
+//     pauses and nothing is dropped. Inputs are read in bites of at most
+//     1 MiB. A batch in flight keeps only its frame and, per file stream,
+//     the end offset its acknowledgement checkpoints.
 //   - One frame is sent at a time and batches are acknowledged in the order
 //     they were cut, so records of a file leave and are stored in order. A
 //     batch is cut at batch_max_records / batch_max_bytes, or when its oldest
@@ -90,11 +93,17 @@ class LogAgent {
                            RecordProcessorCounters& reported);
   // A batch cut from the queue: its records (for acknowledgements) and frame.
   struct Batch {
-    std::vector<LogRecord> records;
-    size_t bytes = 0;        // record text
-    uint64_t first_seq = 0;  // sequence number of records[0]
-    std::string frame;       // empty when it could not be encoded
+    size_t count = 0;        // records
+    uint64_t first_seq = 0;  // sequence number of its first record
+    // Per stream, in order of appearance: the end offset to acknowledge.
+    std::vector<std::pair<std::string, uint64_t>> acks;
+    std::string frame;  // empty when it could not be encoded
   };
+  static size_t BatchMemory(const Batch& b) {
+    return sizeof(Batch) + b.frame.capacity() + b.acks.capacity() * (sizeof(b.acks[0]) + 24);
+  }
+  // Bytes the inputs may read now (see buffer_max_bytes above).
+  size_t ReadBudget() const;
   void CutBatches();
   void CutBatch();
   Status SendBatch();
@@ -124,10 +133,12 @@ class LogAgent {
   std::unordered_map<std::string, uint64_t> last_seq_;  // file stream -> its last queued record
 
   std::deque<LogRecord> queue_;
-  size_t queue_bytes_ = 0;
+  size_t queue_bytes_ = 0;   // record text queued (for batch_max_bytes)
+  size_t queue_memory_ = 0;  // what queued records take in memory
   MonoTime oldest_queued_{};
-  std::deque<Batch> batches_;  // oldest first; the front one is being sent
-  size_t in_flight_bytes_ = 0;
+  std::deque<Batch> batches_;            // oldest first; the front one is being sent
+  size_t in_flight_memory_ = 0;          // BatchMemory of batches_
+  std::vector<LogRecord> read_scratch_;  // reused by Read()
   int attempt_ = 0;
   MonoTime next_attempt_{};
   std::mt19937_64 rng_{std::random_device{}()};
