@@ -44,7 +44,7 @@ struct AgentOptions {
   size_t batch_max_records = 1000;
   size_t batch_max_bytes = 1 << 20;
   Duration batch_max_wait = std::chrono::seconds(1);
-  size_t buffer_max_bytes = 16 << 20;
+  size_t buffer_max_bytes = 4 << 20;  // memory of queued records and in-flight frames
   AgentDiskBufferOptions disk_buffer;
   Duration retry_initial = std::chrono::milliseconds(200);
   Duration retry_max = std::chrono::seconds(30);

@@ -188,7 +188,9 @@ void LogAgent::CutBatches() {
 
 void LogAgent::CutBatch() {
   if (queue_.empty()) return;
-  bool full = queue_.size() >= options_.batch_max_records || queue_bytes_ >= options_.batch_max_bytes;
+  // Reading pauses while the buffer is used up: waiting would not fill the batch.
+  bool full = queue_.size() >= options_.batch_max_records || queue_bytes_ >= options_.batch_max_bytes ||
+              queue_memory_ + in_flight_memory_ >= options_.buffer_max_bytes;
   bool waited = clock_.Monotonic() - oldest_queued_ >= options_.batch_max_wait;
   if (!full && !waited && !stopping_) return;
   Batch b;

@@ -201,28 +201,26 @@ class LogStore::Impl {
     // Marks move only when the block is durable; a batch may repeat a stream.
     std::unordered_map<std::string, uint64_t> pending;
     std::vector<bool> keep(batch.records.size(), true);
-    std::string key;
-    const std::string* key_stream = nullptr;  // the stream `key` was built for: runs share it
+    const std::string* run_stream = nullptr;  // records of a stream come in runs: look up once per run
+    uint64_t* mark = nullptr;                 // pending's entry for run_stream (stable across inserts)
     for (size_t i = 0; i < batch.records.size(); ++i) {
       const LogRecord& r = batch.records[i];
       if (r.stream_id.empty()) continue;
-      if (key_stream == nullptr || *key_stream != r.stream_id) {
-        key = batch.agent + '/' + r.stream_id;
-        key_stream = &r.stream_id;
+      if (run_stream == nullptr || *run_stream != r.stream_id) {
+        std::string key = batch.agent + '/' + r.stream_id;
+        auto [p, inserted] = pending.try_emplace(key, 0);
+        if (inserted) {
+          if (auto m = marks.find(key); m != marks.end()) p->second = m->second;
+        }
+        run_stream = &r.stream_id;
+        mark = &p->second;
       }
-      auto p = pending.find(key);
-      uint64_t mark = 0;
-      if (p != pending.end()) {
-        mark = p->second;
-      } else if (auto m = marks.find(key); m != marks.end()) {
-        mark = m->second;
-      }
-      if (r.end_offset <= mark) {
+      if (r.end_offset <= *mark) {
         keep[i] = false;
         ++result.duplicates;
         continue;
       }
-      pending[key] = std::max(mark, r.end_offset);
+      *mark = r.end_offset;
     }
     stats.duplicates_dropped += result.duplicates;
     if (result.duplicates == batch.records.size()) return result;

@@ -45,10 +45,16 @@ Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zs
   std::map<std::pair<std::string, std::string>, size_t> where;
   int64_t min_time = std::numeric_limits<int64_t>::max();
   int64_t max_time = std::numeric_limits<int64_t>::min();
+  const LogRecord* run = nullptr;  // records of a stream come in runs: look up once per run
+  size_t run_index = 0;
   for (const auto& r : batch.records) {
-    auto [it, inserted] = where.emplace(std::make_pair(r.stream_id, r.path), streams.size());
-    if (inserted) streams.push_back({r.stream_id, r.path, 0});
-    auto& s = streams[it->second];
+    if (run == nullptr || r.stream_id != run->stream_id || r.path != run->path) {
+      auto [it, inserted] = where.emplace(std::make_pair(r.stream_id, r.path), streams.size());
+      if (inserted) streams.push_back({r.stream_id, r.path, 0});
+      run = &r;
+      run_index = it->second;
+    }
+    auto& s = streams[run_index];
     s.end_offset = std::max(s.end_offset, r.end_offset);
     min_time = std::min(min_time, r.time_ms);
     max_time = std::max(max_time, r.time_ms);

@@ -3,20 +3,29 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <memory>
 
 namespace kelola {
 
 Result<std::string> ZstdCompress(std::string_view data, int level) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  // One context per thread, reused: creating one per call allocated and
+  // cleared its tables every time.
+  struct Context {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ~Context() { ZSTD_freeCCtx(cctx); }
+  };
+  thread_local Context context;
+  ZSTD_CCtx* cctx = context.cctx;
   if (cctx == nullptr) return InternalError("zstd: out of memory");
+  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);  // catches corruption the transport or disk missed
-  size_t n = ZSTD_compress2(cctx, out.data(), out.size(), data.data(), data.size());
-  ZSTD_freeCCtx(cctx);
+  // Not zero-filled: only the pages zstd writes become resident.
+  size_t bound = ZSTD_compressBound(data.size());
+  std::unique_ptr<char[]> out(new char[bound]);
+  size_t n = ZSTD_compress2(cctx, out.get(), bound, data.data(), data.size());
   if (ZSTD_isError(n)) return InternalError(std::string("zstd compress: ") + ZSTD_getErrorName(n));
-  out.resize(n);
-  return out;
+  return std::string(out.get(), n);
 }
 
 Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size, std::string_view what) {

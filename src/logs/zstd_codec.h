@@ -2,7 +2,8 @@
 //
 // Compressed data always carries the content size and checksum, so
 // decompression can refuse sizes it did not expect before allocating and
-// detects corruption. Thread-safe (no shared state).
+// detects corruption. Thread-safe (each thread reuses a compression context
+// of its own).
 // Errors: Internal when compression fails; InvalidArgument naming `what`
 // when the input is not a zstd frame of exactly `expected_size` bytes.
 #pragma once
