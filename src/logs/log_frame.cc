@@ -44,7 +44,9 @@ void AppendBatchPayload(const LogBatch& batch, int version, std::string& payload
       record_stream.push_back(record_stream.back());
       continue;
     }
-    auto [it, inserted] = index.emplace(r.stream_id + '\0' + r.path, stream_heads.size());
+    // Length-prefixed, so ids and paths holding NUL bytes cannot collide.
+    auto [it, inserted] =
+        index.emplace(std::to_string(r.stream_id.size()) + ':' + r.stream_id + r.path, stream_heads.size());
     if (inserted) stream_heads.push_back(&r);
     record_stream.push_back(it->second);
     previous = &r;

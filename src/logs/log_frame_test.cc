@@ -95,6 +95,20 @@ TEST(LogFrameTest, OnlyOneZstdFrameWithSizeAndChecksumCountsAsStorable) {
   EXPECT_FALSE(IsSingleZstdFrameWithChecksum("", 0));
 }
 
+TEST(LogFrameTest, StreamsWhoseIdAndPathHoldNulBytesStayApart) {
+  // Found by fuzz/log_frame_fuzz.cc: the stream index keyed "id\0path", so
+  // ("a\0", "b") and ("a", "\0b") shared an entry.
+  LogBatch b;
+  b.agent = "web-1";
+  b.records.push_back(Rec(std::string("a\0", 2), "b", 0, "one", 1));
+  b.records.push_back(Rec("a", std::string("\0b", 2), 0, "two", 2));
+  auto frame = EncodeFrame(b, 1);
+  ASSERT_TRUE(frame.ok());
+  auto decoded = DecodeFrame(*frame);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSame(b, *decoded);
+}
+
 TEST(LogFrameTest, Version2CarriesLevelAndFields) {
   for (int level : {0, 3}) {
     auto frame = EncodeFrame(WithLevelsAndFields(), level);
