@@ -5,9 +5,9 @@
 # (utime + stime from /proc/PID/stat) per MiB of input for the agent and the
 # server, besides wall time and MiB/s, and both processes' peak RSS (VmHWM).
 # Env: KELOLA_BINARY (default build/release/kelola), BATCH_RECORDS/BATCH_BYTES
-# (default 20000 / 4 MiB, as the throughput bench), PERF=agent|server to
-# `perf record -g` that process into $PERF_OUT (default /tmp/kelola-<proc>.perf),
-# NICE=-10 to run both at that priority, each in a session (autogroup) of its
+# (default 20000 / 4 MiB, as the throughput bench), COMPRESSION_LEVEL (default 3),
+# PERF=agent|server to `perf record -g` that process into $PERF_OUT (default
+# /tmp/kelola-<proc>.perf), NICE=-10 to run both at that priority, each in a session (autogroup) of its
 # own raised the same (root), so other load disturbs wall time less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +69,7 @@ file:
 batch:
   max_records: ${BATCH_RECORDS:-20000}
   max_bytes: ${BATCH_BYTES:-4194304}
+compression_level: ${COMPRESSION_LEVEL:-3}
 YAML
 stored() {
   local n
@@ -82,7 +83,6 @@ agent=$!
 pids+=($agent)
 boost $agent
 perf_pid=""
-if [[ -n "${STRACE:-}" ]]; then strace -f -T -tt -T -e trace=fsync,fdatasync,rename,sendto,recvfrom,read,write,writev,pwrite64,epoll_wait,futex,openat -o /var/tmp/thru/strace.server -p $server & strace -f -T -tt -e trace=fsync,fdatasync,rename,sendto,recvfrom,poll,ppoll,futex,connect,write,writev,pread64,sendmsg,recvmsg,epoll_wait -o /var/tmp/thru/strace.agent -p $agent & fi
 if [[ -n "${PERF:-}" ]]; then
   target=$agent; [[ "$PERF" == server ]] && target=$server
   perf record -g -o "${PERF_OUT:-/tmp/kelola-$PERF.perf}" -p "$target" >/dev/null 2>&1 &

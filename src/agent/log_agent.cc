@@ -136,12 +136,21 @@ void LogAgent::Admit(std::vector<LogRecord>& records, RecordProcessor& processor
   if (queue_.empty()) oldest_queued_ = clock_.Monotonic();
   lines_read_.Inc(static_cast<double>(records.size()));
   const int64_t now_ms = UnixMillis(clock_.Now());
+  const std::string* run_stream = nullptr;  // records of a file come in runs: look its entry up once per run
+  uint64_t* run_seq = nullptr;
   for (auto& r : records) {
     if (!processor.Process(r, now_ms)) {
       if (from_file) SkipFiltered(r);
       continue;
     }
-    if (from_file) last_seq_[r.stream_id] = queue_front_seq_ + queue_.size();
+    if (from_file) {
+      if (run_stream == nullptr || *run_stream != r.stream_id) {
+        auto it = last_seq_.try_emplace(r.stream_id, 0).first;
+        run_stream = &it->first;  // the map's key: `r` is moved away below
+        run_seq = &it->second;
+      }
+      *run_seq = queue_front_seq_ + queue_.size();
+    }
     queue_bytes_ += r.text.size();
     queue_memory_ += RecordMemory(r);
     queue_.push_back(std::move(r));
