@@ -123,7 +123,7 @@ const ConfigSchema& AgentConfigSchema() {
     AddInputProcessingKeys(s, "stdin", "none");
     s.Add({.name = "batch.max_records",
            .type = T::kInt,
-           .default_value = "1000",
+           .default_value = "5000",
            .description = "records per batch at most.",
            .min = 1,
            .max = 1000000});

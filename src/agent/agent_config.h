@@ -41,7 +41,7 @@ struct AgentOptions {
   int stdin_fd = 0;  // tests substitute a pipe
   RecordProcessorOptions stdin_processing;
   Duration poll_interval = std::chrono::milliseconds(250);
-  size_t batch_max_records = 1000;
+  size_t batch_max_records = 5000;
   size_t batch_max_bytes = 1 << 20;
   Duration batch_max_wait = std::chrono::seconds(1);
   size_t buffer_max_bytes = 4 << 20;  // memory of queued records and in-flight frames
