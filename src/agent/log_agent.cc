@@ -197,9 +197,11 @@ void LogAgent::CutBatches() {
 
 void LogAgent::CutBatch() {
   if (queue_.empty()) return;
-  // Reading pauses while the buffer is used up: waiting would not fill the batch.
+  // Reading pauses while the buffer is (all but a read chunk) used up:
+  // waiting would not fill the batch, only stall until batch_max_wait.
+  const size_t margin = std::min<size_t>(options_.buffer_max_bytes / 4, 64 * 1024);
   bool full = queue_.size() >= options_.batch_max_records || queue_bytes_ >= options_.batch_max_bytes ||
-              queue_memory_ + in_flight_memory_ >= options_.buffer_max_bytes;
+              queue_memory_ + in_flight_memory_ + margin >= options_.buffer_max_bytes;
   bool waited = clock_.Monotonic() - oldest_queued_ >= options_.batch_max_wait;
   if (!full && !waited && !stopping_) return;
   Batch b;
