@@ -123,7 +123,7 @@ const ConfigSchema& AgentConfigSchema() {
     AddInputProcessingKeys(s, "stdin", "none");
     s.Add({.name = "batch.max_records",
            .type = T::kInt,
-           .default_value = "1000",
+           .default_value = "5000",
            .description = "records per batch at most.",
            .min = 1,
            .max = 1000000});
@@ -140,8 +140,9 @@ const ConfigSchema& AgentConfigSchema() {
            .description = "a partial batch is sent after waiting this long."});
     s.Add({.name = "buffer.max_bytes",
            .type = T::kInt,
-           .default_value = "16777216",
-           .description = "memory queue bound; when full, reading pauses (nothing is dropped).",
+           .default_value = "4194304",
+           .description = "memory bound of the queue (records as held in memory, and frames in flight); when "
+                          "full, reading pauses (nothing is dropped).",
            .min = 4096,
            .max = 1LL << 34});
     s.Add({.name = "buffer.disk.enabled",

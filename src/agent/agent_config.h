@@ -41,15 +41,19 @@ struct AgentOptions {
   int stdin_fd = 0;  // tests substitute a pipe
   RecordProcessorOptions stdin_processing;
   Duration poll_interval = std::chrono::milliseconds(250);
-  size_t batch_max_records = 1000;
+  size_t batch_max_records = 5000;
   size_t batch_max_bytes = 1 << 20;
   Duration batch_max_wait = std::chrono::seconds(1);
-  size_t buffer_max_bytes = 16 << 20;
+  size_t buffer_max_bytes = 4 << 20;  // memory of queued records and in-flight frames
   AgentDiskBufferOptions disk_buffer;
   Duration retry_initial = std::chrono::milliseconds(200);
   Duration retry_max = std::chrono::seconds(30);
   Duration request_timeout = std::chrono::seconds(30);
   int compression_level = 3;
+  // Send from a thread of its own (BackgroundSender), so the next batch is
+  // read and encoded while the server stores one. `kelola agent` sets it;
+  // tests that drive Step() leave it off for a synchronous Send.
+  bool send_in_background = false;
   bool verify_tls = true;
   std::string ca_file;
 };

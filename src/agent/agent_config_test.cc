@@ -34,7 +34,7 @@ TEST(AgentConfigTest, ReadsEveryKindOfKey) {
   EXPECT_TRUE(o->file.read_from_head);
   EXPECT_EQ(o->file.multiline_start, "^\\d{4}-");
   EXPECT_EQ(o->batch_max_wait, std::chrono::milliseconds(250));
-  EXPECT_EQ(o->batch_max_records, 1000u);
+  EXPECT_EQ(o->batch_max_records, 5000u);
 }
 
 TEST(AgentConfigTest, InputsParsersLabelsAndFilters) {

@@ -45,6 +45,7 @@ class AgentDaemon::Impl {
     so.verify_tls = options.verify_tls;
     so.ca_file = options.ca_file;
     sender = std::make_unique<HttpBatchSender>(so);
+    options.send_in_background = true;  // the agent reads and encodes while the server stores
     KELOLA_ASSIGN_OR_RETURN(agent, LogAgent::Create(options, *sender, clock, metrics));
     if (!options.metrics_listen.empty()) {
       HttpServerOptions http;

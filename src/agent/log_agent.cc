@@ -9,6 +9,21 @@
 #include "net/backoff.h"
 
 namespace kelola {
+namespace {
+
+constexpr size_t kReadBite = 1 << 20;
+
+// What a queued record costs in memory, roughly: the struct, its strings'
+// heap blocks (beyond the inline buffer) and its fields' map nodes.
+size_t StringHeap(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+size_t RecordMemory(const LogRecord& r) {
+  size_t n =
+      sizeof(LogRecord) + 16 + StringHeap(r.stream_id) + StringHeap(r.path) + StringHeap(r.text) + StringHeap(r.level);
+  for (const auto& [k, v] : r.fields) n += 64 + StringHeap(k) + StringHeap(v) + 2 * sizeof(std::string);
+  return n;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<LogAgent>> LogAgent::Create(AgentOptions options, BatchSender& sender, Clock& clock,
                                                    MetricsRegistry& metrics) {
@@ -39,6 +54,14 @@ Result<std::unique_ptr<LogAgent>> LogAgent::Create(AgentOptions options, BatchSe
                                                             .segment_max_bytes = o.disk_buffer.segment_max_bytes,
                                                             .fsync = o.disk_buffer.fsync}));
   }
+  if (o.send_in_background && !o.disk_buffer.enabled) {
+    LogAgent* a = agent.get();
+    agent->background_ = std::make_unique<BackgroundSender>(sender, [a] {
+      std::lock_guard<std::mutex> lock(a->stop_mu_);
+      a->wake_ = true;
+      a->stop_cv_.notify_all();
+    });
+  }
   return agent;
 }
 
@@ -68,7 +91,10 @@ LogAgent::LogAgent(AgentOptions options, BatchSender& sender, Clock& clock, Metr
                                            {"input"})),
       records_filtered_(metrics.AddCounter("kelola_agent_records_filtered_total",
                                            "Records dropped by a filter of the input's configuration.", {"input"})),
-      buffer_bytes_(metrics.AddGauge("kelola_agent_buffer_bytes", "Bytes of record text queued or in flight.").Get()),
+      buffer_bytes_(metrics
+                        .AddGauge("kelola_agent_buffer_bytes",
+                                  "Memory held by queued records and in-flight frames (bounded by buffer.max_bytes).")
+                        .Get()),
       disk_buffer_bytes_(
           metrics.AddGauge("kelola_agent_disk_buffer_bytes", "Bytes of frames in the disk buffer not yet acknowledged.")
               .Get()),
@@ -81,20 +107,25 @@ LogAgent::LogAgent(AgentOptions options, BatchSender& sender, Clock& clock, Metr
 
 LogAgent::~LogAgent() = default;
 
+size_t LogAgent::ReadBudget() const {
+  size_t used = queue_memory_ + in_flight_memory_;
+  if (used >= options_.buffer_max_bytes) return 0;
+  // A bounded bite per poll: the records read are held twice for a moment
+  // (read vector, queue), and the queue's bound is checked between bites.
+  return std::min(options_.buffer_max_bytes - used, kReadBite);
+}
+
 void LogAgent::Read() {
-  size_t used = queue_bytes_ + in_flight_bytes_;
-  size_t budget = used >= options_.buffer_max_bytes ? 0 : options_.buffer_max_bytes - used;
-  std::vector<LogRecord> records;
+  std::vector<LogRecord>& records = read_scratch_;
+  records.clear();
   if (tailer_) {
-    Status s = tailer_->Poll(budget, records);
+    Status s = tailer_->Poll(ReadBudget(), records);
     if (!s.ok()) LogError("file input: saving checkpoints failed", {{"error", s.ToString()}});
     Admit(records, *file_processor_, true);
   }
   for (auto& in : inputs_) {
-    used = queue_bytes_ + in_flight_bytes_;
-    budget = used >= options_.buffer_max_bytes ? 0 : options_.buffer_max_bytes - used;
     records.clear();
-    Status s = in.source->Poll(budget, records);
+    Status s = in.source->Poll(ReadBudget(), records);
     if (!s.ok()) LogError(in.source->name() + " input failed", {{"error", s.ToString()}});
     Admit(records, *in.processor, false);
   }
@@ -105,13 +136,23 @@ void LogAgent::Admit(std::vector<LogRecord>& records, RecordProcessor& processor
   if (queue_.empty()) oldest_queued_ = clock_.Monotonic();
   lines_read_.Inc(static_cast<double>(records.size()));
   const int64_t now_ms = UnixMillis(clock_.Now());
+  const std::string* run_stream = nullptr;  // records of a file come in runs: look its entry up once per run
+  uint64_t* run_seq = nullptr;
   for (auto& r : records) {
     if (!processor.Process(r, now_ms)) {
       if (from_file) SkipFiltered(r);
       continue;
     }
-    if (from_file) last_seq_[r.stream_id] = queue_front_seq_ + queue_.size();
+    if (from_file) {
+      if (run_stream == nullptr || *run_stream != r.stream_id) {
+        auto it = last_seq_.try_emplace(r.stream_id, 0).first;
+        run_stream = &it->first;  // the map's key: `r` is moved away below
+        run_seq = &it->second;
+      }
+      *run_seq = queue_front_seq_ + queue_.size();
+    }
     queue_bytes_ += r.text.size();
+    queue_memory_ += RecordMemory(r);
     queue_.push_back(std::move(r));
   }
 }
@@ -125,10 +166,15 @@ void LogAgent::SkipFiltered(const LogRecord& r) {
       carrier.end_offset = std::max(carrier.end_offset, r.end_offset);
       return;
     }
-    if (seq >= in_flight_first_seq_ && seq - in_flight_first_seq_ < in_flight_.size()) {
-      LogRecord& carrier = in_flight_[seq - in_flight_first_seq_];
-      carrier.end_offset = std::max(carrier.end_offset, r.end_offset);
-      return;
+    // A batch's frame is already encoded; the carrier's end offset only
+    // decides what its acknowledgement checkpoints.
+    for (auto& b : batches_) {
+      if (seq >= b.first_seq && seq - b.first_seq < b.count) {
+        for (auto& [stream, end] : b.acks) {
+          if (stream == r.stream_id) end = std::max(end, r.end_offset);
+        }
+        return;
+      }
     }
   }
   // Everything of this file before the record left memory: acknowledge it
@@ -140,67 +186,123 @@ void LogAgent::SkipFiltered(const LogRecord& r) {
   tailer_->Acknowledge(r.stream_id, r.end_offset);
 }
 
+void LogAgent::CutBatches() {
+  const size_t slots = background_ ? 2 : 1;  // one being stored, the next encoded meanwhile
+  while (batches_.size() < slots) {
+    size_t before = batches_.size();
+    CutBatch();
+    if (batches_.size() == before) return;
+  }
+}
+
 void LogAgent::CutBatch() {
-  if (!in_flight_.empty() || queue_.empty()) return;
-  bool full = queue_.size() >= options_.batch_max_records || queue_bytes_ >= options_.batch_max_bytes;
+  if (queue_.empty()) return;
+  // Reading pauses while the buffer is (all but a read chunk) used up:
+  // waiting would not fill the batch, only stall until batch_max_wait.
+  const size_t margin = std::min<size_t>(options_.buffer_max_bytes / 4, 64 * 1024);
+  bool full = queue_.size() >= options_.batch_max_records || queue_bytes_ >= options_.batch_max_bytes ||
+              queue_memory_ + in_flight_memory_ + margin >= options_.buffer_max_bytes;
   bool waited = clock_.Monotonic() - oldest_queued_ >= options_.batch_max_wait;
   if (!full && !waited && !stopping_) return;
-  size_t bytes = 0;
-  in_flight_first_seq_ = queue_front_seq_;
-  while (!queue_.empty() && in_flight_.size() < options_.batch_max_records &&
-         (in_flight_.empty() || bytes + queue_.front().text.size() <= options_.batch_max_bytes)) {
-    bytes += queue_.front().text.size();
-    in_flight_.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-    ++queue_front_seq_;
-  }
-  queue_bytes_ -= bytes;
-  in_flight_bytes_ = bytes;
-  if (!queue_.empty()) oldest_queued_ = clock_.Monotonic();
+  Batch b;
+  b.first_seq = queue_front_seq_;
   LogBatch batch;
   batch.agent = options_.name;
   batch.labels = options_.labels;
-  batch.records = std::move(in_flight_);  // borrowed for encoding, then given back
+  batch.records.reserve(std::min(queue_.size(), options_.batch_max_records));
+  size_t text_bytes = 0;
+  while (!queue_.empty() && batch.records.size() < options_.batch_max_records &&
+         (batch.records.empty() || text_bytes + queue_.front().text.size() <= options_.batch_max_bytes)) {
+    LogRecord& r = queue_.front();
+    text_bytes += r.text.size();
+    queue_memory_ -= RecordMemory(r);
+    // What the acknowledgement checkpoints: per file stream, its last record's end.
+    if (b.acks.empty() || b.acks.back().first != r.stream_id) {
+      auto same = std::find_if(b.acks.begin(), b.acks.end(), [&](const auto& a) { return a.first == r.stream_id; });
+      if (same == b.acks.end()) {
+        b.acks.emplace_back(r.stream_id, r.end_offset);
+      } else {
+        same->second = std::max(same->second, r.end_offset);
+      }
+    } else {
+      b.acks.back().second = std::max(b.acks.back().second, r.end_offset);
+    }
+    batch.records.push_back(std::move(r));
+    queue_.pop_front();
+    ++queue_front_seq_;
+  }
+  b.count = batch.records.size();
+  queue_bytes_ -= text_bytes;
+  if (!queue_.empty()) oldest_queued_ = clock_.Monotonic();
+  // Only the frame stays in memory while the batch is in flight.
   auto frame = EncodeFrame(batch, options_.compression_level);
-  in_flight_ = std::move(batch.records);
+  batch.records.clear();
+  batch.records.shrink_to_fit();
   if (!frame.ok()) {
     // Only a >4 GiB batch gets here, which the limits above prevent.
     LogError("encoding a batch failed", {{"error", frame.status().ToString()}});
-    frame_.clear();
   } else {
-    frame_ = std::move(*frame);
+    b.frame = std::move(*frame);
   }
-  if (!disk_) {  // with the disk buffer, the backoff belongs to the buffered frame being sent
+  in_flight_memory_ += BatchMemory(b);
+  if (!disk_ && batches_.empty()) {  // with the disk buffer, the backoff belongs to the buffered frame being sent
     attempt_ = 0;
     next_attempt_ = clock_.Monotonic();
   }
-  records_sent_.Inc(static_cast<double>(in_flight_.size()));
+  records_sent_.Inc(static_cast<double>(b.count));
+  batches_.push_back(std::move(b));
 }
 
 Status LogAgent::SendBatch() {
-  Status s = frame_.empty() ? InvalidArgumentError("batch could not be encoded") : sender_.Send(frame_);
-  if (s.ok() || s.code() == StatusCode::kInvalidArgument) {
-    if (s.ok()) {
-      records_acked_.Inc(static_cast<double>(in_flight_.size()));
-    } else {
-      records_dropped_.Inc(static_cast<double>(in_flight_.size()));
-      LogError("server rejected a batch; its records are dropped",
-               {{"records", std::to_string(in_flight_.size())}, {"error", s.ToString()}});
-    }
-    in_flight_first_seq_ = queue_front_seq_;  // nothing in flight: no sequence number points there
-    frame_.clear();
-    in_flight_bytes_ = 0;
-    if (!tailer_) {
-      in_flight_.clear();
-      return OkStatus();
-    }
-    for (const auto& r : in_flight_) tailer_->Acknowledge(r.stream_id, r.end_offset);
-    in_flight_.clear();
-    return tailer_->CommitCheckpoints();
+  const Batch& b = batches_.front();
+  return FinishFront(b.frame.empty() ? InvalidArgumentError("batch could not be encoded") : sender_.Send(b.frame));
+}
+
+Result<bool> LogAgent::SendInBackground() {
+  bool progress = false;
+  if (background_->busy()) {
+    std::optional<Status> s = background_->TakeResult();
+    if (!s) return false;  // still being stored
+    KELOLA_RETURN_IF_ERROR(FinishFront(*s));
+    progress = true;
   }
-  next_attempt_ = clock_.Monotonic() + NextBackoff(s);
-  batches_retried_.Inc(static_cast<double>(in_flight_.size()));
-  return OkStatus();
+  while (!batches_.empty() && clock_.Monotonic() >= next_attempt_) {
+    if (batches_.front().frame.empty()) {
+      KELOLA_RETURN_IF_ERROR(FinishFront(InvalidArgumentError("batch could not be encoded")));
+      progress = true;
+      continue;
+    }
+    background_->Start(batches_.front().frame);
+    return true;
+  }
+  return progress;
+}
+
+Status LogAgent::FinishFront(const Status& s) {
+  Batch& b = batches_.front();
+  if (!s.ok() && s.code() != StatusCode::kInvalidArgument) {
+    next_attempt_ = clock_.Monotonic() + NextBackoff(s);
+    batches_retried_.Inc(static_cast<double>(b.count));
+    return OkStatus();
+  }
+  if (s.ok()) {
+    records_acked_.Inc(static_cast<double>(b.count));
+  } else {
+    records_dropped_.Inc(static_cast<double>(b.count));
+    LogError("server rejected a batch; its records are dropped",
+             {{"records", std::to_string(b.count)}, {"error", s.ToString()}});
+  }
+  in_flight_memory_ -= BatchMemory(b);
+  Batch done = std::move(b);
+  batches_.pop_front();
+  if (!disk_) {  // the next batch starts without backoff
+    attempt_ = 0;
+    next_attempt_ = clock_.Monotonic();
+  }
+  if (!tailer_) return OkStatus();
+  // Batches finish in the order they were cut, so a file's checkpoint only moves forward.
+  for (const auto& [stream, end] : done.acks) tailer_->Acknowledge(stream, end);
+  return tailer_->CommitCheckpoints();
 }
 
 Duration LogAgent::NextBackoff(const Status& s) {
@@ -213,9 +315,10 @@ Duration LogAgent::NextBackoff(const Status& s) {
 }
 
 Status LogAgent::SpoolBatch() {
-  if (in_flight_.empty() || disk_->full()) return OkStatus();
-  if (frame_.empty()) return SendBatch();  // cannot be encoded: counted as dropped there
-  auto seq = disk_->Append(frame_);
+  if (batches_.empty() || disk_->full()) return OkStatus();
+  Batch& b = batches_.front();
+  if (b.frame.empty()) return SendBatch();  // cannot be encoded: counted as dropped there
+  auto seq = disk_->Append(b.frame);
   if (!seq.ok()) {
     // Not appended: the batch stays in memory and is offered again.
     if (seq.status().code() != StatusCode::kResourceExhausted) {
@@ -223,15 +326,11 @@ Status LogAgent::SpoolBatch() {
     }
     return OkStatus();
   }
-  spooled_records_[*seq] = in_flight_.size();
+  spooled_records_[*seq] = b.count;
   spool_unsynced_ = true;
-  if (tailer_) {
-    for (const auto& r : in_flight_) unsynced_acks_.emplace_back(r.stream_id, r.end_offset);
-  }
-  in_flight_first_seq_ = queue_front_seq_;  // nothing in flight: no sequence number points there
-  in_flight_.clear();
-  in_flight_bytes_ = 0;
-  frame_.clear();
+  if (tailer_) unsynced_acks_.insert(unsynced_acks_.end(), b.acks.begin(), b.acks.end());
+  in_flight_memory_ -= BatchMemory(b);
+  batches_.pop_front();
   return SyncSpooled(options_.disk_buffer.fsync != FsyncPolicy::kInterval);
 }
 
@@ -303,7 +402,7 @@ void LogAgent::ReportInputCounters(const std::string& name, const RecordProcesso
 }
 
 void LogAgent::UpdateGauges() {
-  buffer_bytes_.Set(static_cast<double>(queue_bytes_ + in_flight_bytes_));
+  buffer_bytes_.Set(static_cast<double>(queue_memory_ + in_flight_memory_));
   if (disk_) {
     DiskBufferStats stats = disk_->Stats();
     disk_buffer_bytes_.Set(static_cast<double>(stats.bytes));
@@ -321,24 +420,29 @@ Result<bool> LogAgent::Step() {
   size_t before = queue_.size();
   Read();
   bool progress = queue_.size() != before;
-  CutBatch();
+  CutBatches();
   if (disk_) {
-    bool had_batch = !in_flight_.empty();
+    bool had_batch = !batches_.empty();
     KELOLA_RETURN_IF_ERROR(SpoolBatch());
     KELOLA_RETURN_IF_ERROR(SyncSpooled(false));
     uint64_t before_bytes = disk_->Stats().bytes;
     KELOLA_RETURN_IF_ERROR(SendBuffered());
-    progress = progress || (had_batch && in_flight_.empty()) || disk_->Stats().bytes != before_bytes;
-  } else if (!in_flight_.empty() && clock_.Monotonic() >= next_attempt_) {
+    progress = progress || (had_batch && batches_.empty()) || disk_->Stats().bytes != before_bytes;
+  } else if (background_) {
+    KELOLA_ASSIGN_OR_RETURN(bool sent, SendInBackground());
+    progress = progress || sent;
+    CutBatches();  // refill the slot an acknowledgement freed while the next frame is stored
+  } else if (!batches_.empty() && clock_.Monotonic() >= next_attempt_) {
+    size_t batches = batches_.size();
     KELOLA_RETURN_IF_ERROR(SendBatch());
-    progress = progress || in_flight_.empty();
+    progress = progress || batches_.size() < batches;
   }
   UpdateGauges();
   return progress;
 }
 
 bool LogAgent::finished() const {
-  if (tailer_ || inputs_.empty() || !queue_.empty() || !in_flight_.empty()) return false;
+  if (tailer_ || inputs_.empty() || !queue_.empty() || !batches_.empty()) return false;
   if (disk_ && !disk_->empty()) return false;
   for (const auto& in : inputs_) {
     if (!in.source->finished()) return false;
@@ -359,11 +463,16 @@ Status LogAgent::Run() {
     if (finished()) return OkStatus();
     if (progress) continue;
     MonoTime wake = clock_.Monotonic() + options_.poll_interval;
-    if (batch_in_flight()) wake = std::min(wake, std::max(next_attempt_, clock_.Monotonic()));
+    // A frame being sent in the background wakes the loop when it returns.
+    bool sending = background_ && background_->busy();
+    if (batch_in_flight() && !sending) wake = std::min(wake, std::max(next_attempt_, clock_.Monotonic()));
     if (spool_unsynced_) wake = std::min(wake, std::max(next_sync_, clock_.Monotonic()));
     std::unique_lock<std::mutex> lock(stop_mu_);
-    if (!stopping_) clock_.WaitUntil(lock, stop_cv_, wake);
+    if (!stopping_ && !wake_) clock_.WaitUntil(lock, stop_cv_, wake);
+    wake_ = false;
   }
+  // A frame still being sent: take its answer, so an acknowledgement is checkpointed.
+  if (background_ && background_->busy()) KELOLA_RETURN_IF_ERROR(FinishFront(background_->Wait()));
   if (disk_) KELOLA_RETURN_IF_ERROR(SyncSpooled(true));
   return tailer_ ? tailer_->CommitCheckpoints() : OkStatus();
 }

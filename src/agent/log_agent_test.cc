@@ -148,6 +148,19 @@ TEST_F(LogAgentTest, FullBufferPausesReadingAndLosesNothing) {
   EXPECT_EQ(sender.Lines(), expected);
 }
 
+TEST_F(LogAgentTest, AFullBufferCutsTheBatchWithoutWaitingForMaxWait) {
+  auto o = Options();
+  o.batch_max_records = 1000;
+  o.buffer_max_bytes = 4096;  // the records' memory, not their text: a few lines fill it
+  dir.Write("a.log", Numbered(1, 2000));
+  auto agent = Make(o);
+  // The clock never moves: only the full buffer can cut these batches.
+  for (int i = 0; i < 200 && sender.Lines().size() < 2000; ++i) Steps(*agent, 1);
+  EXPECT_EQ(sender.Lines().size(), 2000u);
+  EXPECT_GT(sender.frames.size(), 1u);  // reading paused, so more than one batch
+  EXPECT_EQ(CheckpointOffset(), Numbered(1, 2000).size());
+}
+
 TEST_F(LogAgentTest, RejectedBatchIsCountedAsDroppedAndTheAgentMovesOn) {
   dir.Write("a.log", Numbered(1, 6));
   auto agent = Make(Options());

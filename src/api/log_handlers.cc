@@ -115,7 +115,8 @@ HttpResponse Ingest(ApiContext& ctx, LogStore& store, LogMetrics& metrics, HttpR
     metrics.batches.WithLabels({"malformed"}).Inc();
     return ErrorResponse(batch.status());
   }
-  auto result = store.Append(*batch);
+  std::optional<CompressedPayload> as_sent = StorableFramePayload(req.body);
+  auto result = store.Append(*batch, as_sent ? &*as_sent : nullptr);
   if (!result.ok()) {
     metrics.batches.WithLabels({"store_failed"}).Inc();
     // Retryable for the agent: nothing of the batch was stored.

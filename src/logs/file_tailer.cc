@@ -180,14 +180,22 @@ class FileTailer::Impl {
     must_save = true;
   }
 
-  void Deliver(TailedFile& f, std::vector<LogRecord>& lines, std::vector<LogRecord>& out) {
+  // Sets where records [first, end) of `v` came from and when.
+  void Stamp(const TailedFile& f, std::vector<LogRecord>& v, size_t first) {
     int64_t now_ms = UnixMillis(clock.Now());
-    MonoTime now = clock.Monotonic();
-    for (auto& r : lines) {
+    for (size_t i = first; i < v.size(); ++i) {
+      LogRecord& r = v[i];
       r.stream_id = f.stream_id;
       r.path = f.path;
       r.time_ms = now_ms;
       if (r.split) ++counters.split_lines;
+    }
+  }
+
+  void Deliver(TailedFile& f, std::vector<LogRecord>& lines, std::vector<LogRecord>& out) {
+    Stamp(f, lines, 0);
+    MonoTime now = clock.Monotonic();
+    for (auto& r : lines) {
       if (f.joiner) {
         f.joiner->Add(std::move(r), now, out);
       } else {
@@ -242,7 +250,10 @@ class FileTailer::Impl {
       }
     }
     f.size = size;
+    // Without a multiline joiner, lines are assembled straight into `out`.
     std::vector<LogRecord> lines;
+    std::vector<LogRecord>& assembled = f.joiner ? lines : out;
+    const size_t first = assembled.size();
     std::string buf;
     while (next < size && budget > 0) {
       size_t want = static_cast<size_t>(std::min<uint64_t>({size - next, options.read_chunk_bytes, budget}));
@@ -253,13 +264,17 @@ class FileTailer::Impl {
         if (n < 0) ++counters.read_errors;
         break;
       }
-      f.lines.Feed(std::string_view(buf.data(), static_cast<size_t>(n)), lines);
+      f.lines.Feed(std::string_view(buf.data(), static_cast<size_t>(n)), assembled);
       next += static_cast<uint64_t>(n);
       budget -= static_cast<size_t>(n);
       counters.bytes_read += static_cast<uint64_t>(n);
       f.last_data = clock.Monotonic();
     }
-    Deliver(f, lines, out);
+    if (f.joiner) {
+      Deliver(f, lines, out);
+    } else {
+      Stamp(f, out, first);
+    }
     if (f.joiner) f.joiner->FlushIfIdle(clock.Monotonic(), options.multiline_idle, out);
   }
 

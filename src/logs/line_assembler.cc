@@ -9,13 +9,12 @@ LineAssembler::LineAssembler(size_t max_line_bytes, uint64_t start_offset)
 
 void LineAssembler::Emit(std::string_view text, uint64_t offset, uint64_t end_offset, bool split,
                          std::vector<LogRecord>& out) {
-  LogRecord r;
   if (!split && !text.empty() && text.back() == '\r') text.remove_suffix(1);
-  r.text = std::string(text);
+  LogRecord& r = out.emplace_back();  // built in place: no move of the whole record
+  r.text.assign(text);
   r.offset = offset;
   r.end_offset = end_offset;
   r.split = split;
-  out.push_back(std::move(r));
 }
 
 void LineAssembler::Feed(std::string_view bytes, std::vector<LogRecord>& out) {

@@ -17,13 +17,15 @@ constexpr size_t kHeaderBytes = 4 + 1 + 1 + 4 + 4;
 
 }  // namespace
 
-std::string EncodeBatchPayload(const LogBatch& batch, int version) {
+namespace {
+
+// Appends the payload of `batch` to `payload`.
+void AppendBatchPayload(const LogBatch& batch, int version, std::string& payload) {
   using wire::PutString;
   using wire::PutVarint;
-  std::string payload;
   size_t text_bytes = 0;
   for (const auto& r : batch.records) text_bytes += r.text.size();
-  payload.reserve(text_bytes + 16 * batch.records.size() + 256);
+  payload.reserve(payload.size() + text_bytes + 16 * batch.records.size() + 256);
   PutString(payload, batch.agent);
   PutVarint(payload, batch.labels.size());
   for (const auto& [k, v] : batch.labels) {
@@ -42,7 +44,9 @@ std::string EncodeBatchPayload(const LogBatch& batch, int version) {
       record_stream.push_back(record_stream.back());
       continue;
     }
-    auto [it, inserted] = index.emplace(r.stream_id + '\0' + r.path, stream_heads.size());
+    // Length-prefixed, so ids and paths holding NUL bytes cannot collide.
+    auto [it, inserted] =
+        index.emplace(std::to_string(r.stream_id.size()) + ':' + r.stream_id + r.path, stream_heads.size());
     if (inserted) stream_heads.push_back(&r);
     record_stream.push_back(it->second);
     previous = &r;
@@ -72,6 +76,13 @@ std::string EncodeBatchPayload(const LogBatch& batch, int version) {
       }
     }
   }
+}
+
+}  // namespace
+
+std::string EncodeBatchPayload(const LogBatch& batch, int version) {
+  std::string payload;
+  AppendBatchPayload(batch, version, payload);
   return payload;
 }
 
@@ -144,7 +155,17 @@ Result<LogBatch> DecodeBatchPayload(std::string_view payload, const FrameLimits&
 }
 
 Result<std::string> EncodeFrame(const LogBatch& batch, int level, int version) {
-  std::string payload = EncodeBatchPayload(batch, version);
+  // The payload is a scratch buffer reused per thread (an agent encodes one
+  // batch after another); one that grew past a few MiB is given back.
+  thread_local std::string scratch;
+  struct Release {
+    ~Release() {
+      if (scratch.capacity() > (8u << 20)) std::string().swap(scratch);
+    }
+  } release;
+  scratch.clear();
+  AppendBatchPayload(batch, version, scratch);
+  const std::string& payload = scratch;
   if (payload.size() > UINT32_MAX) return InvalidArgumentError("log frame: batch larger than 4 GiB");
   std::string body;
   uint8_t flags = 0;
@@ -190,6 +211,16 @@ Result<LogBatch> DecodeFrame(std::string_view frame, const FrameLimits& limits) 
   }
   KELOLA_ASSIGN_OR_RETURN(std::string payload, ZstdDecompress(body, decoded_len, "log frame"));
   return DecodeBatchPayload(payload, limits, "log frame payload", version);
+}
+
+std::optional<CompressedPayload> StorableFramePayload(std::string_view frame) {
+  if (frame.size() < kHeaderBytes || frame.substr(0, 4) != std::string_view(kMagic, 4)) return std::nullopt;
+  if (static_cast<uint8_t>(frame[4]) != kFramePayloadV2 || static_cast<uint8_t>(frame[5]) != kFlagZstd) {
+    return std::nullopt;
+  }
+  CompressedPayload p{frame.substr(kHeaderBytes), wire::GetFixed(frame, 6, 4)};
+  if (!IsSingleZstdFrameWithChecksum(p.zstd, p.raw_len)) return std::nullopt;
+  return p;
 }
 
 }  // namespace kelola

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,5 +55,16 @@ Result<LogBatch> DecodeBatchPayload(std::string_view payload, const FrameLimits&
 Result<std::string> EncodeFrame(const LogBatch& batch, int level = 3, int version = kFramePayloadV2);
 // Decodes frame versions 1 and 2.
 Result<LogBatch> DecodeFrame(std::string_view frame, const FrameLimits& limits = {});
+
+// A payload already compressed the way the log store's blocks hold theirs.
+struct CompressedPayload {
+  std::string_view zstd;  // one zstd frame with content size and checksum
+  size_t raw_len = 0;     // the payload's length after decompression
+};
+// The frame's compressed payload when a log block may hold it unchanged
+// (payload version 2, one zstd frame with content size and checksum), so the
+// server need not compress the batch again; nullopt otherwise. Only for a
+// frame DecodeFrame accepted; the result points into `frame`.
+std::optional<CompressedPayload> StorableFramePayload(std::string_view frame);
 
 }  // namespace kelola

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "logs/zstd_codec.h"
+
 namespace kelola {
 namespace {
 
@@ -62,6 +64,49 @@ TEST(LogFrameTest, RoundTripsCompressedAndPlain) {
     ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
     ExpectSame(Sample(), *decoded);
   }
+}
+
+TEST(LogFrameTest, StorablePayloadIsTheCompressedV2PayloadOnly) {
+  auto frame = EncodeFrame(WithLevelsAndFields(), 3);
+  ASSERT_TRUE(frame.ok());
+  auto p = StorableFramePayload(*frame);
+  ASSERT_TRUE(p.has_value());
+  std::string raw = EncodeBatchPayload(WithLevelsAndFields());
+  EXPECT_EQ(p->raw_len, raw.size());
+  auto back = ZstdDecompress(p->zstd, p->raw_len, "test");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, raw);
+  EXPECT_FALSE(StorableFramePayload(*EncodeFrame(Sample(), 0)).has_value());  // not compressed
+  EXPECT_FALSE(StorableFramePayload(*EncodeFrame(Sample(), 3, kFramePayloadV1)).has_value());
+  EXPECT_FALSE(StorableFramePayload("KLF").has_value());
+}
+
+TEST(LogFrameTest, OnlyOneZstdFrameWithSizeAndChecksumCountsAsStorable) {
+  std::string raw(1000, 'x');
+  auto z = ZstdCompress(raw, 3);
+  ASSERT_TRUE(z.ok());
+  EXPECT_TRUE(IsSingleZstdFrameWithChecksum(*z, raw.size()));
+  EXPECT_FALSE(IsSingleZstdFrameWithChecksum(*z, raw.size() + 1));
+  EXPECT_FALSE(IsSingleZstdFrameWithChecksum(*z + *z, raw.size()));
+  EXPECT_FALSE(IsSingleZstdFrameWithChecksum(z->substr(0, z->size() - 1), raw.size()));
+  std::string no_checksum = *z;
+  no_checksum[4] = static_cast<char>(no_checksum[4] & ~0x04);
+  EXPECT_FALSE(IsSingleZstdFrameWithChecksum(no_checksum, raw.size()));
+  EXPECT_FALSE(IsSingleZstdFrameWithChecksum("", 0));
+}
+
+TEST(LogFrameTest, StreamsWhoseIdAndPathHoldNulBytesStayApart) {
+  // Found by fuzz/log_frame_fuzz.cc: the stream index keyed "id\0path", so
+  // ("a\0", "b") and ("a", "\0b") shared an entry.
+  LogBatch b;
+  b.agent = "web-1";
+  b.records.push_back(Rec(std::string("a\0", 2), "b", 0, "one", 1));
+  b.records.push_back(Rec("a", std::string("\0b", 2), 0, "two", 2));
+  auto frame = EncodeFrame(b, 1);
+  ASSERT_TRUE(frame.ok());
+  auto decoded = DecodeFrame(*frame);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSame(b, *decoded);
 }
 
 TEST(LogFrameTest, Version2CarriesLevelAndFields) {

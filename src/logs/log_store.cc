@@ -195,34 +195,32 @@ class LogStore::Impl {
     return OkStatus();
   }
 
-  Result<AppendResult> Append(const LogBatch& batch) {
+  Result<AppendResult> Append(const LogBatch& batch, const CompressedPayload* as_sent) {
     std::lock_guard<std::mutex> lock(mu);
     AppendResult result;
     // Marks move only when the block is durable; a batch may repeat a stream.
     std::unordered_map<std::string, uint64_t> pending;
     std::vector<bool> keep(batch.records.size(), true);
-    std::string key;
-    const std::string* key_stream = nullptr;  // the stream `key` was built for: runs share it
+    const std::string* run_stream = nullptr;  // records of a stream come in runs: look up once per run
+    uint64_t* mark = nullptr;                 // pending's entry for run_stream (stable across inserts)
     for (size_t i = 0; i < batch.records.size(); ++i) {
       const LogRecord& r = batch.records[i];
       if (r.stream_id.empty()) continue;
-      if (key_stream == nullptr || *key_stream != r.stream_id) {
-        key = batch.agent + '/' + r.stream_id;
-        key_stream = &r.stream_id;
+      if (run_stream == nullptr || *run_stream != r.stream_id) {
+        std::string key = batch.agent + '/' + r.stream_id;
+        auto [p, inserted] = pending.try_emplace(key, 0);
+        if (inserted) {
+          if (auto m = marks.find(key); m != marks.end()) p->second = m->second;
+        }
+        run_stream = &r.stream_id;
+        mark = &p->second;
       }
-      auto p = pending.find(key);
-      uint64_t mark = 0;
-      if (p != pending.end()) {
-        mark = p->second;
-      } else if (auto m = marks.find(key); m != marks.end()) {
-        mark = m->second;
-      }
-      if (r.end_offset <= mark) {
+      if (r.end_offset <= *mark) {
         keep[i] = false;
         ++result.duplicates;
         continue;
       }
-      pending[key] = std::max(mark, r.end_offset);
+      *mark = r.end_offset;
     }
     stats.duplicates_dropped += result.duplicates;
     if (result.duplicates == batch.records.size()) return result;
@@ -241,7 +239,11 @@ class LogStore::Impl {
                 (segments.back().bytes > 0 && clock.Now() - segments.back().created >= options.segment_max_age);
     if (roll) KELOLA_RETURN_IF_ERROR(StartSegment());
     Segment& seg = segments.back();
-    KELOLA_ASSIGN_OR_RETURN(std::string block, EncodeBlock(accepted, next_id, options.zstd_level));
+    // The agent's compressed payload is the block's body only when the block
+    // holds exactly that batch.
+    if (result.duplicates > 0) as_sent = nullptr;
+    KELOLA_ASSIGN_OR_RETURN(std::string block,
+                            EncodeBlock(accepted, next_id, options.zstd_level, kFramePayloadV2, as_sent));
     size_t done = 0;
     while (done < block.size()) {
       ssize_t n = ::pwrite(active_fd, block.data() + done, block.size() - done, static_cast<off_t>(seg.bytes + done));
@@ -412,7 +414,9 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(LogStoreOptions options, Clock&
 
 LogStore::LogStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LogStore::~LogStore() = default;
-Result<AppendResult> LogStore::Append(const LogBatch& batch) { return impl_->Append(batch); }
+Result<AppendResult> LogStore::Append(const LogBatch& batch, const CompressedPayload* as_sent) {
+  return impl_->Append(batch, as_sent);
+}
 Result<LogQueryResult> LogStore::Query(const LogQuery& query) const { return impl_->Query(query); }
 uint64_t LogStore::WaitForNewer(uint64_t after_id, MonoTime deadline) {
   return impl_->WaitForNewer(after_id, deadline);

@@ -105,7 +105,9 @@ class LogStore {
   static Result<std::unique_ptr<LogStore>> Open(LogStoreOptions options, Clock& clock);
   ~LogStore();
 
-  Result<AppendResult> Append(const LogBatch& batch);
+  // `as_sent`: the batch as the agent compressed it (StorableFramePayload);
+  // when every record is accepted it is stored as is, not compressed again.
+  Result<AppendResult> Append(const LogBatch& batch, const CompressedPayload* as_sent = nullptr);
   Result<LogQueryResult> Query(const LogQuery& query) const;
   // Waits until a record with id > after_id exists or `deadline` passes;
   // returns the id the next record will get (so "newer exists" is

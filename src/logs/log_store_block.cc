@@ -1,6 +1,7 @@
 #include "logs/log_store_block.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <limits>
 
 #include "logs/wire.h"
@@ -14,10 +15,10 @@ constexpr char kBlockMagic[4] = {'K', 'L', 'B', '2'};
 constexpr char kBlockMagicV1[4] = {'K', 'L', 'B', '1'};
 constexpr size_t kChecksumAt = 44;
 
-uint64_t Checksum(std::string_view head44, std::string_view rest) {
+uint64_t Checksum(std::initializer_list<std::string_view> parts) {
   // FNV-1a over the concatenation, without copying.
   uint64_t h = 0xcbf29ce484222325ULL;
-  for (std::string_view part : {head44, rest}) {
+  for (std::string_view part : parts) {
     for (unsigned char c : part) {
       h ^= c;
       h *= 0x100000001b3ULL;
@@ -28,7 +29,8 @@ uint64_t Checksum(std::string_view head44, std::string_view rest) {
 
 }  // namespace
 
-Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level, int version) {
+Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level, int version,
+                                const CompressedPayload* as_sent) {
   using wire::PutFixed;
   using wire::PutString;
   using wire::PutVarint;
@@ -43,10 +45,16 @@ Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zs
   std::map<std::pair<std::string, std::string>, size_t> where;
   int64_t min_time = std::numeric_limits<int64_t>::max();
   int64_t max_time = std::numeric_limits<int64_t>::min();
+  const LogRecord* run = nullptr;  // records of a stream come in runs: look up once per run
+  size_t run_index = 0;
   for (const auto& r : batch.records) {
-    auto [it, inserted] = where.emplace(std::make_pair(r.stream_id, r.path), streams.size());
-    if (inserted) streams.push_back({r.stream_id, r.path, 0});
-    auto& s = streams[it->second];
+    if (run == nullptr || r.stream_id != run->stream_id || r.path != run->path) {
+      auto [it, inserted] = where.emplace(std::make_pair(r.stream_id, r.path), streams.size());
+      if (inserted) streams.push_back({r.stream_id, r.path, 0});
+      run = &r;
+      run_index = it->second;
+    }
+    auto& s = streams[run_index];
     s.end_offset = std::max(s.end_offset, r.end_offset);
     min_time = std::min(min_time, r.time_ms);
     max_time = std::max(max_time, r.time_ms);
@@ -58,21 +66,37 @@ Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zs
     PutString(meta, s.path);
     PutVarint(meta, s.end_offset);
   }
-  std::string raw = EncodeBatchPayload(batch, version);
-  if (raw.size() > UINT32_MAX || meta.size() > UINT32_MAX) return InvalidArgumentError("log block over 4 GiB");
-  KELOLA_ASSIGN_OR_RETURN(std::string body, ZstdCompress(raw, zstd_level));
+  std::string compressed;
+  std::string_view body;
+  size_t raw_len = 0;
+  if (as_sent != nullptr && version == kFramePayloadV2) {
+    body = as_sent->zstd;
+    raw_len = as_sent->raw_len;
+  } else {
+    std::string raw = EncodeBatchPayload(batch, version);
+    raw_len = raw.size();
+    if (raw_len <= UINT32_MAX) {
+      KELOLA_ASSIGN_OR_RETURN(compressed, ZstdCompress(raw, zstd_level));
+    }
+    body = compressed;
+  }
+  if (raw_len > UINT32_MAX || body.size() > UINT32_MAX || meta.size() > UINT32_MAX) {
+    return InvalidArgumentError("log block over 4 GiB");
+  }
 
-  std::string block(version == kFramePayloadV1 ? kBlockMagicV1 : kBlockMagic, 4);
+  std::string block;
+  block.reserve(kBlockHeaderBytes + meta.size() + body.size());
+  block.append(version == kFramePayloadV1 ? kBlockMagicV1 : kBlockMagic, 4);
   PutFixed(block, meta.size(), 4);
   PutFixed(block, body.size(), 4);
-  PutFixed(block, raw.size(), 4);
+  PutFixed(block, raw_len, 4);
   PutFixed(block, first_id, 8);
   PutFixed(block, static_cast<uint64_t>(min_time), 8);
   PutFixed(block, static_cast<uint64_t>(max_time), 8);
   PutFixed(block, batch.records.size(), 4);
-  std::string rest = meta + body;
-  PutFixed(block, Checksum(std::string_view(block).substr(0, kChecksumAt), rest), 8);
-  block += rest;
+  PutFixed(block, Checksum({std::string_view(block).substr(0, kChecksumAt), meta, body}), 8);
+  block += meta;
+  block += body;
   return block;
 }
 
@@ -124,7 +148,7 @@ Result<BlockMeta> DecodeBlockMeta(std::string_view meta) {
 
 bool BlockChecksumMatches(const BlockHeader& header, std::string_view block) {
   if (block.size() != header.total_bytes()) return false;
-  return Checksum(block.substr(0, kChecksumAt), block.substr(kBlockHeaderBytes)) == header.checksum;
+  return Checksum({block.substr(0, kChecksumAt), block.substr(kBlockHeaderBytes)}) == header.checksum;
 }
 
 Result<LogBatch> DecodeBlockRecords(const BlockHeader& header, std::string_view block) {

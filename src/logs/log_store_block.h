@@ -47,8 +47,11 @@ struct BlockMeta {
 
 // A whole block for `batch` (records with ids first_id, first_id + 1, ...).
 // `version` 1 writes an old KLB1 block (only for tests of reading old stores).
-Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level,
-                                int version = kFramePayloadV2);
+// `as_sent`, when given, is `batch` exactly as a v2 payload already
+// compressed (the agent's frame): it becomes the body unchanged instead of
+// encoding and compressing the batch again.
+Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level, int version = kFramePayloadV2,
+                                const CompressedPayload* as_sent = nullptr);
 
 Result<BlockHeader> DecodeBlockHeader(std::string_view bytes);  // exactly kBlockHeaderBytes
 Result<BlockMeta> DecodeBlockMeta(std::string_view meta);

@@ -175,6 +175,53 @@ TEST_F(LogStoreTest, OldVersion1BlocksAreStillReadable) {
   EXPECT_EQ(store->Stats().corrupt_blocks, 0u);
 }
 
+std::string ReadSegments(const std::string& dir) {
+  std::string all;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::ifstream f(e.path(), std::ios::binary);
+    all += std::string(std::istreambuf_iterator<char>(f), {});
+  }
+  return all;
+}
+
+TEST_F(LogStoreTest, TheAgentsCompressedPayloadIsStoredAsIsUnlessPartIsADuplicate) {
+  auto store = Open();
+  // Level 1 at the agent, 3 in the store: a recompressed body would differ.
+  auto frame = EncodeFrame(Batch("web-1", "00000000000000a1", "/f", 0, 5, 1000), 1);
+  ASSERT_TRUE(frame.ok());
+  auto as_sent = StorableFramePayload(*frame);
+  ASSERT_TRUE(as_sent.has_value());
+  auto decoded = DecodeFrame(*frame);
+  ASSERT_TRUE(decoded.ok());
+  auto r = store->Append(*decoded, &*as_sent);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->accepted, 5u);
+  EXPECT_NE(ReadSegments(dir.File("logs")).find(as_sent->zstd), std::string::npos);
+
+  // A retry overlapping what is stored: only the new records, re-encoded.
+  auto retry = EncodeFrame(Batch("web-1", "00000000000000a1", "/f", 3, 4, 1003), 1);
+  ASSERT_TRUE(retry.ok());
+  auto retry_sent = StorableFramePayload(*retry);
+  ASSERT_TRUE(retry_sent.has_value());
+  r = store->Append(*DecodeFrame(*retry), &*retry_sent);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->accepted, 2u);
+  EXPECT_EQ(r->duplicates, 2u);
+  EXPECT_EQ(ReadSegments(dir.File("logs")).find(retry_sent->zstd), std::string::npos);
+
+  std::vector<std::string> want = {"line 0", "line 1", "line 2", "line 3", "line 4", "line 5", "line 6"};
+  EXPECT_EQ(Texts(*store->Query({})), want);
+  store.reset();
+  store = Open();  // checksums verified, marks rebuilt from both kinds of block
+  EXPECT_EQ(Texts(*store->Query({})), want);
+  EXPECT_EQ(store->Append(*decoded, &*as_sent)->duplicates, 5u);
+  LogQuery q;
+  q.from_ms = 1002;
+  q.to_ms = 1004;
+  EXPECT_EQ(Texts(*store->Query(q)), (std::vector<std::string>{"line 2", "line 3"}));
+  EXPECT_EQ(store->Stats().corrupt_blocks, 0u);
+}
+
 TEST_F(LogStoreTest, TornBlockAtTheEndIsCutOffOnReopen) {
   std::string segment;
   {
