@@ -108,10 +108,17 @@ TEST_F(HaAgentFailoverTest, AgentMovesToAnotherReplicaWhenItsServerIsKilledAndLo
       << harness::TailOfFile(dir_->File("agent.log")) << Logs();
   EXPECT_FALSE(Stored(1, 0)) << "the agent sticks to its first replica while it answers";
 
-  // kill -9 replica 0 while lines keep coming.
-  WriteLines(2000, 2500);
+  // kill -9 replica 0 while lines keep coming and being shipped.
+  std::thread writer([this] {
+    for (int n = 2000; n < 5000; n += 20) {
+      WriteLines(n, n + 20);
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  });
+  const bool shipping = WaitFor([&] { return Stored(0, 2100); }, seconds(60));
   Kill(0);
-  WriteLines(2500, 5000);
+  writer.join();
+  ASSERT_TRUE(shipping) << harness::TailOfFile(dir_->File("agent.log")) << Logs();
   ASSERT_TRUE(WaitFor([&] { return Stored(1, 4999); }, seconds(60)))
       << harness::TailOfFile(dir_->File("agent.log")) << Logs();
   EXPECT_FALSE(Stored(2, 4999)) << "one replica at a time: it sticks to the next one";
