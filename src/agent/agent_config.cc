@@ -26,7 +26,9 @@ const ConfigSchema& AgentConfigSchema() {
     s.Add({.name = "server",
            .type = T::kString,
            .default_value = "http://127.0.0.1:7480",
-           .description = "URL of kelola server; logs go to SERVER/v1/logs/ingest."});
+           .description = "URL of kelola server, or the URLs of several replicas separated by commas (the "
+                          "agent ships to one and moves to the next when it fails); logs go to "
+                          "SERVER/v1/logs/ingest."});
     s.Add({.name = "token",
            .type = T::kString,
            .default_value = "",
@@ -209,10 +211,20 @@ Result<AgentOptions> AgentOptionsFromConfig(const Config& c) {
   o.name = c.GetString("name");
   if (o.name.empty()) o.name = HostName();
   o.server = c.GetString("server");
-  while (!o.server.empty() && o.server.back() == '/') o.server.pop_back();
-  if (o.server.rfind("http://", 0) != 0 && o.server.rfind("https://", 0) != 0) {
-    return InvalidArgumentError("server: expected an http:// or https:// URL, got \"" + o.server + "\"");
+  for (size_t start = 0; start <= o.server.size();) {
+    size_t comma = o.server.find(',', start);
+    if (comma == std::string::npos) comma = o.server.size();
+    std::string url = o.server.substr(start, comma - start);
+    while (!url.empty() && url.front() == ' ') url.erase(url.begin());
+    while (!url.empty() && (url.back() == '/' || url.back() == ' ')) url.pop_back();
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return InvalidArgumentError("server: expected an http:// or https:// URL (several separated by commas), got \"" +
+                                  url + "\" (" + c.SourceOf("server") + ")");
+    }
+    o.servers.push_back(std::move(url));
+    start = comma + 1;
   }
+  if (o.servers.size() == 1) o.server = o.servers[0];
   o.token = c.GetString("token");
   o.data_dir = c.GetString("data_dir");
   if (o.data_dir.empty()) return InvalidArgumentError("data_dir: must not be empty");

@@ -25,11 +25,12 @@ struct AgentDiskBufferOptions {
 };
 
 struct AgentOptions {
-  std::string name;            // sent in every batch; default: the host name
-  std::string server;          // "http://127.0.0.1:7480"
-  std::string token;           // bearer token (operator role)
-  std::string data_dir;        // checkpoints live here
-  std::string metrics_listen;  // "" = no /metrics endpoint
+  std::string name;                  // sent in every batch; default: the host name
+  std::string server;                // as configured: "http://127.0.0.1:7480" or "URL,URL,..."
+  std::vector<std::string> servers;  // the URLs of `server`, in order, without trailing "/"
+  std::string token;                 // bearer token (operator role)
+  std::string data_dir;              // checkpoints live here
+  std::string metrics_listen;        // "" = no /metrics endpoint
   // Batch labels: host (the host name unless set), service (when set), and
   // the `labels` key's.
   std::map<std::string, std::string> labels;

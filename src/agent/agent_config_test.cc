@@ -37,6 +37,21 @@ TEST(AgentConfigTest, ReadsEveryKindOfKey) {
   EXPECT_EQ(o->batch_max_records, 5000u);
 }
 
+TEST(AgentConfigTest, SeveralServerReplicasSeparatedByCommas) {
+  auto o = Load(
+      "server: 'http://10.0.0.1:7480/, https://10.0.0.2:7480,http://10.0.0.3:7480'\n"
+      "file: {include: [/x]}\n");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->servers,
+            (std::vector<std::string>{"http://10.0.0.1:7480", "https://10.0.0.2:7480", "http://10.0.0.3:7480"}));
+  auto one = Load("server: http://127.0.0.1:7480/\nfile: {include: [/x]}\n");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->servers, std::vector<std::string>{"http://127.0.0.1:7480"});
+  auto bad = Load("server: 'http://10.0.0.1:7480,,http://10.0.0.3:7480'\nfile: {include: [/x]}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("agent.yaml:1"), std::string::npos) << bad.status().message();
+}
+
 TEST(AgentConfigTest, InputsParsersLabelsAndFilters) {
   auto o = Load(
       "service: api\n"

@@ -39,7 +39,7 @@ class AgentDaemon::Impl {
 
   Status Start() {
     HttpBatchSenderOptions so;
-    so.server = options.server;
+    so.servers = options.servers;
     so.token = options.token;
     so.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options.request_timeout);
     so.verify_tls = options.verify_tls;

@@ -3,7 +3,9 @@
 // current lease fence, so the database itself refuses the writes of a
 // replica that is no longer the leader (even one that was paused and does
 // not know it yet). While not leading, writes fail at once with
-// FailedPrecondition without reaching the database. Reads, events, tokens
+// FailedPrecondition without reaching the database. Every refusal is logged
+// at warn level ("fence refused an action"). ConfirmLeadership() does the
+// same check for actions outside the store, against the stored lease. Reads, events, tokens
 // and leases pass through unchanged (events are an append-only log: a stale
 // leader's event is history, not state).
 //
@@ -54,6 +56,9 @@ class FencedStore final : public Store {
     return inner_.ReleaseLease(name, holder, token);
   }
   Result<std::vector<Lease>> ListLeases() override { return inner_.ListLeases(); }
+  // OK while this replica leads and the stored lease still has its token;
+  // otherwise FailedPrecondition, logged as "fence refused an action".
+  Status ConfirmLeadership() override;
   // Inbox and run writes are not fenced: the consumers make them idempotent
   // (deterministic run ids, version preconditions) instead.
   Result<bool> AddInboxEntry(const InboxEntry& entry) override { return inner_.AddInboxEntry(entry); }
@@ -74,6 +79,8 @@ class FencedStore final : public Store {
 
  private:
   Result<LeaseFence> CurrentFence(const std::optional<LeaseFence>& requested) const;
+  // Logs a refusal (the line tests and operators look for) and returns it.
+  Status Refused(Status why, const char* action) const;
 
   Store& inner_;
   std::function<std::optional<LeaseFence>()> fence_;

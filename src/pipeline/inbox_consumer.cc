@@ -15,6 +15,7 @@ Result<ReconcileResult> InboxConsumer::Reconcile(const std::string&) {
   while (true) {
     KELOLA_ASSIGN_OR_RETURN(auto entries, store_.ListInbox(filter));
     for (const InboxEntry& entry : entries) {
+      KELOLA_RETURN_IF_ERROR(store_.ConfirmLeadership());  // a former leader queues nothing
       KELOLA_ASSIGN_OR_RETURN(std::string outcome, Process(entry));
       KELOLA_RETURN_IF_ERROR(store_.MarkInboxProcessed(entry.source, entry.delivery_id, outcome));
       filter.after_seq = entry.seq;

@@ -10,7 +10,9 @@
 // crash between queueing and marking the entry processed queues nothing
 // twice; with cancel_previous, older runs of the branch are cancelled. The
 // entry is then marked processed with what happened. A Store failure leaves
-// the entry pending and fails the reconcile (retried with backoff).
+// the entry pending and fails the reconcile (retried with backoff). Each
+// entry starts with Store::ConfirmLeadership(), since run and inbox writes
+// carry no fence: a former leader that resumes after a pause stops there.
 #pragma once
 
 #include <memory>

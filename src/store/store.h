@@ -242,6 +242,14 @@ class Store {
   virtual Status ReleaseLease(const std::string& name, const std::string& holder, int64_t token) = 0;
   // Every lease ever taken, by name; expired and released ones included.
   virtual Result<std::vector<Lease>> ListLeases() = 0;
+  // For a controller's actions outside the store (a call to GitHub, say),
+  // made just before each one: OK when the caller may act. A plain store has
+  // no leader and says OK; a FencedStore (engine/fenced_store.h) says
+  // FailedPrecondition unless this replica leads and the stored lease still
+  // carries its fencing token. Unlike a fenced write this check is not in
+  // the action's transaction (GitHub has none): it shrinks a paused former
+  // leader's window to the instant between the check and the call.
+  virtual Status ConfirmLeadership() { return OkStatus(); }
 
   // Webhook inbox. AddInboxEntry stores the delivery and, in the same
   // transaction, appends a "webhook.received" event (subject

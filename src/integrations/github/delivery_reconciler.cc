@@ -75,6 +75,9 @@ Result<ReconcileResult> DeliveryReconciler::Reconcile(const std::string& key) {
   int requested = 0;
   for (const HookDelivery& d : missed) {
     if (requested >= options_.max_redeliveries) break;
+    // GitHub knows no fencing token: confirm the lease right before asking,
+    // so a paused former leader resuming with a stale list asks for nothing.
+    KELOLA_RETURN_IF_ERROR(store_.ConfirmLeadership());
     KELOLA_RETURN_IF_ERROR(client.Redeliver(spec->repository, spec->hook_id, d.id));
     ++requested;
     Event e;

@@ -8,6 +8,8 @@
 // `max_attempts` attempts, requests a redelivery of its latest attempt
 // (at most `max_redeliveries` per pass). Each request appends a
 // "webhook.redelivery.requested" event. Then it polls again after `poll`.
+// Before each request it confirms it still leads (Store::ConfirmLeadership:
+// the lease's fencing token), since GitHub cannot check a fence itself.
 //
 // Leader-elected like every controller; the decision (MissedDeliveries) is
 // a pure function tested on its own.

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/fenced_store.h"
 #include "net/http_server.h"
 
 namespace kelola {
@@ -94,6 +95,67 @@ TEST(DeliveryReconcilerTest, RedeliversFailedDeliveriesMissingFromTheInbox) {
 
   // A pipeline without a hook id is left alone; a missing one too.
   EXPECT_TRUE(reconciler.Reconcile("Pipeline/nope").ok());
+  github.Stop();
+}
+
+// A former leader (its lease taken over, its elector not yet aware) lists
+// the deliveries but asks GitHub for nothing: the fence is checked before
+// every redelivery request.
+TEST(DeliveryReconcilerTest, AFormerLeaderAsksForNoRedelivery) {
+  std::mutex mu;
+  int lists = 0;
+  int redeliveries = 0;
+  HttpServer github(HttpServerOptions{});
+  github.Route("GET", "/repos/acme/app/hooks/77/deliveries", [&](HttpRequest&) {
+    std::lock_guard<std::mutex> l(mu);
+    ++lists;
+    return HttpResponse::Json(200, json::array({json{{"id", 5},
+                                                     {"guid", "g5"},
+                                                     {"delivered_at", "2026-11-27T10:00:00Z"},
+                                                     {"status_code", 502},
+                                                     {"event", "push"}}})
+                                       .dump());
+  });
+  github.Route("POST", "/repos/acme/app/hooks/77/deliveries/{id}/attempts", [&](HttpRequest&) {
+    std::lock_guard<std::mutex> l(mu);
+    ++redeliveries;
+    return HttpResponse::Json(202, "{}");
+  });
+  ASSERT_TRUE(github.Start().ok());
+
+  FakeClock clock(WallTime(std::chrono::hours(24 * 20784)));
+  auto store = OpenSqliteStore(":memory:", clock).value();
+  Resource pipeline;
+  pipeline.kind = "Pipeline";
+  pipeline.name = "app";
+  pipeline.spec_json = json{{"forge", "github"},
+                            {"repository", "acme/app"},
+                            {"webhookSecret", "hook"},
+                            {"tokenSecret", "gh-token"},
+                            {"hookId", 77},
+                            {"apiUrl", "http://127.0.0.1:" + std::to_string(github.port())}}
+                           .dump();
+  ASSERT_TRUE(store->PutResource(pipeline, PutOptions{}).ok());
+  auto old_lease = store->TryAcquireLease("controller/github-deliveries", "replica-a", std::chrono::seconds(10));
+  ASSERT_TRUE(old_lease.ok());
+  clock.Advance(std::chrono::seconds(11));
+  ASSERT_TRUE(store->TryAcquireLease("controller/github-deliveries", "replica-b", std::chrono::seconds(10)).ok());
+  FencedStore stale(
+      *store,
+      [&] {
+        return std::optional<LeaseFence>(LeaseFence{"controller/github-deliveries", old_lease->token});
+      },
+      "controller \"github-deliveries\"");
+
+  DeliveryReconcilerOptions options;
+  options.http.max_retries = 0;
+  DeliveryReconciler reconciler(
+      stale, clock, [](const std::string&) -> Result<std::string> { return std::string("tok"); }, options);
+  auto result = reconciler.Reconcile("Pipeline/app");
+  EXPECT_EQ(result.status().code(), StatusCode::kFailedPrecondition) << result.status().ToString();
+  std::lock_guard<std::mutex> l(mu);
+  EXPECT_EQ(lists, 1);
+  EXPECT_EQ(redeliveries, 0);
   github.Stop();
 }
 
