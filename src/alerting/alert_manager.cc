@@ -318,6 +318,9 @@ Status AlertManager::Deliver(Delivery& d, const std::map<std::string, Notifier*>
   } else if (auto r = receivers.find(receiver); r == receivers.end() || r->second == nullptr) {
     attempt.kind = NotifyAttempt::Kind::kRejected;
     attempt.detail = "receiver \"" + receiver + "\" is not configured";
+  } else if (Status leads = store_.ConfirmLeadership(); !leads.ok()) {
+    // A paused former leader: the new one owns this group now.
+    return leads;
   } else {
     attempt = r->second->Send(d.notification);
     sent = true;
