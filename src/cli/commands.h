@@ -38,5 +38,6 @@ int GetResources(const GlobalFlags& flags, const std::string& kind_name, const s
 void AddAgentCommand(CLI::App& app, int& exit_code);
 void AddLogsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);       // logs query, logs tail
 void AddPipelineCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // pipelines, runs
+void AddAnalyzeCommands(CLI::App& app, int& exit_code);  // analyze eval-templates, analyze parse
 
 }  // namespace kelola

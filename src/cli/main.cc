@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   kelola::AddAgentCommand(app, exit_code);
   kelola::AddLogsCommand(app, flags, exit_code);
   kelola::AddPipelineCommands(app, flags, exit_code);
+  kelola::AddAnalyzeCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
