@@ -17,6 +17,66 @@ bool IsPrefixEnd(char c) {
 }
 bool IsAlnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+// True when one token is the other with its value left out: "()" and
+// "(web-1)", "rhost=" and "rhost=<*>". An empty value and a present one make
+// different templates (Loghub-2.0 aligns "<*>" that match nothing away).
+bool EmptyVersusValue(std::string_view a, std::string_view b) {
+  if (a.size() == b.size()) return false;
+  std::string_view shell = a.size() < b.size() ? a : b;
+  std::string_view full = a.size() < b.size() ? b : a;
+  size_t p = 0;
+  while (p < shell.size() && shell[p] == full[p]) ++p;
+  while (p > 0 && !IsPrefixEnd(shell[p - 1])) --p;
+  size_t q = 0;
+  while (q < shell.size() - p && shell[shell.size() - 1 - q] == full[full.size() - 1 - q] &&
+         !IsAlnum(shell[shell.size() - 1 - q])) {
+    ++q;
+  }
+  return p + q == shell.size() && (p > 0 || q > 0);
+}
+
+// An upper-case identifier (HTTPS, SOCKS5, FOLLOWING, RUNNING) names one of
+// a few states or kinds: a different one is a different event, not a value.
+bool IsUpperWord(std::string_view s) {
+  size_t upper = 0;
+  for (char c : s) {
+    if (c >= 'A' && c <= 'Z') {
+      ++upper;
+    } else if (!((c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return upper >= 2;
+}
+
+// Units that follow a number: "3 ms", "1.16 KB", "120 bytes".
+bool IsUnitWord(std::string_view s) {
+  static constexpr std::string_view kUnits[] = {"B",    "KB",     "MB",      "GB",  "TB",   "kB",      "KiB", "MiB",
+                                                "GiB",  "bytes",  "byte",    "ms",  "us",   "ns",      "s",   "sec",
+                                                "secs", "second", "seconds", "min", "mins", "minutes", "h",   "hours"};
+  for (std::string_view u : kUnits) {
+    if (s == u) return true;
+  }
+  return false;
+}
+
+// A token that carries only a value: a wildcard or a unit, with punctuation
+// around it ("(<*>", "KB)", "sec").
+bool IsValueToken(std::string_view s, bool* has_wildcard) {
+  std::string word;
+  bool wildcard = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s.compare(i, kWildcard.size(), kWildcard) == 0) {
+      wildcard = true;
+      i += kWildcard.size() - 1;
+    } else if (IsAlnum(s[i])) {
+      word.push_back(s[i]);
+    }
+  }
+  *has_wildcard = wildcard;
+  return word.empty() || IsUnitWord(word);
+}
+
 }  // namespace
 
 TemplateMiner::TemplateMiner(MinerOptions options) : options_(options) {
@@ -92,8 +152,12 @@ int TemplateMiner::BestCluster(const std::vector<uint32_t>& leaf) const {
         match += lt == TokenTable::kWildcardId;
       } else if (tt == lt || (tokens_.IsPattern(tt) && tokens_.PatternMatches(tt, LineToken(i)))) {
         ++match;
+      } else if (IsUpperWord(tokens_.Text(tt)) || EmptyVersusValue(tokens_.Text(tt), LineToken(i))) {
+        match = 0;
+        break;
       }
     }
+    if (match == 0 && n > 0) continue;
     if (best < 0 || match > best_match || (match == best_match && params > best_params)) {
       best = static_cast<int>(index);
       best_match = match;
@@ -178,13 +242,94 @@ void TemplateMiner::Retarget(uint32_t cluster_index) {
   clusters_[cluster_index].template_index = index;
 }
 
-uint32_t TemplateMiner::NewCluster(std::string_view line, int64_t time_ms) {
+uint64_t TemplateMiner::LeadKey(const std::vector<uint32_t>& ids) const {
+  uint64_t first = options_.leading_tokens >= 1 && !ids.empty() ? ids[0] : kNone;
+  uint64_t second = options_.leading_tokens >= 2 && ids.size() >= 2 ? ids[1] : kNone;
+  return first << 32 | second;
+}
+
+uint32_t TemplateMiner::Live(uint32_t index) const {
+  while (templates_[index].alias_of != 0) index = static_cast<uint32_t>(templates_[index].alias_of - 1);
+  return index;
+}
+
+int TemplateMiner::JoinAcrossLengths() {
+  constexpr size_t kMaxTokens = 64;  // the alignment is quadratic; long lines skip it
+  const size_t n = ids_.size();
+  if (n == 0 || n > kMaxTokens) return -1;
+  auto lead = by_lead_.find(LeadKey(ids_));
+  if (lead == by_lead_.end()) return -1;
+  int best = -1;
+  double best_ratio = 0;
+  for (uint32_t index : lead->second) {
+    const Cluster& c = clusters_[index];
+    const size_t m = c.tokens.size();
+    if (m == n || m > kMaxTokens) continue;
+    auto eq = [&](size_t i, size_t j) {
+      const uint32_t tt = c.tokens[j];
+      return tt == ids_[i] || (tokens_.IsPattern(tt) && tokens_.PatternMatches(tt, LineToken(i)));
+    };
+    // Longest common subsequence of tokens, then the gaps it leaves.
+    lcs_.assign((n + 1) * (m + 1), 0);
+    auto at = [&](size_t i, size_t j) -> uint16_t& { return lcs_[i * (m + 1) + j]; };
+    for (size_t i = n; i-- > 0;) {
+      for (size_t j = m; j-- > 0;) {
+        at(i, j) = eq(i, j) ? static_cast<uint16_t>(at(i + 1, j + 1) + 1) : std::max(at(i + 1, j), at(i, j + 1));
+      }
+    }
+    const double ratio = static_cast<double>(at(0, 0)) / static_cast<double>(std::max(n, m));
+    if (ratio < options_.similarity || ratio <= best_ratio) continue;
+    // Every gap must hold only values and touch a wildcard.
+    bool ok = true;
+    size_t i = 0, j = 0;
+    bool prev_wildcard = false;
+    while (ok && (i < n || j < m)) {
+      if (i < n && j < m && eq(i, j) && at(i, j) == at(i + 1, j + 1) + 1) {
+        prev_wildcard = c.tokens[j] == TokenTable::kWildcardId;
+        ++i;
+        ++j;
+        continue;
+      }
+      bool gap_wildcard = prev_wildcard;
+      while (ok && (i < n || j < m) && !(i < n && j < m && eq(i, j) && at(i, j) == at(i + 1, j + 1) + 1)) {
+        bool w = false;
+        if (i < n && (j >= m || at(i + 1, j) >= at(i, j + 1))) {
+          ok = IsValueToken(LineToken(i), &w);
+          ++i;
+        } else {
+          ok = IsValueToken(tokens_.Text(c.tokens[j]), &w);
+          ++j;
+        }
+        gap_wildcard = gap_wildcard || w;
+      }
+      if (i < n && j < m) gap_wildcard = gap_wildcard || c.tokens[j] == TokenTable::kWildcardId;
+      ok = ok && gap_wildcard;
+    }
+    if (ok) {
+      best = static_cast<int>(index);
+      best_ratio = ratio;
+    }
+  }
+  return best;
+}
+
+uint32_t TemplateMiner::NewCluster(std::string_view line, int64_t time_ms, int join) {
   for (size_t i = 0; i < ids_.size(); ++i) {
     if (ids_[i] == TokenTable::kNotFound) ids_[i] = tokens_.Intern(LineToken(i));
   }
   const LeafKey key = KeyFor(true);
   const auto cluster_index = static_cast<uint32_t>(clusters_.size());
   clusters_.push_back(Cluster{ids_, 0});
+  by_lead_[LeadKey(ids_)].push_back(cluster_index);
+  leaves_[key].push_back(cluster_index);
+  if (key.second != kNone) leaves_.try_emplace(LeafKey{key.length, key.first, kNone});
+  if (join >= 0) {
+    const uint32_t template_index = Live(clusters_[static_cast<size_t>(join)].template_index);
+    clusters_.back().template_index = template_index;
+    clusters_.back().joined = true;
+    Count(templates_[template_index], line, time_ms);
+    return template_index;
+  }
   std::string text = ClusterText(clusters_.back());
   uint32_t template_index;
   auto it = by_text_.find(text);
@@ -200,8 +345,6 @@ uint32_t TemplateMiner::NewCluster(std::string_view line, int64_t time_ms) {
   }
   templates_[template_index].clusters++;
   clusters_.back().template_index = template_index;
-  leaves_[key].push_back(cluster_index);
-  if (key.second != kNone) leaves_.try_emplace(LeafKey{key.length, key.first, kNone});
   Count(templates_[template_index], line, time_ms);
   return template_index;
 }
@@ -231,14 +374,14 @@ uint64_t TemplateMiner::Add(std::string_view line, int64_t time_ms) {
           changed = true;
         }
       }
-      if (changed) Retarget(static_cast<uint32_t>(best));
-      Template& t = templates_[clusters_[best].template_index];
+      if (changed && !clusters_[best].joined) Retarget(static_cast<uint32_t>(best));
+      Template& t = templates_[Live(clusters_[best].template_index)];
       Count(t, line, time_ms);
       return t.id;
     }
   }
   if (clusters_.size() >= options_.max_clusters) return 0;
-  return templates_[NewCluster(line, time_ms)].id;
+  return templates_[NewCluster(line, time_ms, JoinAcrossLengths())].id;
 }
 
 const TemplateMiner::Template* TemplateMiner::Find(uint64_t id) const {

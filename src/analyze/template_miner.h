@@ -83,6 +83,9 @@ class TemplateMiner {
   struct Cluster {
     std::vector<uint32_t> tokens;
     uint32_t template_index;
+    // Joined to a template of another token count (its text is that
+    // template's); never retargeted by its own text.
+    bool joined = false;
   };
   struct Template {
     uint64_t id;
@@ -91,7 +94,7 @@ class TemplateMiner {
     int64_t first_seen_ms = 0;
     int64_t last_seen_ms = 0;
     std::string example;
-    uint32_t clusters = 0;  // clusters pointing here
+    uint32_t clusters = 0;  // clusters pointing here, not counting joined ones
     uint64_t alias_of = 0;  // non-zero once merged into another template
   };
 
@@ -105,8 +108,14 @@ class TemplateMiner {
   std::string ClusterText(const Cluster& c) const;
   // Points the cluster at the template holding its current text.
   void Retarget(uint32_t cluster_index);
-  // Starts a cluster for the current line; returns its template index.
-  uint32_t NewCluster(std::string_view line, int64_t time_ms);
+  // A cluster of another token count whose template the current line fits
+  // when its extra or missing tokens are only values ("(<*> KB)", "sec"), or -1.
+  int JoinAcrossLengths();
+  uint64_t LeadKey(const std::vector<uint32_t>& ids) const;
+  // Starts a cluster for the current line, on the template `join` (a
+  // template index) or on a template of its own; returns its template index.
+  uint32_t NewCluster(std::string_view line, int64_t time_ms, int join);
+  uint32_t Live(uint32_t template_index) const;
   void Count(Template& t, std::string_view line, int64_t time_ms);
   TemplateInfo Info(const Template& t) const;
   const Template* Find(uint64_t id) const;
@@ -118,10 +127,12 @@ class TemplateMiner {
   std::vector<Cluster> clusters_;
   std::vector<Template> templates_;  // templates_[id - 1]
   std::unordered_map<std::string, uint32_t> by_text_;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_lead_;  // clusters of any length by leading tokens
   // Scratch for the line being added (reused: no allocation per line).
   std::string buf_;
   std::vector<std::pair<uint32_t, uint32_t>> spans_;
   std::vector<uint32_t> ids_;
+  std::vector<uint16_t> lcs_;
 };
 
 }  // namespace kelola::analyze

@@ -24,11 +24,35 @@ inline bool IsCloser(char c) {
   return c == ')' || c == ']' || c == '}' || c == ',' || c == ';' || c == '\'' || c == '"' || c == '>';
 }
 
+// Words that Loghub-2.0's labelling treats as values wherever they appear
+// (its rules BL and US: booleans, null, the common account names).
+bool IsValueWord(std::string_view s) {
+  return s == "true" || s == "false" || s == "null" || s == "root" || s == "admin" || s == "True" || s == "False" ||
+         s == "NULL";
+}
+
+// A DNS name under a common top-level domain: ns.example.com, a.b.edu.hk.
+bool IsDomainName(std::string_view s) {
+  size_t dot = s.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= s.size()) return false;
+  for (char c : s) {
+    if (!IsAlpha(c) && !IsDigit(c) && c != '.' && c != '-' && c != '_') return false;
+  }
+  std::string_view tld = s.substr(dot + 1);
+  static constexpr std::string_view kTlds[] = {"com", "net", "org",   "edu", "gov",      "mil",        "io", "info",
+                                               "biz", "cn",  "hk",    "uk",  "de",       "jp",         "ru", "fr",
+                                               "us",  "eu",  "local", "lan", "internal", "localdomain"};
+  for (std::string_view t : kTlds) {
+    if (tld == t) return true;
+  }
+  return false;
+}
+
 // True when the segment (no delimiters inside) is a variable.
 bool IsVariableSegment(std::string_view s) {
   size_t digits = 0;
   for (char c : s) digits += IsDigit(c);
-  if (digits == 0) return false;
+  if (digits == 0) return IsValueWord(s) || IsDomainName(s);
   // Numbers, addresses, sizes with units, ids that start with a digit.
   if (IsDigit(s[0])) return true;
   if ((s[0] == '-' || s[0] == '+') && s.size() > 1 && IsDigit(s[1])) return true;
@@ -129,6 +153,11 @@ bool MaskToken(std::string_view t, std::string& out) {
       continue;
     }
     char c = t[i];
+    // A bound before a number: "<1", ">5", "~3" are the value.
+    if ((c == '<' || c == '>' || c == '~') && i == 0 && i + 1 < n && IsDigit(t[i + 1])) {
+      ++i;
+      continue;
+    }
     if (IsDelim(c)) {
       // An absolute path: '/' at the start or after an opening delimiter,
       // followed by a name.
@@ -147,6 +176,17 @@ bool MaskToken(std::string_view t, std::string& out) {
     }
     size_t j = i;
     while (j < n && !IsDelim(t[j]) && j != url_begin) ++j;
+    // host:port, where host is a name with dots: the whole pair is the value.
+    if (j + 1 < n && t[j] == ':' && IsDigit(t[j + 1]) && t.substr(i, j - i).find('.') != std::string_view::npos) {
+      size_t e = j + 1;
+      while (e < n && IsDigit(t[e])) ++e;
+      if (e == n || IsDelim(t[e]) || t[e] == '.') {
+        out.append(kWildcard);
+        changed = true;
+        i = e;
+        continue;
+      }
+    }
     // A sentence's final dots are punctuation, not part of the value.
     size_t k = j;
     while (k > i && t[k - 1] == '.') --k;
