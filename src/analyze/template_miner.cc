@@ -356,18 +356,74 @@ void TemplateMiner::Count(Template& t, std::string_view line, int64_t time_ms) {
   ++t.count;
 }
 
+bool TemplateMiner::TokenMatches(uint32_t template_token, size_t i) const {
+  return template_token == ids_[i] || template_token == TokenTable::kWildcardId ||
+         (tokens_.IsPattern(template_token) && tokens_.PatternMatches(template_token, LineToken(i)));
+}
+
+int TemplateMiner::WordDifference(const Cluster& c, size_t* position) const {
+  int words = 0;
+  for (size_t i = 0; i < ids_.size(); ++i) {
+    const uint32_t tt = c.tokens[i];
+    if (TokenMatches(tt, i)) continue;
+    if (tokens_.Text(tt).find(kWildcard) != std::string_view::npos) continue;
+    if (LineToken(i).find(kWildcard) != std::string_view::npos) continue;
+    bool w = false;
+    if (IsValueToken(tokens_.Text(tt), &w) && IsValueToken(LineToken(i), &w)) continue;  // "B" vs "KB"
+    ++words;
+    *position = i;
+  }
+  return words;
+}
+
+bool TemplateMiner::EnoughValuesAt(const std::vector<uint32_t>& leaf, uint32_t best, size_t position) {
+  // The line and `best` give two values at `position`; other clusters that
+  // agree with the line everywhere else give one more each.
+  siblings_.clear();
+  for (uint32_t index : leaf) {
+    if (index == best) continue;
+    const Cluster& c = clusters_[index];
+    bool same = true;
+    for (size_t i = 0; i < ids_.size() && same; ++i) same = i == position || TokenMatches(c.tokens[i], i);
+    if (same && c.tokens[position] != TokenTable::kWildcardId) siblings_.push_back(index);
+  }
+  return siblings_.size() + 2 >= options_.min_distinct_values;
+}
+
+void TemplateMiner::Absorb(uint32_t cluster_index, uint32_t template_index) {
+  Cluster& c = clusters_[cluster_index];
+  const uint32_t old = Live(c.template_index);
+  if (old == template_index) return;
+  if (!c.joined && --templates_[old].clusters == 0) {
+    Template& from = templates_[old];
+    Template& into = templates_[template_index];
+    from.alias_of = into.id;
+    into.count += from.count;
+    into.first_seen_ms = std::min(into.first_seen_ms, from.first_seen_ms);
+    into.last_seen_ms = std::max(into.last_seen_ms, from.last_seen_ms);
+    by_text_.erase(from.text);
+  }
+  c.joined = true;
+  c.template_index = template_index;
+}
+
 uint64_t TemplateMiner::Add(std::string_view line, int64_t time_ms) {
   std::lock_guard lock(mu_);
   MaskInto(line);
   auto leaf = leaves_.find(KeyFor(false));
   if (leaf != leaves_.end()) {
     int best = BestCluster(leaf->second);
+    size_t position = 0;
+    // A differing word becomes a variable only once enough distinct words
+    // were seen there: "bytes"/"values" stay two templates, user names merge.
+    const int words = best >= 0 ? WordDifference(clusters_[best], &position) : 0;
+    if (best >= 0 && words == 1 && !EnoughValuesAt(leaf->second, static_cast<uint32_t>(best), position)) best = -1;
+    if (best >= 0 && words > 1) best = -1;
     if (best >= 0) {
       bool changed = false;
       for (size_t i = 0; i < ids_.size(); ++i) {
         const uint32_t tt = clusters_[best].tokens[i];
-        if (tt == ids_[i] || tt == TokenTable::kWildcardId) continue;
-        if (tokens_.IsPattern(tt) && tokens_.PatternMatches(tt, LineToken(i))) continue;
+        if (TokenMatches(tt, i)) continue;
         const uint32_t g = Generalize(tt, LineToken(i));
         if (g != tt) {
           clusters_[best].tokens[i] = g;
@@ -375,7 +431,11 @@ uint64_t TemplateMiner::Add(std::string_view line, int64_t time_ms) {
         }
       }
       if (changed && !clusters_[best].joined) Retarget(static_cast<uint32_t>(best));
-      Template& t = templates_[Live(clusters_[best].template_index)];
+      const uint32_t template_index = Live(clusters_[best].template_index);
+      if (words == 1) {
+        for (uint32_t sibling : siblings_) Absorb(sibling, template_index);
+      }
+      Template& t = templates_[template_index];
       Count(t, line, time_ms);
       return t.id;
     }

@@ -41,6 +41,9 @@ struct MinerOptions {
   // Beyond this many clusters, a line that matches none gets id 0.
   size_t max_clusters = 50000;
   size_t max_example_bytes = 512;
+  // A position where clusters differ by one plain word becomes "<*>" only
+  // when this many distinct words were seen there.
+  size_t min_distinct_values = 3;
 };
 
 struct TemplateInfo {
@@ -111,6 +114,16 @@ class TemplateMiner {
   // A cluster of another token count whose template the current line fits
   // when its extra or missing tokens are only values ("(<*> KB)", "sec"), or -1.
   int JoinAcrossLengths();
+  bool TokenMatches(uint32_t template_token, size_t i) const;
+  // Positions where the cluster and the line hold different plain words
+  // (no wildcard in either); the last such position in *position.
+  int WordDifference(const Cluster& c, size_t* position) const;
+  // Fills siblings_ with the clusters that differ from the line only at
+  // `position`; true when they make min_distinct_values values.
+  bool EnoughValuesAt(const std::vector<uint32_t>& leaf, uint32_t best, size_t position);
+  // Points a cluster at another template; its old template becomes an alias
+  // when it has no cluster left.
+  void Absorb(uint32_t cluster_index, uint32_t template_index);
   uint64_t LeadKey(const std::vector<uint32_t>& ids) const;
   // Starts a cluster for the current line, on the template `join` (a
   // template index) or on a template of its own; returns its template index.
@@ -133,6 +146,7 @@ class TemplateMiner {
   std::vector<std::pair<uint32_t, uint32_t>> spans_;
   std::vector<uint32_t> ids_;
   std::vector<uint16_t> lcs_;
+  std::vector<uint32_t> siblings_;
 };
 
 }  // namespace kelola::analyze

@@ -27,6 +27,13 @@ inline bool IsCloser(char c) {
 // Words that Loghub-2.0's labelling treats as values wherever they appear
 // (its rules BL and US: booleans, null, the common account names).
 bool IsValueWord(std::string_view s) {
+  // Parts of dates: "Sun Jul 10 03:55:15 2005".
+  static constexpr std::string_view kDateWords[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+                                                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+                                                    "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (std::string_view d : kDateWords) {
+    if (s == d) return true;
+  }
   return s == "true" || s == "false" || s == "null" || s == "root" || s == "admin" || s == "True" || s == "False" ||
          s == "NULL";
 }

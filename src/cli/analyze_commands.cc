@@ -30,6 +30,10 @@ void AddMinerOptions(CLI::App* cmd, AnalyzeFlags& f) {
   cmd->add_option("--leading-tokens", f.miner.leading_tokens, "leading tokens used as prefix-tree keys (0..2)")
       ->check(CLI::Range(0, 2))
       ->capture_default_str();
+  cmd->add_option("--min-distinct-values", f.miner.min_distinct_values,
+                  "distinct words seen at a position before it becomes a variable")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str();
 }
 
 int EvalTemplates(const AnalyzeFlags& f) {
