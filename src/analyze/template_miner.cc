@@ -119,18 +119,18 @@ void TemplateMiner::MaskInto(std::string_view line) {
 TemplateMiner::LeafKey TemplateMiner::KeyFor(bool for_insert) const {
   const auto n = static_cast<uint32_t>(ids_.size());
   LeafKey key{n, kNone, kNone};
-  if (options_.leading_tokens >= 1 && n >= 1) {
-    key.first = ids_[0];
-    if (!for_insert && !leaves_.contains(LeafKey{n, key.first, kNone})) {
-      if (leaves_.contains(LeafKey{n, TokenTable::kWildcardId, kNone})) key.first = TokenTable::kWildcardId;
-    }
+  if (options_.leading_tokens >= 1 && n >= 1) key.first = ids_[0];
+  if (options_.leading_tokens >= 2 && n >= 2) key.second = ids_[1];
+  if (for_insert || leaves_.contains(key)) return key;
+  // Like Drain's tree search: a token with no child of its own goes to the
+  // wildcard child when there is one.
+  if (key.first != kNone && !leaves_.contains(LeafKey{n, key.first, kNone}) &&
+      leaves_.contains(LeafKey{n, TokenTable::kWildcardId, kNone})) {
+    key.first = TokenTable::kWildcardId;
   }
-  if (options_.leading_tokens >= 2 && n >= 2) {
-    key.second = ids_[1];
-    if (!for_insert && !leaves_.contains(key)) {
-      LeafKey wild{n, key.first, TokenTable::kWildcardId};
-      if (leaves_.contains(wild)) key.second = TokenTable::kWildcardId;
-    }
+  if (key.second != kNone && !leaves_.contains(key)) {
+    LeafKey wild{n, key.first, TokenTable::kWildcardId};
+    if (leaves_.contains(wild)) key.second = TokenTable::kWildcardId;
   }
   return key;
 }
