@@ -109,11 +109,9 @@ void TemplateMiner::MaskInto(std::string_view line) {
     }
     prev_wildcard = wildcard;
     spans_.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(buf_.size() - start));
+    ids_.push_back(wildcard ? TokenTable::kWildcardId
+                            : tokens_.Find(std::string_view(buf_.data() + start, buf_.size() - start)));
   });
-  for (size_t i = 0; i < spans_.size(); ++i) {
-    std::string_view t = LineToken(i);
-    ids_.push_back(t == kWildcard ? TokenTable::kWildcardId : tokens_.Find(t));
-  }
 }
 
 TemplateMiner::LeafKey TemplateMiner::KeyFor(bool for_insert) const {

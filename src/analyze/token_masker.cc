@@ -27,6 +27,25 @@ inline bool IsCloser(char c) {
 // Words that Loghub-2.0's labelling treats as values wherever they appear
 // (its rules BL and US: booleans, null, the common account names).
 bool IsValueWord(std::string_view s) {
+  if (s.size() < 3 || s.size() > 5) return false;
+  switch (s[0]) {
+    case 'M':
+    case 'T':
+    case 'W':
+    case 'F':
+    case 'S':
+    case 'J':
+    case 'A':
+    case 'O':
+    case 'N':
+    case 'D':
+    case 't':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 'a': break;
+    default: return false;
+  }
   // Parts of dates: "Sun Jul 10 03:55:15 2005".
   static constexpr std::string_view kDateWords[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
                                                     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
@@ -42,21 +61,23 @@ bool IsValueWord(std::string_view s) {
 bool IsDomainName(std::string_view s) {
   size_t dot = s.rfind('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 >= s.size()) return false;
-  for (char c : s) {
-    if (!IsAlpha(c) && !IsDigit(c) && c != '.' && c != '-' && c != '_') return false;
-  }
   std::string_view tld = s.substr(dot + 1);
+  if (tld.size() < 2 || tld.size() > 11) return false;
   static constexpr std::string_view kTlds[] = {"com", "net", "org",   "edu", "gov",      "mil",        "io", "info",
                                                "biz", "cn",  "hk",    "uk",  "de",       "jp",         "ru", "fr",
                                                "us",  "eu",  "local", "lan", "internal", "localdomain"};
-  for (std::string_view t : kTlds) {
-    if (tld == t) return true;
+  bool known = false;
+  for (std::string_view t : kTlds) known = known || tld == t;
+  if (!known) return false;
+  for (char c : s) {
+    if (!IsAlpha(c) && !IsDigit(c) && c != '.' && c != '-' && c != '_') return false;
   }
-  return false;
+  return true;
 }
 
 // True when the segment (no delimiters inside) is a variable.
 bool IsVariableSegment(std::string_view s) {
+  if (IsDigit(s[0])) return true;  // numbers, addresses, sizes with units
   size_t digits = 0;
   for (char c : s) digits += IsDigit(c);
   if (digits == 0) return IsValueWord(s) || IsDomainName(s);
@@ -140,8 +161,34 @@ bool MaskToken(std::string_view t, std::string& out) {
   const size_t start = out.size();
   bool changed = false;
   const size_t n = t.size();
+  // Fast path: a plain word (no digit, no delimiter) is kept unless it is a
+  // value word or a domain name. Most tokens of most lines are plain words.
+  bool digit = false, delim = false, dot = false;
+  for (char c : t) {
+    digit |= IsDigit(c);
+    delim |= IsDelim(c);
+    dot |= c == '.';
+  }
+  if (!delim) {
+    std::string_view core = t;
+    while (!core.empty() && core.back() == '.') core.remove_suffix(1);
+    if (digit && !core.empty()) {
+      // One segment with a digit: a number or an id, or a name like ssh2.
+      MaskSegment(core, out, changed);
+      out.append(t.substr(core.size()));
+      return changed;
+    }
+  }
+  if (!digit && !delim) {
+    std::string_view core = t;
+    while (!core.empty() && core.back() == '.') core.remove_suffix(1);
+    if (core.empty() || !(IsValueWord(core) || (dot && IsDomainName(core)))) {
+      out.append(t);
+      return false;
+    }
+  }
   // A URL: keep "scheme://", mask the rest up to closing punctuation.
-  size_t url = t.find("://");
+  size_t url = delim ? t.find("://") : std::string_view::npos;
   size_t url_begin = std::string_view::npos;
   if (url != std::string_view::npos && url > 0 && url + 3 < n) {
     url_begin = url;

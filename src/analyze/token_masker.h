@@ -26,23 +26,19 @@ inline constexpr std::string_view kWildcard = "<*>";
 // Returns true when the token changed (some part was masked).
 bool MaskToken(std::string_view token, std::string& out);
 
+inline bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 // Calls fn(std::string_view token) for every whitespace-separated token.
 template <typename Fn>
 void ForEachToken(std::string_view line, Fn&& fn) {
-  size_t i = 0;
-  const size_t n = line.size();
-  while (i < n) {
-    while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n' || line[i] == '\v' ||
-                     line[i] == '\f')) {
-      ++i;
-    }
-    size_t j = i;
-    while (j < n && !(line[j] == ' ' || line[j] == '\t' || line[j] == '\r' || line[j] == '\n' || line[j] == '\v' ||
-                      line[j] == '\f')) {
-      ++j;
-    }
-    if (j > i) fn(line.substr(i, j - i));
-    i = j;
+  const char* p = line.data();
+  const char* end = p + line.size();
+  while (p < end) {
+    while (p < end && IsSpace(*p)) ++p;
+    const char* q = p;
+    while (q < end && !IsSpace(*q)) ++q;
+    if (q > p) fn(std::string_view(p, static_cast<size_t>(q - p)));
+    p = q;
   }
 }
 
