@@ -407,6 +407,7 @@ void TemplateMiner::Absorb(uint32_t cluster_index, uint32_t template_index) {
 
 uint64_t TemplateMiner::Add(std::string_view line, int64_t time_ms) {
   std::lock_guard lock(mu_);
+  dirty_ = true;
   MaskInto(line);
   auto leaf = leaves_.find(KeyFor(false));
   if (leaf != leaves_.end()) {
@@ -477,6 +478,11 @@ std::vector<TemplateInfo> TemplateMiner::Templates() const {
     if (t.alias_of == 0 && t.clusters > 0) out.push_back(Info(t));
   }
   return out;
+}
+
+bool TemplateMiner::dirty() const {
+  std::lock_guard lock(mu_);
+  return dirty_;
 }
 
 size_t TemplateMiner::template_count() const {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "analyze/token_table.h"
+#include "base/status.h"
 
 namespace kelola::analyze {
 
@@ -69,6 +70,15 @@ class TemplateMiner {
   // Live templates (not aliases), by id.
   std::vector<TemplateInfo> Templates() const;
   size_t template_count() const;
+  // Changes since the last Snapshot(): lines added or templates created.
+  bool dirty() const;
+
+  // The whole learned state as JSON (docs/formats/template-snapshot.md), so
+  // ids stay stable across restarts. Clears dirty().
+  std::string Snapshot();
+  // Replaces the state of this miner with a snapshot; InvalidArgument (and
+  // the miner unchanged) when the snapshot is malformed or inconsistent.
+  Status LoadSnapshot(std::string_view json);
 
  private:
   struct LeafKey {
@@ -147,6 +157,7 @@ class TemplateMiner {
   std::vector<uint32_t> ids_;
   std::vector<uint16_t> lcs_;
   std::vector<uint32_t> siblings_;
+  bool dirty_ = false;
 };
 
 }  // namespace kelola::analyze

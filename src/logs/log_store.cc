@@ -231,7 +231,11 @@ class LogStore::Impl {
         if (keep[i]) filtered.records.push_back(batch.records[i]);
       }
     }
-    const LogBatch& accepted = result.duplicates > 0 ? filtered : batch;
+    if (options.annotate) {
+      if (result.duplicates == 0) filtered = batch;
+      for (LogRecord& r : filtered.records) options.annotate(r);
+    }
+    const LogBatch& accepted = result.duplicates > 0 || options.annotate ? filtered : batch;
 
     bool roll = active_fd < 0 || segments.empty() || segments.back().bytes >= options.segment_max_bytes ||
                 (segments.back().bytes > 0 && clock.Now() - segments.back().created >= options.segment_max_age);
