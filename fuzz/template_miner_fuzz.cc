@@ -1,6 +1,7 @@
 // libFuzzer target: token masking and the template miner (src/analyze),
 // which see every log line the server stores, and the CSV reader of
-// `kelola analyze`. Checks invariants, not just the absence of crashes.
+// `kelola analyze`, and the snapshot loader (a file the server reads at
+// start). Checks invariants, not just the absence of crashes.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "analyze/csv.h"
 #include "analyze/template_miner.h"
+#include "analyze/template_snapshot.h"
 #include "analyze/token_masker.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -32,6 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (masked.size() > line.size() * 3 + 3) std::abort();  // a token never grows past its wildcards
     from = end + 1;
   }
+  // Its snapshot loads back into an equal state.
+  const std::string snap = miner.Snapshot();
+  kelola::analyze::TemplateMiner copy(options);
+  if (!copy.LoadSnapshot(snap).ok() || copy.Snapshot() != snap) std::abort();
+  // Arbitrary bytes as a snapshot: rejected or loaded, never a crash; a
+  // loaded state keeps working.
+  kelola::analyze::TemplateMiner loaded(options);
+  if (loaded.LoadSnapshot(input).ok()) (void)loaded.Add("after load 1", 1);
   (void)kelola::analyze::ParseCsv(input);
   return 0;
 }
