@@ -259,7 +259,13 @@ int TemplateMiner::JoinAcrossLengths() {
   if (lead == by_lead_.end()) return -1;
   int best = -1;
   double best_ratio = 0;
-  for (uint32_t index : lead->second) {
+  // The newest candidates only: a stream of ever-new lines under one lead
+  // must not make each new line cost a pass over every cluster.
+  constexpr size_t kMaxCandidates = 256;
+  const std::vector<uint32_t>& candidates = lead->second;
+  const size_t first = candidates.size() > kMaxCandidates ? candidates.size() - kMaxCandidates : 0;
+  for (size_t k = first; k < candidates.size(); ++k) {
+    const uint32_t index = candidates[k];
     const Cluster& c = clusters_[index];
     const size_t m = c.tokens.size();
     if (m == n || m > kMaxTokens) continue;
