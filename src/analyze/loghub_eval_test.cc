@@ -1,6 +1,7 @@
 #include "analyze/loghub_eval.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
