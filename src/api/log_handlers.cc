@@ -54,6 +54,8 @@ Result<LogQuery> ParseLogQuery(const HttpRequest& req, Clock& clock) {
     if (!d.ok()) return d.status().WithContext("query parameter since");
     q.from_ms = UnixMillis(clock.Now()) - d->count();
   }
+  // Records of one template (the field the server's template miner adds).
+  if (std::string t = req.Query("template"); !t.empty()) q.fields["template_id"] = t;
   std::string selector = req.Query("selector");
   size_t pos = 0;
   while (pos < selector.size()) {

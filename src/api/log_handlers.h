@@ -6,7 +6,8 @@
 //                          503 storage failed (the agent retries).
 //   GET  /v1/logs/query    viewer. from, to (Unix ms) or since (duration: 15m),
 //                          selector (agent=web-1,file=/var/log/a.log,service=api),
-//                          contains, regex (RE2), after (record id), limit (<= 10000)
+//                          contains, regex (RE2), after (record id), limit (<= 10000),
+//                          template (template id: records whose field template_id is it)
 //   GET  /v1/logs/tail     viewer. The same filters, as server-sent events from
 //                          `after` (default: now), one event per record.
 //

@@ -38,6 +38,7 @@ int GetResources(const GlobalFlags& flags, const std::string& kind_name, const s
 void AddAgentCommand(CLI::App& app, int& exit_code);
 void AddLogsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code);       // logs query, logs tail
 void AddPipelineCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // pipelines, runs
+void AddAnalyzeCommands(CLI::App& app, int& exit_code);  // analyze eval-templates, analyze parse
 // `kelola analyze eval-sessions` on the `analyze` group (src/cli/analyze_sessions_command.cc).
 void AddEvalSessionsCommand(CLI::App& analyze, int& exit_code);
 void AddAlertsCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // alerts list|silence|unsilence

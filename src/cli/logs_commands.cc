@@ -1,5 +1,5 @@
-// kelola logs query | tail -f: read the embedded log store over the REST API
-// (GET /v1/logs/query, GET /v1/logs/tail).
+// kelola logs query | tail -f | templates: read the embedded log store over the
+// REST API (GET /v1/logs/query, GET /v1/logs/tail, GET /v1/logs/templates).
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -19,6 +19,7 @@ struct LogsFlags {
   std::string contains;
   std::string regex;
   std::string level;
+  std::string template_id;
   int64_t limit = 1000;
   int64_t after = -1;
   bool follow = false;
@@ -39,6 +40,7 @@ std::string QueryString(const LogsFlags& f, bool with_limit) {
   add("contains", f.contains);
   add("regex", f.regex);
   add("level", f.level);
+  add("template", f.template_id);
   if (with_limit) add("limit", std::to_string(f.limit));
   if (f.after >= 0) add("after", std::to_string(f.after));
   return q;
@@ -94,6 +96,37 @@ int Tail(const GlobalFlags& flags, const LogsFlags& f) {
   return s.ok() ? 0 : ReportError(s);
 }
 
+struct TemplatesFlags {
+  int64_t limit = 50;
+  std::string sort = "count";
+  std::string contains;
+};
+
+int Templates(const GlobalFlags& flags, const TemplatesFlags& f) {
+  auto format = ParseOutputFormat(flags.output);
+  if (!format.ok()) return ReportError(format.status());
+  auto client = MakeApiClient(flags);
+  if (!client.ok()) return ReportError(client.status());
+  std::string q = "?limit=" + std::to_string(f.limit) + "&sort=" + PercentEncode(f.sort);
+  if (!f.contains.empty()) q += "&contains=" + PercentEncode(f.contains);
+  auto r = (*client)->Get("/v1/logs/templates" + q);
+  if (!r.ok()) return ReportError(r.status());
+  if (*format == OutputFormat::kJson) {
+    std::cout << r->dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  if (*format == OutputFormat::kYaml) {
+    std::cout << JsonToYaml(*r);
+    return 0;
+  }
+  std::cout << "ID\tCOUNT\tLAST SEEN\tTEMPLATE\n";
+  for (const auto& t : (*r)["items"]) {
+    std::cout << t.value("id", 0) << "\t" << t.value("count", 0) << "\t" << t.value("lastSeen", "") << "\t"
+              << t.value("template", "") << "\n";
+  }
+  return 0;
+}
+
 void AddFilterFlags(CLI::App* cmd, LogsFlags& f) {
   cmd->add_option("--since", f.since, "only records newer than this, e.g. 15m, 2h");
   cmd->add_option("--from", f.from, "only records at or after this time (Unix ms)");
@@ -103,6 +136,7 @@ void AddFilterFlags(CLI::App* cmd, LogsFlags& f) {
   cmd->add_option("--regex", f.regex, "only records matching this RE2 pattern");
   cmd->add_option("--level", f.level, "only records at this level or above (trace, debug, info, warn, error, fatal)");
   cmd->add_option("--after", f.after, "only records after this id");
+  cmd->add_option("--template", f.template_id, "only records of this template id (kelola logs templates)");
 }
 
 }  // namespace
@@ -123,6 +157,17 @@ void AddLogsCommand(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
   tail->add_flag("-f,--follow", tf->follow, "keep streaming records as they arrive");
   tail->add_option("-n,--lines", tf->limit, "records shown without -f")->capture_default_str();
   tail->callback([&flags, &exit_code, tf] { exit_code = Tail(flags, *tf); });
+
+  auto pf = std::make_shared<TemplatesFlags>();
+  auto* templates = logs->add_subcommand("templates", "The templates learned from stored lines, most frequent first");
+  templates->add_option("--limit", pf->limit, "at most this many templates (1-100000)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  templates->add_option("--sort", pf->sort, "count or id")
+      ->check(CLI::IsMember({"count", "id"}))
+      ->capture_default_str();
+  templates->add_option("--contains", pf->contains, "only templates whose text contains this");
+  templates->callback([&flags, &exit_code, pf] { exit_code = Templates(flags, *pf); });
 }
 
 }  // namespace kelola

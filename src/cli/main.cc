@@ -26,9 +26,8 @@ int main(int argc, char** argv) {
   kelola::AddAgentCommand(app, exit_code);
   kelola::AddLogsCommand(app, flags, exit_code);
   kelola::AddPipelineCommands(app, flags, exit_code);
-  auto* analyze = app.add_subcommand("analyze", "Evaluate log analysis: session anomaly detection");
-  analyze->require_subcommand(1);
-  kelola::AddEvalSessionsCommand(*analyze, exit_code);
+  kelola::AddAnalyzeCommands(app, exit_code);
+  kelola::AddEvalSessionsCommand(*app.get_subcommand("analyze"), exit_code);
   kelola::AddAlertsCommands(app, flags, exit_code);
   try {
     app.parse(argc, argv);

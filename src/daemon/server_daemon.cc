@@ -6,17 +6,22 @@
 
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "alerting/alerting_service.h"
+#include "analyze/template_snapshot.h"
 #include "api/api_server.h"
 #include "api/auth.h"
 #include "api/es_bulk_handlers.h"
 #include "api/kinds.h"
 #include "api/log_handlers.h"
+#include "api/log_template_handlers.h"
 #include "api/loki_push_handlers.h"
 #include "api/secret_sealer.h"
 #include "api/sink_handlers.h"
@@ -160,8 +165,10 @@ class ServerDaemon::Impl {
     log_options.retention_bytes = options.log_retention_bytes;
     log_options.segment_max_bytes = options.log_segment_max_bytes;
     log_options.segment_max_age = options.log_segment_max_age;
+    KELOLA_RETURN_IF_ERROR(OpenTemplateMiner(log_options));
     KELOLA_ASSIGN_OR_RETURN(logs, LogStore::Open(log_options, clock));
     RegisterLogRoutes(*server, *ctx, *logs, metrics);
+    RegisterLogTemplateRoutes(*server, *ctx, *templates);
     RegisterLokiPushRoutes(*server, *ctx, *logs, metrics);
     RegisterEsBulkRoutes(*server, *ctx, *logs, metrics);
     KELOLA_RETURN_IF_ERROR(OpenSinkForwarders());
@@ -214,7 +221,51 @@ class ServerDaemon::Impl {
     inbox_wakeup.reset();
     if (alerting) alerting->Stop();
     if (controllers) controllers->Stop();
+    StopTemplateSnapshots();
     LogInfo("kelola server stopped");
+  }
+
+  // Every stored log line gets its template id (field template_id); the
+  // miner's state is kept in DATA_DIR/logs-templates.json, written every
+  // 30 s when it changed and at shutdown, reloaded here (docs/analysis.md).
+  Status OpenTemplateMiner(LogStoreOptions& log_options) {
+    templates = std::make_unique<analyze::TemplateMiner>();
+    template_snapshot_path = options.data_dir + "/logs-templates.json";
+    Status loaded = analyze::ReadTemplateSnapshot(*templates, template_snapshot_path);
+    if (!loaded.ok() && loaded.code() != StatusCode::kNotFound) {
+      // A damaged snapshot must not keep the server down: start afresh, keep the file.
+      LogWarn("log templates: snapshot unreadable, starting empty", {{"error", loaded.ToString()}});
+      std::error_code ec;
+      std::filesystem::rename(template_snapshot_path, template_snapshot_path + ".bad", ec);
+    }
+    log_options.annotate = [miner = templates.get()](LogRecord& r) {
+      r.fields["template_id"] = std::to_string(miner->Add(r.text, r.time_ms));
+    };
+    template_snapshots = std::thread([this] {
+      std::unique_lock lock(template_mu);
+      while (!template_cv.wait_for(lock, std::chrono::seconds(30), [this] { return template_stop; })) {
+        lock.unlock();
+        SaveTemplates();
+        lock.lock();
+      }
+    });
+    return OkStatus();
+  }
+
+  void SaveTemplates() {
+    if (!templates || !templates->dirty()) return;
+    Status s = analyze::WriteTemplateSnapshot(*templates, template_snapshot_path);
+    if (!s.ok()) LogWarn("log templates: snapshot not written", {{"error", s.ToString()}});
+  }
+
+  void StopTemplateSnapshots() {
+    {
+      std::lock_guard lock(template_mu);
+      template_stop = true;
+    }
+    template_cv.notify_all();
+    if (template_snapshots.joinable()) template_snapshots.join();
+    SaveTemplates();
   }
 
   // One forwarder per configured sink; state in DATA_DIR/log-sinks/NAME.
@@ -247,6 +298,12 @@ class ServerDaemon::Impl {
   std::unique_ptr<SecretSealer> sealer;
   std::unique_ptr<ExecutionService> executions;
   std::unique_ptr<ApiContext> ctx;
+  std::unique_ptr<analyze::TemplateMiner> templates;  // before `logs`: its annotate hook uses it
+  std::string template_snapshot_path;
+  std::thread template_snapshots;
+  std::mutex template_mu;
+  std::condition_variable template_cv;
+  bool template_stop = false;
   std::unique_ptr<LogStore> logs;  // before `server`: outlives the handlers that use it
   std::unique_ptr<SinkMetrics> sink_metrics;
   std::vector<std::unique_ptr<SinkForwarder>> forwarders;  // after `logs`: stopped and destroyed first

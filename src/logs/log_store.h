@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -50,6 +51,12 @@ struct LogStoreOptions {
   uint64_t retention_bytes = 10ULL << 30;               // 0 = no size limit
   int zstd_level = 3;
   bool fsync = true;  // off only for tests and benchmarks that accept losing acknowledged data
+  // Called under the append lock for every record about to be stored (after
+  // duplicates are dropped); may add fields, which are stored with the
+  // record. The server tags records with their template id (src/analyze).
+  // Sees each record about to be stored (the server adds template_id). When
+  // set, a batch is always encoded again rather than stored as the agent sent it.
+  std::function<void(LogRecord&)> annotate;
 };
 
 struct StoredRecord {

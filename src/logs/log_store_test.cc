@@ -318,5 +318,26 @@ TEST_F(LogStoreTest, EmptyOrAllDuplicateBatchWritesNothing) {
   EXPECT_EQ(store->Stats().segments, 0u);
 }
 
+TEST_F(LogStoreTest, AnnotateSeesEachStoredRecordOnceAndItsFieldsAreStored) {
+  LogStoreOptions o;
+  int calls = 0;
+  o.annotate = [&calls](LogRecord& r) {
+    ++calls;
+    r.fields["template_id"] = std::to_string(r.text.size());
+  };
+  auto store = Open(o);
+  ASSERT_TRUE(store->Append(Batch("a", "00000000000000a1", "/f", 0, 3, 0)).ok());
+  // lines 1..4: 1 and 2 are duplicates and are not annotated again.
+  auto again = store->Append(Batch("a", "00000000000000a1", "/f", 1, 4, 0));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->duplicates, 2u);
+  EXPECT_EQ(calls, 5);
+  LogQuery q;
+  q.fields["template_id"] = "6";  // "line 0".."line 4": six characters
+  auto r = store->Query(q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->records.size(), 5u);
+}
+
 }  // namespace
 }  // namespace kelola
