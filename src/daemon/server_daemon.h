@@ -47,6 +47,11 @@ struct ServerOptions {
   // Items of `logs.sinks` (src/integrations/registry.h), each forwarded to by
   // a SinkForwarder with its state under DATA_DIR/log-sinks/NAME.
   std::vector<ConfigObject> log_sinks;
+  // Pipeline runs (src/runworker): links in commit statuses, concurrency,
+  // when another replica's run counts as interrupted (0 = never).
+  std::string external_url;  // "" = the listen URL
+  int runs_max_concurrent = 2;
+  Duration runs_stale_after = std::chrono::seconds(60);
 };
 
 struct StartInfo {
