@@ -31,7 +31,7 @@ void RunWorker::Stop() {
   if (loop_.joinable()) loop_.join();
   {
     std::lock_guard<std::mutex> l(mu_);
-    for (auto& [id, a] : active_) a.execution->Cancel("interrupted: server stopped", kRunFailed);
+    for (auto& [id, a] : active_) a.execution->Cancel("interrupted", kRunFailed);
   }
   Reap(/*all=*/true);
 }

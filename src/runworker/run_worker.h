@@ -19,7 +19,7 @@
 // poll, a run of any replica whose heartbeat is older than `stale_after`
 // (its replica died and did not come back) is marked the same way. Queued
 // runs are untouched and get picked up. Stop() interrupts what runs here the
-// same way (reason "interrupted: server stopped") and waits for it.
+// same way (reason "interrupted") and waits for it.
 // `max_concurrent` 0 makes a replica that runs nothing (it still recovers).
 // Thread-safety: Start/Stop from one thread.
 #pragma once
