@@ -43,7 +43,8 @@ class RunLogWriter {
   RunLogWriter& operator=(const RunLogWriter&) = delete;
 
   void Append(std::string_view step, std::string_view stream, std::string_view line);
-  // Flushes to disk (fsync); called when a step ends.
+  // Flushes to disk (fsync); called when the run ends (until then a crash of
+  // the server loses nothing: the lines are in the page cache).
   void Sync();
 
  private:

@@ -70,10 +70,6 @@ std::pair<std::string, std::string> SplitTag(const std::string& ref) {
 
 }  // namespace
 
-void RunExecution::Milestone(const std::string& what) {
-  if (env_.on_milestone) env_.on_milestone(id_, what);
-}
-
 void RunExecution::Log(const std::string& step, const std::string& stream, const std::string& line) {
   if (log_) log_->Append(step, stream, stream == kKelolaStream ? masker_.Mask(line) : line);
 }
@@ -128,6 +124,7 @@ Run RunExecution::Execute() {
   }
   Outcome outcome = RunAll();
   if (!lost_) Finish(outcome);
+  if (pending_post_.joinable()) pending_post_.join();
   std::lock_guard<std::mutex> l(mu_);
   return run_;
 }
@@ -140,7 +137,14 @@ RunExecution::Outcome RunExecution::RunAll() {
   auto spec = DecodePipelineSpec(run_.pipeline, resource->spec_json);
   if (!spec.ok()) return {std::string(kRunError), spec.status().message(), CommitState::kError};
   pipeline_ = *spec;
-  (void)env_.reporter.Report(pipeline_, run_, CommitState::kPending, "kelola: running");
+  // Posted while the checkout runs; joined before the final status, so the forge sees them in order.
+  Run snapshot;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    snapshot = run_;
+  }
+  pending_post_ = std::thread(
+      [this, snapshot] { (void)env_.reporter.Report(pipeline_, snapshot, CommitState::kPending, "kelola: running"); });
 
   const std::string workspace = env_.work_dir + "/" + id_;
   std::error_code ec;
@@ -223,7 +227,6 @@ RunExecution::Outcome RunExecution::RunSteps(const PipelineFile& file, const std
     }
     if (!ExecuteStep(file, step, i, workspace, failure)) stopped = true;
   }
-  Milestone("steps.finished");
   if (cancelled()) return CancelledOutcome();
   if (stopped) return failure;
   return {std::string(kRunSucceeded), "", CommitState::kSuccess};
@@ -236,10 +239,6 @@ bool RunExecution::ExecuteStep(const PipelineFile& file, const PipelineStep& ste
     r.steps[index].status = "running";
     r.steps[index].started_at = started;
   });
-  if (!first_step_started_) {
-    first_step_started_ = true;
-    Milestone("step.started");
-  }
   // Secrets by reference: resolved now, masked everywhere from now on.
   std::map<std::string, std::string> secret_env;
   std::vector<std::string> step_secrets;
@@ -324,7 +323,6 @@ bool RunExecution::ExecuteStep(const PipelineFile& file, const PipelineStep& ste
   Log(step.name, kKelolaStream,
       "step " + step.name + " " + step_status + (reason.empty() ? "" : ": " + reason) + " after " +
           Seconds(finished - started));
-  if (log_) log_->Sync();
   Update([&](Run& r) {
     r.steps[index].status = step_status;
     r.steps[index].exit_code = exit_code;
@@ -444,7 +442,7 @@ void RunExecution::Finish(const Outcome& outcome) {
   Log("", kKelolaStream,
       "run " + outcome.status + (outcome.reason.empty() ? "" : ": " + outcome.reason) +
           (run_.started_at ? " after " + Seconds(now - *run_.started_at) : ""));
-  if (log_) log_->Sync();
+  if (pending_post_.joinable()) pending_post_.join();
   if (!pipeline_.name.empty()) {
     std::string description =
         outcome.status == kRunSucceeded ? "kelola: succeeded" : "kelola: " + outcome.status + ": " + outcome.reason;
@@ -454,8 +452,9 @@ void RunExecution::Finish(const Outcome& outcome) {
       snapshot = run_;
     }
     (void)env_.reporter.Report(pipeline_, snapshot, outcome.commit, masker_.Mask(description));
-    Milestone("status.posted");
   }
+  // Written line by line as it ran (a crash of the server loses nothing); on disk now.
+  if (log_) log_->Sync();
 }
 
 }  // namespace kelola

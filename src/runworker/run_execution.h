@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
@@ -56,9 +57,6 @@ struct RunEnvironment {
   CommitReporter& reporter;
   std::string work_dir;  // workspaces: WORK_DIR/<run id>
   std::string logs_dir;  // RunLog files
-  // Observes the moments the overhead benchmark measures (may be empty):
-  // "step.started" (the first step), "steps.finished", "status.posted".
-  std::function<void(const std::string& run_id, const std::string& what)> on_milestone;
 };
 
 class RunExecution {
@@ -101,7 +99,6 @@ class RunExecution {
   bool Update(const std::function<void(Run&)>& change);
   void Log(const std::string& step, const std::string& stream, const std::string& line);
   bool cancelled() const { return cancelled_.load(); }
-  void Milestone(const std::string& what);
 
   RunEnvironment& env_;
   std::mutex mu_;  // guards run_, current_cancel_, cancel_reason_
@@ -112,12 +109,12 @@ class RunExecution {
   SecretMasker masker_;                  // every secret of the run, for kelola's own lines
   std::vector<std::string> secrets_;     // their values
   std::vector<std::string> built_tags_;  // tags the build steps made
+  std::thread pending_post_;             // the "pending" commit status, posted during the checkout
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> lost_{false};  // finished by someone else
   std::string cancel_reason_;
   std::string cancel_status_;
   StepCancel* current_cancel_ = nullptr;
-  bool first_step_started_ = false;
 };
 
 }  // namespace kelola

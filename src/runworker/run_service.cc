@@ -25,8 +25,7 @@ struct RunService::Parts {
             std::move(secrets),
             reporter,
             options.data_dir + "/runs/work",
-            RunService::LogsDir(options.data_dir),
-            options.on_milestone},
+            RunService::LogsDir(options.data_dir)},
         worker(env, RunWorkerOptions{.replica = options.replica,
                                      .max_concurrent = options.max_concurrent,
                                      .stale_after = options.stale_after}) {}

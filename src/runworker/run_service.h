@@ -23,8 +23,6 @@ struct RunServiceOptions {
   std::string replica;       // stable across restarts ("HOST:DATA_DIR")
   int max_concurrent = 2;
   Duration stale_after = std::chrono::seconds(60);
-  // For the overhead benchmark; see RunEnvironment::on_milestone.
-  std::function<void(const std::string& run_id, const std::string& what)> on_milestone;
 };
 
 class RunService {
