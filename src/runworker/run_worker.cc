@@ -73,8 +73,16 @@ void RunWorker::Claim() {
   filter.limit = slots + 10;
   auto queued = env_.store.ListRuns(filter);
   if (!queued.ok()) {
-    LogWarn("run worker: listing queued runs failed", {{"error", queued.status().ToString()}});
+    // Once per distinct error, not every poll while the store is down.
+    if (queued.status().ToString() != last_error_) {
+      last_error_ = queued.status().ToString();
+      LogWarn("run worker: listing queued runs failed", {{"error", last_error_}});
+    }
     return;
+  }
+  if (!last_error_.empty()) {
+    LogInfo("run worker: store reachable again");
+    last_error_.clear();
   }
   for (const RunRecord& rec : *queued) {
     if (slots <= 0) break;

@@ -86,6 +86,7 @@ class RunWorker {
   std::thread loop_;
   std::unique_ptr<Store::Subscription> subscription_;
   MonoTime last_heartbeat_{};
+  std::string last_error_;  // the last store error logged (loop thread only)
 };
 
 }  // namespace kelola

@@ -303,6 +303,22 @@ TEST_F(RunWorkerTest, MissingCommitIsAnError) {
   EXPECT_EQ(run.reason.rfind("checkout: ", 0), 0u) << run.reason;
 }
 
+TEST_F(RunWorkerTest, StepTimeoutFailsTheRunAndAMissingSecretIsAnError) {
+  const std::string slow =
+      Commit({{".kelola.yml", "steps:\n  - {name: slow, host: true, timeout: 1s, commands: [sleep 30]}\n"}});
+  kelola::Run timed = Queue(slow, "d-timeout");
+  const std::string secretless =
+      Commit({{".kelola.yml", "steps:\n  - {name: s, host: true, secrets: [no-such-secret], commands: [echo hi]}\n"}});
+  kelola::Run missing = Queue(secretless, "d-nosecret");
+  StartWorker();
+  kelola::Run t = WaitFinished(timed.id);
+  EXPECT_EQ(t.status, "failed");
+  EXPECT_NE(t.reason.find("timed out"), std::string::npos) << t.reason;
+  kelola::Run m = WaitFinished(missing.id);
+  EXPECT_EQ(m.status, "error");
+  EXPECT_NE(m.reason.find("no-such-secret"), std::string::npos) << m.reason;
+}
+
 TEST_F(RunWorkerTest, CancelKillsTheRunningStepPromptly) {
   const std::string sha =
       Commit({{".kelola.yml", "steps:\n  - {name: slow, host: true, commands: [echo started, sleep 60]}\n"}});
