@@ -18,6 +18,7 @@
 #include "pipeline/run_queue.h"
 #include "proc/process_runner.h"
 #include "runner/subprocess_step_executor.h"
+#include "store/postgres_test_server.h"
 #include "tests/harness/temp_dir.h"
 
 namespace kelola {
@@ -27,6 +28,9 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 const std::string kToken = "ghp_worker_test";
+
+[[maybe_unused]] ::testing::Environment* const kPostgresEnvironment =
+    ::testing::AddGlobalTestEnvironment(new PostgresTestServer);
 
 std::string Git(const std::string& dir, std::vector<std::string> args) {
   ProcessSpec spec;
@@ -415,6 +419,66 @@ TEST_F(RunWorkerTest, TwoReplicasNeverRunTheSameRun) {
     int started = 0;
     for (const RunLogLine& l : Logs(id)) started += l.line.rfind("checking out ", 0) == 0;
     EXPECT_EQ(started, 1) << id;
+  }
+  a.Stop();
+  b.Stop();
+}
+
+// Two replicas as the product runs them: separate connections to one
+// PostgreSQL database, each with its own worker, log dir and workspaces.
+TEST_F(RunWorkerTest, TwoReplicasOnPostgresClaimEachRunOnce) {
+  const std::string url = PostgresTestServer::NewDatabaseUrl();
+  if (url.empty()) GTEST_SKIP() << PostgresTestServer::SkipReason();
+  const std::string sha = Commit({{".kelola.yml", "steps:\n  - {name: s, host: true, commands: [echo ok]}\n"}});
+  std::vector<std::unique_ptr<Store>> stores;
+  std::vector<std::unique_ptr<RunEnvironment>> envs;
+  for (const char* name : {"a", "b"}) {
+    auto store = OpenPostgresStore(url, clock_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    stores.push_back(std::move(*store));
+    envs.push_back(std::make_unique<RunEnvironment>(RunEnvironment{
+        *stores.back(), clock_, checkout_, host_,
+        []() -> Result<StepExecutor*> { return UnavailableError("no Docker in this test"); },
+        []() -> Result<ImageBuilder*> { return UnavailableError("no Docker in this test"); }, env_->secrets, *reporter_,
+        dir_->File(std::string("pg-work-") + name), dir_->File(std::string("pg-logs-") + name)}));
+  }
+  Resource pipeline = store_->GetResource("Pipeline", "app").value();
+  ASSERT_TRUE(stores[0]->PutResource(pipeline, PutOptions{}).ok());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) {
+    ForgeEvent event;
+    event.kind = ForgeEventKind::kPush;
+    event.sha = sha;
+    event.ref = "refs/heads/main";
+    event.branch = "main";
+    event.repository = "acme/app";
+    auto run =
+        QueueRunOnce(*stores[0], NewRunFromEvent("app", event, "github", "pg-" + std::to_string(i), "file://" + bare_));
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    ids.push_back(run->id);
+  }
+  RunWorker a(*envs[0], RunWorkerOptions{.replica = "a", .max_concurrent = 4, .poll = std::chrono::milliseconds(5)});
+  RunWorker b(*envs[1], RunWorkerOptions{.replica = "b", .max_concurrent = 4, .poll = std::chrono::milliseconds(5)});
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start().ok());
+  for (const auto& id : ids) {
+    kelola::Run r;
+    for (int i = 0; i < 3000; ++i) {
+      auto got = GetRunById(*stores[1], id);
+      ASSERT_TRUE(got.ok());
+      r = *got;
+      if (IsFinishedRunStatus(r.status)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(r.status, "succeeded") << r.reason;
+    EXPECT_TRUE(r.claimed_by == "a" || r.claimed_by == "b") << r.claimed_by;
+    int checkouts = 0;
+    for (const char* name : {"a", "b"}) {
+      auto chunk = ReadRunLog(dir_->File(std::string("pg-logs-") + name + "/" + id + ".log"), 0);
+      ASSERT_TRUE(chunk.ok());
+      for (const RunLogLine& l : chunk->lines) checkouts += l.line.rfind("checking out ", 0) == 0;
+    }
+    EXPECT_EQ(checkouts, 1) << id << " was executed " << checkouts << " times";
   }
   a.Stop();
   b.Stop();
