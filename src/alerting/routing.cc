@@ -138,9 +138,6 @@ void AddAlertingConfigKeys(ConfigSchema& s) {
          .type = ConfigType::kBool,
          .default_value = "true",
          .description = "the root route tells its receiver when the group's alerts resolve."});
-  s.Add({.name = "alerting.external_url",
-         .type = ConfigType::kString,
-         .description = "kelola's public base URL, for links in notifications."});
   s.Add({.name = "alerting.routes",
          .type = ConfigType::kObjectList,
          .description = "ordered routes: receiver, matchers, group_by, group_wait, group_interval, "
@@ -163,7 +160,6 @@ Result<RoutingConfig> RoutingConfigFromConfig(const Config& config) {
   root.key = "{}";
   if (root.group_interval <= Duration::zero()) return InvalidArgumentError("alerting.group_interval: must be > 0");
   if (root.repeat_interval <= Duration::zero()) return InvalidArgumentError("alerting.repeat_interval: must be > 0");
-  out.external_url = config.GetString("alerting.external_url");
 
   std::vector<ConfigObject> routes = config.GetObjects("alerting.routes");
   for (size_t i = 0; i < routes.size(); ++i) {

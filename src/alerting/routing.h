@@ -61,7 +61,7 @@ struct RoutingConfig {
   Route root;  // receiver empty: alerts no route matched are not sent
   std::vector<Route> routes;
   std::vector<InhibitRule> inhibit_rules;
-  std::string external_url;  // kelola's base URL, for links in notifications
+  std::string external_url;  // kelola's base URL, for links in notifications (server key external_url)
 };
 
 // The routes `labels` goes to, in order (see above).

@@ -5,6 +5,7 @@
 #include "api/api_error.h"
 #include "base/crypto.h"
 #include "pipeline/forge_event.h"
+#include "pipeline/form_payload.h"
 #include "pipeline/pipeline_spec.h"
 
 namespace kelola {
@@ -95,9 +96,14 @@ HttpResponse Receive(ApiContext& ctx, const Forge& forge, HttpRequest& req) {
     return ErrorResponse(
         UnauthenticatedError(forge.name == "github" ? "missing X-Hub-Signature-256" : "missing X-Gitlab-Token"));
   }
+  // GitHub's form content type: the JSON is the `payload` field; the
+  // signature still covers the raw body.
+  Result<std::string> body = req.body;
+  if (forge.name == "github" && IsFormContentType(req.Header("Content-Type"))) body = FormPayload(req.body);
+  const std::string& json_body = body.ok() ? *body : req.body;
   // Parsed before it is trusted, only to narrow the secrets to try; nothing
   // parsed is acted on until the signature matched.
-  auto parsed = forge.name == "github" ? ParseGitHubEvent(event, req.body) : ParseGitLabEvent(event, req.body);
+  auto parsed = forge.name == "github" ? ParseGitHubEvent(event, json_body) : ParseGitLabEvent(event, json_body);
   const std::string repository = parsed.ok() ? parsed->repository : "";
   auto verified = VerifiedPipelines(ctx, forge, req, credential, repository);
   if (!verified.ok()) return ErrorResponse(verified.status());
@@ -114,6 +120,7 @@ HttpResponse Receive(ApiContext& ctx, const Forge& forge, HttpRequest& req) {
   if (!PrintableToken(delivery)) {
     return ErrorResponse(InvalidArgumentError("missing or malformed delivery id (X-GitHub-Delivery)"));
   }
+  if (!body.ok()) return ErrorResponse(body.status());
   if (!parsed.ok()) return ErrorResponse(parsed.status());
   if (parsed->kind == ForgeEventKind::kPing) {
     return JsonResponse(200, {{"ok", true}, {"event", "ping"}, {"pipelines", *verified}});
@@ -126,7 +133,7 @@ HttpResponse Receive(ApiContext& ctx, const Forge& forge, HttpRequest& req) {
   entry.delivery_id = delivery;
   entry.event = event;
   entry.pipelines_json = json(*verified).dump();
-  entry.payload = req.body;
+  entry.payload = json_body;  // the consumer parses JSON
   auto added = ctx.store.AddInboxEntry(entry);
   if (!added.ok()) return ErrorResponse(added.status());
   if (!*added) return JsonResponse(200, {{"ok", true}, {"duplicate", true}, {"delivery", delivery}});

@@ -80,11 +80,12 @@ class HookHandlersTest : public ::testing::Test {
   }
 
   ClientResponse GitHub(const std::string& event, const std::string& body, const std::string& delivery,
-                        const std::string& secret = kHookSecret, bool sign = true) {
+                        const std::string& secret = kHookSecret, bool sign = true,
+                        const std::string& content_type = "application/json") {
     ClientRequest req;
     req.method = "POST";
     req.url = base_ + "/v1/hooks/github";
-    req.headers["Content-Type"] = "application/json";
+    req.headers["Content-Type"] = content_type;
     req.headers["X-GitHub-Event"] = event;
     req.headers["X-GitHub-Delivery"] = delivery;
     if (sign) req.headers["X-Hub-Signature-256"] = "sha256=" + HexEncode(HmacSha256(secret, body));
@@ -148,6 +149,49 @@ TEST_F(HookHandlersTest, SignedPushIsStoredAndQueuesARunWithItsShaAndRef) {
   auto got = Call("GET", "/v1/runs/" + run.id);
   ASSERT_EQ(got.status, 200);
   EXPECT_EQ(json::parse(got.body)["trigger"]["deliveryId"], "d-push-1");
+}
+
+// GitHub's other content type: payload=<url-encoded JSON>, signed as sent.
+TEST_F(HookHandlersTest, FormEncodedPushIsDecodedAndQueued) {
+  const std::string json_body = Example("push/with-new-branch.payload.json");
+  std::string form = "payload=";
+  for (unsigned char c : json_body) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      form += static_cast<char>(c);
+    } else if (c == ' ') {
+      form += '+';
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof(buf), "%%%02X", c);
+      form += buf;
+    }
+  }
+  const std::string ct = "application/x-www-form-urlencoded";
+  // Signed over the JSON instead of the form body as sent: refused.
+  ClientRequest wrong;
+  wrong.method = "POST";
+  wrong.url = base_ + "/v1/hooks/github";
+  wrong.headers["Content-Type"] = ct;
+  wrong.headers["X-GitHub-Event"] = "push";
+  wrong.headers["X-GitHub-Delivery"] = "d-form-0";
+  wrong.headers["X-Hub-Signature-256"] = "sha256=" + HexEncode(HmacSha256(kHookSecret, json_body));
+  wrong.body = form;
+  auto refused = client_.Send(wrong);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 401);
+
+  auto r = GitHub("push", form, "d-form-1", kHookSecret, true, ct);
+  EXPECT_EQ(r.status, 202) << r.body;
+  Consume();
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  auto run = RunFromRecord(runs[0]).value();
+  EXPECT_EQ(run.sha, "6113728f27ae82c7b1a177c8d03f9e96e0adf246");
+  EXPECT_EQ(run.ref, "refs/heads/master");
+  // A signed form without a payload field, or with a broken escape: 400, nothing stored.
+  EXPECT_EQ(GitHub("push", "other=1", "d-form-2", kHookSecret, true, ct).status, 400);
+  EXPECT_EQ(GitHub("push", "payload=%7", "d-form-3", kHookSecret, true, ct).status, 400);
+  EXPECT_EQ(InboxSize(), 1u);
 }
 
 TEST_F(HookHandlersTest, WrongOrMissingSignatureIs401AuditedAndStoresNothing) {

@@ -157,6 +157,14 @@ json BuildOpenApiDocument(const KindRegistry& kinds, const std::string& version)
       {"get", {{"summary", "One run"}, {"operationId", "getRun"}, {"responses", ErrorResponses()}}},
       {"parameters", {Param("id", "path", "run id", true)}}};
   paths["/v1/runs/{id}"]["get"]["responses"]["200"] = {{"description", "the run"}};
+  paths["/v1/runs/{id}/logs"] = {
+      {"get",
+       {{"summary", "A run's output lines; with follow=1 application/x-ndjson until the run ends"},
+        {"operationId", "getRunLogs"},
+        {"parameters", {Param("follow", "query", "1 to stream new lines until the run has finished")}},
+        {"responses", ErrorResponses()}}},
+      {"parameters", {Param("id", "path", "run id", true)}}};
+  paths["/v1/runs/{id}/logs"]["get"]["responses"]["200"] = {{"description", "the lines"}};
   for (const char* action : {"cancel", "retry"}) {
     const std::string path = std::string("/v1/runs/{id}/") + action;
     paths[path] = {{"post",

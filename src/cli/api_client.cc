@@ -100,4 +100,25 @@ Status ApiClient::FollowEvents(const std::string& path, const std::function<bool
   return OkStatus();
 }
 
+Status ApiClient::FollowLines(const std::string& path, const std::function<bool(const nlohmann::json&)>& on_item) {
+  ClientRequest req;
+  req.url = config_.server + path;
+  req.timeout = std::chrono::milliseconds(0);
+  if (!config_.token.empty()) req.headers["Authorization"] = "Bearer " + config_.token;
+  req.headers["Accept"] = "application/x-ndjson";
+  auto resp = http_.Stream(req, [&](std::string_view line) {
+    if (line.empty()) return true;  // keep-alive
+    auto doc = nlohmann::json::parse(line, nullptr, false);
+    return doc.is_discarded() ? true : on_item(doc);
+  });
+  if (!resp.ok()) return resp.status().WithContext("cannot reach " + config_.server);
+  if (resp->status != 200) {
+    auto doc = nlohmann::json::parse(resp->body, nullptr, false);
+    std::string message = "HTTP " + std::to_string(resp->status);
+    if (!doc.is_discarded() && doc.contains("error")) message = doc["error"].value("message", message);
+    return Status(StatusCodeForHttp(resp->status), message);
+  }
+  return OkStatus();
+}
+
 }  // namespace kelola

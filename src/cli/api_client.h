@@ -29,6 +29,9 @@ class ApiClient {
   Result<nlohmann::json> PutBytes(const std::string& path, std::string bytes, std::chrono::milliseconds timeout);
   // Streams server-sent events; `on_event` gets each event's data as JSON.
   Status FollowEvents(const std::string& path, const std::function<bool(const nlohmann::json&)>& on_event);
+  // Streams newline-delimited JSON (application/x-ndjson); `on_item` gets
+  // each non-empty line as JSON.
+  Status FollowLines(const std::string& path, const std::function<bool(const nlohmann::json&)>& on_item);
 
  private:
   Result<nlohmann::json> Send(const std::string& method, const std::string& path, std::string body,

@@ -1,5 +1,5 @@
-// kelola pipelines | runs list|get|cancel|retry: the Pipelines API
-// (GET /v1/pipelines, /v1/runs; POST /v1/runs/{id}/cancel|retry).
+// kelola pipelines | runs list|get|logs|cancel|retry: the Pipelines API
+// (GET /v1/pipelines, /v1/runs, /v1/runs/{id}/logs; POST /v1/runs/{id}/cancel|retry).
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -45,6 +45,9 @@ void PrintRun(const json& r, OutputFormat format) {
             << "commit:    " << r.value("sha", "") << " " << r.value("ref", "") << "\n"
             << "event:     " << r.value("event", "") << " delivery " << r.value("deliveryId", "") << "\n"
             << "created:   " << r.value("createdAt", "") << "\n";
+  if (r.contains("images")) {
+    for (const json& i : r["images"]) std::cout << "image:     " << i.value("pinned", "") << "\n";
+  }
   if (!r["steps"].empty()) {
     std::vector<std::vector<std::string>> rows = {{"STEP", "STATUS", "EXIT"}};
     for (const json& s : r["steps"]) {
@@ -53,6 +56,18 @@ void PrintRun(const json& r, OutputFormat format) {
     }
     std::cout << FormatTable(rows);
   }
+}
+
+// "[test] line" — the step's name, and the runner's own lines marked.
+void PrintLogLine(const json& l, OutputFormat format) {
+  if (format == OutputFormat::kJson) {
+    std::cout << l.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
+    return;
+  }
+  std::string step = l.value("step", "");
+  std::string stream = l.value("stream", "");
+  std::cout << "[" << (step.empty() ? "run" : step) << (stream == "kelola" ? "*" : "") << "] " << l.value("line", "")
+            << std::endl;
 }
 
 struct RunFlags {
@@ -76,7 +91,7 @@ void AddPipelineCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code
   auto* pipelines = app.add_subcommand("pipelines", "List pipelines (same as: kelola get pipelines)");
   pipelines->callback([&flags, &exit_code] { exit_code = GetResources(flags, "pipelines", "", ""); });
 
-  auto* runs = app.add_subcommand("runs", "Pipeline runs: list, get, cancel, retry");
+  auto* runs = app.add_subcommand("runs", "Pipeline runs: list, get, logs, cancel, retry");
   runs->require_subcommand(1);
   auto f = std::make_shared<RunFlags>();
   auto* list = runs->add_subcommand("list", "Runs, newest first");
@@ -91,6 +106,27 @@ void AddPipelineCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code
       auto r = c.Get("/v1/runs" + q);
       if (!r.ok()) return ReportError(r.status());
       PrintRuns((*r)["items"], format);
+      return 0;
+    });
+  });
+  auto* logs = runs->add_subcommand("logs", "A run's output, step by step ([step*] marks kelola's own lines)");
+  auto log_id = std::make_shared<std::string>();
+  auto follow = std::make_shared<bool>(false);
+  logs->add_option("id", *log_id, "the run id")->required();
+  logs->add_flag("-f,--follow", *follow, "keep printing new lines until the run ends");
+  logs->callback([&flags, &exit_code, log_id, follow] {
+    exit_code = Call(flags, [&](ApiClient& c, OutputFormat format) {
+      const std::string path = "/v1/runs/" + PercentEncode(*log_id) + "/logs";
+      if (*follow) {
+        Status st = c.FollowLines(path + "?follow=1", [format](const json& l) {
+          PrintLogLine(l, format);
+          return true;
+        });
+        return st.ok() ? 0 : ReportError(st);
+      }
+      auto r = c.Get(path);
+      if (!r.ok()) return ReportError(r.status());
+      for (const json& l : (*r)["items"]) PrintLogLine(l, format);
       return 0;
     });
   });

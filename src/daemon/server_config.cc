@@ -108,6 +108,23 @@ const ConfigSchema& ServerConfigSchema() {
            .default_value = "",
            .description = "where stored log records are forwarded to, besides the embedded store: a list of "
                           "mappings with name, type and the type's keys (see Log sinks below); config file only."});
+    s.Add({.name = "external_url",
+           .type = ConfigType::kString,
+           .default_value = "",
+           .description = "the URL people reach this server at (behind a proxy: the proxy's), for links such as a "
+                          "commit status's run link EXTERNAL_URL/v1/runs/ID; empty = the listen address."});
+    s.Add({.name = "runs.max_concurrent",
+           .type = ConfigType::kInt,
+           .default_value = "2",
+           .description = "pipeline runs this server runs at once (more wait queued); 0 = this replica runs none "
+                          "(other replicas sharing the store do).",
+           .min = 0,
+           .max = 256});
+    s.Add({.name = "runs.stale_after",
+           .type = ConfigType::kDuration,
+           .default_value = "60s",
+           .description = "a running run whose server has not written its heartbeat (every 10s) for this long is "
+                          "marked failed, reason interrupted; 0s = only at the restart of the server that ran it."});
     AddAlertingConfigKeys(s);
     return s;
   }();
@@ -153,6 +170,13 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   std::string host;
   uint16_t port = 0;
   KELOLA_RETURN_IF_ERROR(ParseListenAddress(o.listen, host, port).WithContext(config.SourceOf("listen")));
+  o.external_url = config.GetString("external_url");
+  if (!o.external_url.empty() && o.external_url.rfind("http://", 0) != 0 && o.external_url.rfind("https://", 0) != 0) {
+    return InvalidArgumentError("external_url must start with http:// or https:// (" + config.SourceOf("external_url") +
+                                ")");
+  }
+  o.runs_max_concurrent = static_cast<int>(config.GetInt("runs.max_concurrent"));
+  o.runs_stale_after = config.GetDuration("runs.stale_after");
   o.log_sinks = config.GetObjects("logs.sinks");
   // Fail at start, not at the first delivery: build each sink once.
   KELOLA_ASSIGN_OR_RETURN(auto specs, ParseSinkSpecs(o.log_sinks));

@@ -23,6 +23,7 @@
 #include "api/log_handlers.h"
 #include "api/log_template_handlers.h"
 #include "api/loki_push_handlers.h"
+#include "api/run_log_handlers.h"
 #include "api/secret_sealer.h"
 #include "api/sink_handlers.h"
 #include "base/metrics.h"
@@ -33,6 +34,7 @@
 #include "logs/sink_forwarder.h"
 #include "net/http_server.h"
 #include "pipeline/inbox_consumer.h"
+#include "runworker/run_service.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
 
@@ -175,6 +177,7 @@ class ServerDaemon::Impl {
     std::vector<const SinkForwarder*> sink_views;
     for (const auto& f : forwarders) sink_views.push_back(f.get());
     RegisterSinkRoutes(*server, *ctx, std::move(sink_views));
+    RegisterRunLogRoutes(*server, *ctx, RunService::LogsDir(options.data_dir));
     RegisterApiRoutes(*server, *ctx);
 
     controllers = std::make_unique<ControllerManager>(*store, clock);
@@ -203,6 +206,15 @@ class ServerDaemon::Impl {
     std::string scheme = options.tls_cert_file.empty() ? "http" : "https";
     std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     info.url = scheme + "://" + shown_host + ":" + std::to_string(server->port());
+    // Pipeline runs: after the server, so the run link has the real port.
+    runs = std::make_unique<RunService>(
+        *store, clock, [this](const std::string& name) { return sealer->Resolve(name); },
+        RunServiceOptions{.data_dir = options.data_dir,
+                          .external_url = options.external_url.empty() ? info.url : options.external_url,
+                          .replica = StableReplicaName(options.data_dir),
+                          .max_concurrent = options.runs_max_concurrent,
+                          .stale_after = options.runs_stale_after});
+    KELOLA_RETURN_IF_ERROR(runs->Start());
     LogInfo("kelola server listening", {{"url", info.url},
                                         {"data_dir", options.data_dir},
                                         {"store", options.store.empty() ? std::string("sqlite") : "postgresql"},
@@ -218,6 +230,7 @@ class ServerDaemon::Impl {
     if (server) server->Stop();
     for (auto& f : forwarders) f->Stop();
     if (executions) executions->Shutdown();
+    if (runs) runs->Stop();
     inbox_wakeup.reset();
     if (alerting) alerting->Stop();
     if (controllers) controllers->Stop();
@@ -318,10 +331,13 @@ class ServerDaemon::Impl {
     AlertingServiceOptions ao;
     ao.election = LeaderElectionOptions{kAlertingLease, holder, options.lease_duration, options.renew_deadline,
                                         options.retry_period};
-    alerting = std::make_unique<AlertingService>(*store, clock, options.alerting, std::move(receivers), ao);
+    RoutingConfig routing = options.alerting;
+    routing.external_url = options.external_url;  // one base URL for run links and alert links
+    alerting = std::make_unique<AlertingService>(*store, clock, routing, std::move(receivers), ao);
     return alerting->Start();
   }
   std::unique_ptr<Store::Subscription> inbox_wakeup;
+  std::unique_ptr<RunService> runs;
   std::atomic<bool> ready{false};
   std::atomic<bool> shutting_down{false};
   std::atomic<bool> stopped{false};

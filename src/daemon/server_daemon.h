@@ -55,6 +55,11 @@ struct ServerOptions {
   // The receivers those routes name, by name (the notifiers of
   // src/integrations, built from the receivers' config).
   std::map<std::string, std::shared_ptr<Notifier>> alert_receivers;
+  // Pipeline runs (src/runworker): links in commit statuses, concurrency,
+  // when another replica's run counts as interrupted (0 = never).
+  std::string external_url;  // "" = the listen URL
+  int runs_max_concurrent = 2;
+  Duration runs_stale_after = std::chrono::seconds(60);
 };
 
 struct StartInfo {

@@ -22,6 +22,14 @@ std::string Text(const json& doc, const char* key) {
 
 json Rfc3339(const std::optional<WallTime>& t) { return t.has_value() ? json(FormatRfc3339(*t)) : json(nullptr); }
 
+json ImagesJson(const std::vector<RunImage>& images) {
+  json out = json::array();
+  for (const RunImage& i : images) {
+    out.push_back({{"reference", i.reference}, {"digest", i.digest}, {"pinned", i.pinned}});
+  }
+  return out;
+}
+
 }  // namespace
 
 bool IsFinishedRunStatus(std::string_view s) {
@@ -62,6 +70,9 @@ Result<Run> NewRetryRun(const Run& original) {
   r.cancel_requested = false;
   r.retry_of = original.id;
   r.steps.clear();
+  r.images.clear();
+  r.claimed_by.clear();
+  r.heartbeat_at.reset();
   r.started_at.reset();
   r.finished_at.reset();
   r.seq = 0;
@@ -97,6 +108,9 @@ RunRecord RunToRecord(const Run& run) {
                {"pullRequest", run.pull_request},
                {"retryOf", run.retry_of},
                {"steps", std::move(steps)},
+               {"images", ImagesJson(run.images)},
+               {"claimedBy", run.claimed_by},
+               {"heartbeatAt", TimeJson(run.heartbeat_at)},
                {"startedAt", TimeJson(run.started_at)},
                {"finishedAt", TimeJson(run.finished_at)}};
   RunRecord rec;
@@ -140,6 +154,13 @@ Result<Run> RunFromRecord(const RunRecord& rec) {
   r.retry_of = Text(d, "retryOf");
   r.started_at = TimeFrom(d, "startedAt");
   r.finished_at = TimeFrom(d, "finishedAt");
+  r.claimed_by = Text(d, "claimedBy");
+  r.heartbeat_at = TimeFrom(d, "heartbeatAt");
+  if (auto it = d.find("images"); it != d.end() && it->is_array()) {
+    for (const json& i : *it) {
+      if (i.is_object()) r.images.push_back({Text(i, "reference"), Text(i, "digest"), Text(i, "pinned")});
+    }
+  }
   if (auto it = d.find("steps"); it != d.end() && it->is_array()) {
     for (const json& s : *it) {
       if (!s.is_object()) continue;
@@ -185,6 +206,7 @@ json RunToJson(const Run& r) {
               {"trigger", std::move(trigger)},
               {"cancelRequested", r.cancel_requested},
               {"steps", std::move(steps)},
+              {"images", ImagesJson(r.images)},
               {"queuePosition", r.seq},
               {"version", r.version},
               {"createdAt", FormatRfc3339(r.created_at)},
@@ -192,6 +214,8 @@ json RunToJson(const Run& r) {
               {"startedAt", Rfc3339(r.started_at)},
               {"finishedAt", Rfc3339(r.finished_at)}};
   if (!r.reason.empty()) out["reason"] = r.reason;
+  if (!r.claimed_by.empty()) out["claimedBy"] = r.claimed_by;
+  if (r.heartbeat_at.has_value()) out["heartbeatAt"] = FormatRfc3339(*r.heartbeat_at);
   return out;
 }
 

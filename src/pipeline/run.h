@@ -41,6 +41,13 @@ struct RunStep {
   std::string reason;
 };
 
+// An image a `push` step put in a registry.
+struct RunImage {
+  std::string reference;  // "127.0.0.1:5000/app:latest"
+  std::string digest;     // "sha256:..."
+  std::string pinned;     // "127.0.0.1:5000/app@sha256:..."
+};
+
 struct Run {
   std::string id;
   std::string pipeline;
@@ -63,6 +70,10 @@ struct Run {
   int pull_request = 0;
   std::string retry_of;  // the run this one retries
   std::vector<RunStep> steps;
+  std::vector<RunImage> images;
+  // The runner: which replica claimed it, and when it last said it is alive.
+  std::string claimed_by;
+  std::optional<WallTime> heartbeat_at;
   std::optional<WallTime> started_at;
   std::optional<WallTime> finished_at;
   // Kept by the store.

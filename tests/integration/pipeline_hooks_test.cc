@@ -49,7 +49,10 @@ class PipelineHooksTest : public ::testing::Test {
   void StartServer() {
     std::vector<std::string> argv = {Binary(),     "server",          "--listen", "127.0.0.1:" + std::to_string(port_),
                                      "--data-dir", dir_->File("data")};
-    auto child = harness::ChildProcess::Spawn({.argv = argv, .log_path = dir_->File("server.log")});
+    // This test is about intake: no replica runs the runs it queues
+    // (pipeline_run_test.cc runs them).
+    auto child = harness::ChildProcess::Spawn(
+        {.argv = argv, .log_path = dir_->File("server.log"), .env = {"KELOLA_RUNS_MAX_CONCURRENT=0"}});
     ASSERT_TRUE(child.ok()) << child.status().ToString();
     server_ = std::move(*child);
     for (int i = 0; i < 600 && !harness::PortAcceptsConnections(port_); ++i) {
