@@ -54,8 +54,8 @@ struct LogStoreOptions {
   // Called under the append lock for every record about to be stored (after
   // duplicates are dropped); may add fields, which are stored with the
   // record. The server tags records with their template id (src/analyze).
-  // Sees each record about to be stored (the server adds template_id). When
-  // set, a batch is always encoded again rather than stored as the agent sent it.
+  // When set, a batch is always encoded again rather than stored as the
+  // agent sent it.
   std::function<void(LogRecord&)> annotate;
 };
 
