@@ -1,0 +1,155 @@
+#include "integrations/notifier/notifier_http.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+#include "base/config_schema.h"
+#include "net/backoff.h"
+
+namespace kelola {
+namespace {
+
+HttpClientOptions ClientOptions(const ReceiverHttpOptions& o) {
+  HttpClientOptions c;
+  c.timeout = o.timeout;
+  c.connect_timeout = std::min(o.timeout, std::chrono::milliseconds(5'000));
+  c.max_retries = 0;  // the alert manager owns retries
+  c.verify_tls = o.verify_tls;
+  c.ca_file = o.ca_file;
+  c.user_agent = "kelola-notifier";
+  return c;
+}
+
+// The client's message starts with "POST <url without query>"; keep what
+// follows (curl's words), never the URL.
+std::string WithoutUrl(const std::string& message, const std::string& url) {
+  std::string_view base = url;
+  base = base.substr(0, base.find_first_of("?#"));
+  const std::string prefix = "POST " + std::string(base);
+  std::string rest = message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+  while (!rest.empty() && (rest.front() == ':' || rest.front() == ' ')) rest.erase(0, 1);
+  return RedactSecrets(rest, {url, std::string(base)});
+}
+
+}  // namespace
+
+NotifierHttp::NotifierHttp(const ReceiverHttpOptions& options)
+    : timeout_(options.timeout), http_(ClientOptions(options)) {}
+
+Result<ClientResponse> NotifierHttp::PostJson(const std::string& url, const HeaderMap& headers,
+                                              const std::string& body) {
+  ClientRequest req;
+  req.method = "POST";
+  req.url = url;
+  req.headers = headers;
+  req.headers["Content-Type"] = "application/json";
+  req.body = body;
+  req.retry = false;
+  auto r = http_.Send(req);
+  if (r.ok()) return r;
+  const Status& s = r.status();
+  switch (s.code()) {
+    case StatusCode::kDeadlineExceeded: return DeadlineExceededError("no answer within " + FormatDuration(timeout_));
+    case StatusCode::kInvalidArgument:
+      return InvalidArgumentError("the request cannot be made: " + WithoutUrl(s.message(), url));
+    default: return Status(s.code(), WithoutUrl(s.message(), url));
+  }
+}
+
+NotifyAttempt TransportFailureAttempt(const Status& status, std::string_view what) {
+  NotifyAttempt a;
+  a.kind = status.code() == StatusCode::kInvalidArgument ? NotifyAttempt::Kind::kReceiverDisabled
+                                                         : NotifyAttempt::Kind::kRetry;
+  a.detail = std::string(what) + ": " + status.message();
+  return a;
+}
+
+std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets) {
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) continue;
+    for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+      text.replace(pos, secret.size(), "<redacted>");
+      pos += 10;
+    }
+  }
+  return text;
+}
+
+std::string BodyExcerpt(std::string_view body, size_t max_bytes) {
+  std::string out(body.substr(0, max_bytes));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  size_t start = out.find_first_not_of(' ');
+  out.erase(0, start == std::string::npos ? out.size() : start);
+  if (body.size() > max_bytes) out += "...";
+  return out;
+}
+
+std::optional<Duration> RetryAfterOf(const ClientResponse& response, WallTime now) {
+  auto it = response.headers.find("Retry-After");
+  if (it == response.headers.end()) return std::nullopt;
+  return ParseRetryAfter(it->second, now);
+}
+
+Status ValidateReceiverUrl(std::string_view key, std::string_view url) {
+  const std::string k(key);
+  if (url.empty()) return InvalidArgumentError(k + ": required");
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return InvalidArgumentError(k + ": contains whitespace or a control character");
+    }
+  }
+  std::string lower;
+  for (char c : url.substr(0, 8)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t scheme_end = 0;
+  if (lower.rfind("https://", 0) == 0) {
+    scheme_end = 8;
+  } else if (lower.rfind("http://", 0) == 0) {
+    scheme_end = 7;
+  } else {
+    return InvalidArgumentError(k + ": must be an http:// or https:// URL");
+  }
+  std::string_view authority = url.substr(scheme_end);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
+  if (authority.empty() || authority.front() == ':') return InvalidArgumentError(k + ": the URL has no host");
+  return OkStatus();
+}
+
+std::optional<Notification> ForReceiver(const Notification& notification, bool send_resolved) {
+  if (send_resolved) return notification;
+  Notification out = notification;
+  out.alerts.clear();
+  for (const Alert& a : notification.alerts) {
+    if (a.status == AlertStatus::kFiring) out.alerts.push_back(a);
+  }
+  if (out.alerts.empty()) return std::nullopt;
+  return out;
+}
+
+std::string FormatGoTime(WallTime t) {
+  const auto since = t.time_since_epoch();
+  auto secs = std::chrono::floor<std::chrono::seconds>(since);
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count();
+  const time_t tt = static_cast<time_t>(secs.count());
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string out = buf;
+  if (nanos != 0) {
+    char frac[16];
+    std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(nanos));
+    std::string f = frac;
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  return out + "Z";
+}
+
+}  // namespace kelola

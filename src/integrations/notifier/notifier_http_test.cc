@@ -1,0 +1,106 @@
+#include "integrations/notifier/notifier_http.h"
+
+#include <gtest/gtest.h>
+
+#include "integrations/notifier/receiver_for_test.h"
+
+namespace kelola {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(FormatGoTime, WritesRfc3339NanoWithoutTrailingZeros) {
+  const WallTime t = WallTime(seconds(1'764'237'600));  // 2025-11-27T10:00:00Z
+  EXPECT_EQ(FormatGoTime(t), "2025-11-27T10:00:00Z");
+  EXPECT_EQ(FormatGoTime(t + milliseconds(250)), "2025-11-27T10:00:00.25Z");
+  EXPECT_EQ(FormatGoTime(t + std::chrono::nanoseconds(1)), "2025-11-27T10:00:00.000000001Z");
+  EXPECT_EQ(FormatGoTime(WallTime{}), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(kGoZeroTime, "0001-01-01T00:00:00Z");
+}
+
+TEST(ValidateReceiverUrl, NamesTheKeyNotTheValue) {
+  EXPECT_TRUE(ValidateReceiverUrl("url", "https://hooks.slack.com/services/T0/B0/x").ok());
+  EXPECT_TRUE(ValidateReceiverUrl("url", "http://127.0.0.1:9093").ok());
+  EXPECT_TRUE(ValidateReceiverUrl("url", "HTTPS://user:pw@example.com/x").ok());
+  auto bad = ValidateReceiverUrl("url", "ftp://secret-token@example.com");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.message(), "url: must be an http:// or https:// URL");
+  EXPECT_EQ(ValidateReceiverUrl("url", "").message(), "url: required");
+  EXPECT_EQ(ValidateReceiverUrl("url", "https:///path").message(), "url: the URL has no host");
+  EXPECT_EQ(ValidateReceiverUrl("url", "https://a b").message(), "url: contains whitespace or a control character");
+}
+
+TEST(RedactSecrets, ReplacesEveryOccurrence) {
+  EXPECT_EQ(RedactSecrets("k=abc; again abc", {"abc", ""}), "k=<redacted>; again <redacted>");
+  EXPECT_EQ(RedactSecrets("nothing", {"abc"}), "nothing");
+}
+
+TEST(BodyExcerpt, CutsAndCleans) {
+  EXPECT_EQ(BodyExcerpt("  channel_is_archived\n"), "channel_is_archived");
+  EXPECT_EQ(BodyExcerpt(std::string(300, 'x'), 10), "xxxxxxxxxx...");
+}
+
+TEST(ForReceiver, DropsResolvedAlertsWhenAsked) {
+  Notification n;
+  Alert firing, resolved;
+  firing.labels = {{"alertname", "a"}};
+  resolved.labels = {{"alertname", "b"}};
+  resolved.status = AlertStatus::kResolved;
+  n.alerts = {firing, resolved};
+  EXPECT_EQ(ForReceiver(n, true)->alerts.size(), 2u);
+  ASSERT_EQ(ForReceiver(n, false)->alerts.size(), 1u);
+  EXPECT_EQ(ForReceiver(n, false)->alerts[0].labels.at("alertname"), "a");
+  n.alerts = {resolved};
+  EXPECT_FALSE(ForReceiver(n, false).has_value());
+}
+
+TEST(NotifierHttp, TimeoutIsRetryAndNamesNoUrl) {
+  testing::SilentListener silent;
+  ASSERT_NE(silent.port(), 0);
+  NotifierHttp http(ReceiverHttpOptions{.timeout = milliseconds(300)});
+  const std::string url = silent.url("/services/T0/B0/supersecret");
+  auto start = std::chrono::steady_clock::now();
+  auto r = http.PostJson(url, {}, "{}");
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_LT(took, seconds(3));
+  NotifyAttempt a = TransportFailureAttempt(r.status(), "Slack webhook");
+  EXPECT_EQ(a.kind, NotifyAttempt::Kind::kRetry);
+  EXPECT_EQ(a.detail, "Slack webhook: no answer within 300ms");
+}
+
+TEST(NotifierHttp, RefusedConnectionIsRetryAndNamesNoUrl) {
+  uint16_t port;
+  {
+    testing::RecordingReceiver gone;
+    ASSERT_TRUE(gone.started());
+    port = gone.port();
+  }
+  NotifierHttp http(ReceiverHttpOptions{.timeout = seconds(2)});
+  auto r = http.PostJson("http://127.0.0.1:" + std::to_string(port) + "/hook/supersecret", {}, "{}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().message().find("supersecret"), std::string::npos) << r.status().message();
+  EXPECT_EQ(TransportFailureAttempt(r.status(), "x").kind, NotifyAttempt::Kind::kRetry);
+}
+
+TEST(NotifierHttp, PostsJsonWithHeadersOnce) {
+  testing::RecordingReceiver receiver;
+  ASSERT_TRUE(receiver.started());
+  receiver.Answer(HttpResponse::Text(503, "busy"));
+  NotifierHttp http(ReceiverHttpOptions{});
+  auto r = http.PostJson(receiver.url("/x"), {{"Authorization", "Bearer t"}}, R"({"a":1})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 503);
+  auto got = receiver.requests();
+  ASSERT_EQ(got.size(), 1u) << "a notifier request is never retried by the client";
+  EXPECT_EQ(got[0].method, "POST");
+  EXPECT_EQ(got[0].headers.at("Content-Type"), "application/json");
+  EXPECT_EQ(got[0].headers.at("Authorization"), "Bearer t");
+  EXPECT_EQ(got[0].body, R"({"a":1})");
+}
+
+}  // namespace
+}  // namespace kelola
