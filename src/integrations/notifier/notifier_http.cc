@@ -77,6 +77,27 @@ std::string RedactSecrets(std::string text, const std::vector<std::string>& secr
   return text;
 }
 
+std::vector<std::string> SecretPartsOfUrl(std::string_view url) {
+  std::vector<std::string> parts = {std::string(url)};
+  size_t scheme = url.find("://");
+  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  size_t slash = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, slash);
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    if (size_t colon = userinfo.find(':'); colon != std::string_view::npos && colon + 1 < userinfo.size()) {
+      parts.emplace_back(userinfo.substr(colon + 1));
+    }
+  }
+  if (slash == std::string_view::npos) return parts;
+  std::string_view path = rest.substr(slash);
+  if (path.size() > 1) parts.emplace_back(path);
+  std::string_view only_path = path.substr(0, path.find_first_of("?#"));
+  std::string_view last = only_path.substr(only_path.rfind('/') + 1);
+  if (last.size() >= 8) parts.emplace_back(last);
+  return parts;
+}
+
 std::string BodyExcerpt(std::string_view body, size_t max_bytes) {
   std::string out(body.substr(0, max_bytes));
   for (char& c : out) {

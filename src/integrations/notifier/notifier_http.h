@@ -54,6 +54,11 @@ NotifyAttempt TransportFailureAttempt(const Status& status, std::string_view wha
 // `text` with every occurrence of each non-empty secret replaced by "<redacted>".
 std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets);
 
+// The parts of a URL that may carry a secret, for RedactSecrets: the URL,
+// its path and query, the last path segment (a Slack webhook's token) and a
+// userinfo password.
+std::vector<std::string> SecretPartsOfUrl(std::string_view url);
+
 // The start of a response body for a detail: at most `max_bytes`, control
 // characters as spaces, trimmed.
 std::string BodyExcerpt(std::string_view body, size_t max_bytes = 200);

@@ -36,6 +36,15 @@ TEST(RedactSecrets, ReplacesEveryOccurrence) {
   EXPECT_EQ(RedactSecrets("nothing", {"abc"}), "nothing");
 }
 
+TEST(SecretPartsOfUrl, CoversPathTokenAndPassword) {
+  EXPECT_EQ(SecretPartsOfUrl("https://hooks.slack.com/services/T0/B0/abcdefgh12"),
+            (std::vector<std::string>{"https://hooks.slack.com/services/T0/B0/abcdefgh12", "/services/T0/B0/abcdefgh12",
+                                      "abcdefgh12"}));
+  EXPECT_EQ(SecretPartsOfUrl("http://u:pw@h:1/x?token=1"),
+            (std::vector<std::string>{"http://u:pw@h:1/x?token=1", "pw", "/x?token=1"}));
+  EXPECT_EQ(SecretPartsOfUrl("http://h"), (std::vector<std::string>{"http://h"}));
+}
+
 TEST(BodyExcerpt, CutsAndCleans) {
   EXPECT_EQ(BodyExcerpt("  channel_is_archived\n"), "channel_is_archived");
   EXPECT_EQ(BodyExcerpt(std::string(300, 'x'), 10), "xxxxxxxxxx...");
