@@ -35,6 +35,12 @@ std::string WithoutUrl(const std::string& message, const std::string& url) {
 
 }  // namespace
 
+ReceiverHttpOptions ReceiverHttpOptionsFromConfig(const Config& config) {
+  return {.timeout = config.GetDuration("timeout"),
+          .verify_tls = config.GetBool("tls.verify"),
+          .ca_file = config.GetString("tls.ca_file")};
+}
+
 NotifierHttp::NotifierHttp(const ReceiverHttpOptions& options)
     : timeout_(options.timeout), http_(ClientOptions(options)) {}
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "alerting/alert.h"
+#include "base/config.h"
 #include "base/status.h"
 #include "net/http_client.h"
 
@@ -30,6 +31,10 @@ struct ReceiverHttpOptions {
   bool verify_tls = true;
   std::string ca_file;
 };
+
+// The common receiver keys as options (notifier_registry.h declares them:
+// timeout, tls.ca_file, tls.verify).
+ReceiverHttpOptions ReceiverHttpOptionsFromConfig(const Config& config);
 
 class NotifierHttp {
  public:
