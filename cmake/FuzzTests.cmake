@@ -10,7 +10,8 @@ set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_
     loki_push_proto_fuzz:loki_push_proto loki_push_json_fuzz:loki_push_json loki_labels_fuzz:loki_labels
     docker_progress_fuzz:docker_progress docker_log_stream_fuzz:docker_log_stream dockerignore_fuzz:dockerignore
     bulk_ingest_fuzz:bulk_ingest
-    pipeline_file_fuzz:pipeline_file forge_event_fuzz:forge_event)
+    pipeline_file_fuzz:pipeline_file forge_event_fuzz:forge_event
+    notifier_fuzz:notifier)
 if(KELOLA_FUZZ_DIR)
   foreach(entry ${KELOLA_FUZZERS})
     string(REPLACE ":" ";" parts ${entry})

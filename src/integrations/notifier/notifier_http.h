@@ -5,7 +5,8 @@
 // A receiver's URL may itself be the secret (a Slack webhook URL carries its
 // token in the path), so no detail here names the URL: transport failures
 // are described by kind ("timed out after 10s", "connection refused"), and
-// every text that came from the receiver goes through RedactSecrets.
+// every text that came from the receiver goes through RedactSecrets
+// (notifier_values.h, included here for the notifiers).
 //
 // The request is sent once: retries belong to the alert manager, which
 // reads NotifyAttempt::kind and retry_after.
@@ -21,6 +22,7 @@
 #include "alerting/alert.h"
 #include "base/config.h"
 #include "base/status.h"
+#include "integrations/notifier/notifier_values.h"
 #include "net/http_client.h"
 
 namespace kelola {
@@ -56,35 +58,8 @@ class NotifierHttp {
 // URL). `what` names the receiver kind: "Slack webhook".
 NotifyAttempt TransportFailureAttempt(const Status& status, std::string_view what);
 
-// `text` with every occurrence of each non-empty secret replaced by "<redacted>".
-std::string RedactSecrets(std::string text, const std::vector<std::string>& secrets);
-
-// The parts of a URL that may carry a secret, for RedactSecrets: the URL,
-// its path and query, the last path segment (a Slack webhook's token) and a
-// userinfo password.
-std::vector<std::string> SecretPartsOfUrl(std::string_view url);
-
-// The start of a response body for a detail: at most `max_bytes`, control
-// characters as spaces, trimmed.
-std::string BodyExcerpt(std::string_view body, size_t max_bytes = 200);
-
 // The Retry-After header of a response as a delay (seconds or an HTTP date
 // relative to `now`), or nullopt.
 std::optional<Duration> RetryAfterOf(const ClientResponse& response, WallTime now);
-
-// InvalidArgument naming `key` (not the value, which may be secret) unless
-// `url` is an absolute http:// or https:// URL with a host and no whitespace.
-Status ValidateReceiverUrl(std::string_view key, std::string_view url);
-
-// The notification as this receiver sees it: with `send_resolved` false, the
-// resolved alerts are left out (Alertmanager's send_resolved); nullopt when
-// nothing is left to send.
-std::optional<Notification> ForReceiver(const Notification& notification, bool send_resolved);
-
-// Go's time.RFC3339Nano in UTC, as Alertmanager writes times:
-// "2026-11-27T10:00:00Z", "2026-11-27T10:00:00.25Z" (trailing zeros dropped).
-std::string FormatGoTime(WallTime t);
-// Go's zero time.Time, which Alertmanager sends for an unset endsAt.
-inline constexpr std::string_view kGoZeroTime = "0001-01-01T00:00:00Z";
 
 }  // namespace kelola

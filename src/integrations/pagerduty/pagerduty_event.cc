@@ -8,7 +8,7 @@
 
 #include "base/crypto.h"
 #include "integrations/notifier/notification_text.h"
-#include "integrations/notifier/notifier_http.h"
+#include "integrations/notifier/notifier_values.h"
 
 namespace kelola {
 namespace {

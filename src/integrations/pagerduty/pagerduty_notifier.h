@@ -20,11 +20,11 @@
 #include "base/clock.h"
 #include "integrations/notifier/notifier_http.h"
 #include "integrations/pagerduty/pagerduty_event.h"
+#include "integrations/pagerduty/pagerduty_response.h"
 
 namespace kelola {
 
 inline constexpr std::string_view kPagerDutyEventsUrl = "https://events.pagerduty.com/v2/enqueue";
-inline constexpr std::chrono::seconds kPagerDutyRateLimitBackoff{60};
 
 struct PagerDutyOptions {
   std::string url = std::string(kPagerDutyEventsUrl);
@@ -48,9 +48,5 @@ class PagerDutyNotifier final : public Notifier {
   Clock& clock_;
   NotifierHttp http_;
 };
-
-// The table above; `body` is PagerDuty's JSON answer
-// ({"status","message","dedup_key"} or {"status","message","errors":[...]}).
-NotifyAttempt ClassifyPagerDutyResponse(int status, std::string_view body, std::optional<Duration> retry_after);
 
 }  // namespace kelola

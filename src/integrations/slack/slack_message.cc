@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integrations/notifier/notification_text.h"
-#include "integrations/notifier/notifier_http.h"
+#include "integrations/notifier/notifier_values.h"
 
 namespace kelola {
 namespace {

@@ -24,6 +24,7 @@
 #include "alerting/alert.h"
 #include "base/clock.h"
 #include "integrations/notifier/notifier_http.h"
+#include "integrations/slack/slack_response.h"
 
 namespace kelola {
 
@@ -47,9 +48,5 @@ class SlackNotifier final : public Notifier {
   Clock& clock_;
   NotifierHttp http_;
 };
-
-// How an answer of Slack's webhook endpoint is taken (the table above).
-// Pure, for tests and the fuzzer.
-NotifyAttempt ClassifySlackResponse(int status, std::string_view body, std::optional<Duration> retry_after);
 
 }  // namespace kelola

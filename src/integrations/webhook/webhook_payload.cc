@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "integrations/notifier/notifier_http.h"
+#include "integrations/notifier/notifier_values.h"
 
 namespace kelola {
 namespace {
