@@ -138,6 +138,10 @@ void AddAlertingConfigKeys(ConfigSchema& s) {
          .type = ConfigType::kBool,
          .default_value = "true",
          .description = "the root route tells its receiver when the group's alerts resolve."});
+  s.Add({.name = "alerting.receivers",
+         .type = ConfigType::kObjectList,
+         .description = "the receivers routes name: name, type (slack, pagerduty, webhook, alertmanager) and its "
+                        "settings (docs/integrations/notifiers.md); config file only."});
   s.Add({.name = "alerting.routes",
          .type = ConfigType::kObjectList,
          .description = "ordered routes: receiver, matchers, group_by, group_wait, group_interval, "

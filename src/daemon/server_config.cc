@@ -3,6 +3,7 @@
 #include <set>
 
 #include "alerting/routing.h"
+#include "integrations/notifier_registry.h"
 #include "integrations/registry.h"
 #include "store/postgres_store.h"
 
@@ -182,6 +183,12 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   KELOLA_ASSIGN_OR_RETURN(auto specs, ParseSinkSpecs(o.log_sinks));
   for (const auto& spec : specs) KELOLA_RETURN_IF_ERROR(MakeSink(spec).status());
   KELOLA_ASSIGN_OR_RETURN(o.alerting, RoutingConfigFromConfig(config));
+  // Receivers are built at start too, so a bad one stops the server with its position.
+  KELOLA_ASSIGN_OR_RETURN(auto receiver_configs, ParseReceiverConfigs(config.GetObjects("alerting.receivers")));
+  for (const auto& rc : receiver_configs) {
+    KELOLA_ASSIGN_OR_RETURN(std::unique_ptr<Notifier> notifier, MakeNotifier(rc));
+    o.alert_receivers[rc.name] = std::move(notifier);
+  }
   std::set<std::string> receivers;
   for (const auto& [name, notifier] : o.alert_receivers) receivers.insert(name);
   KELOLA_RETURN_IF_ERROR(CheckRouteReceivers(o.alerting, receivers));

@@ -32,6 +32,7 @@
 #include "integrations/github/delivery_reconciler.h"
 #include "integrations/registry.h"
 #include "logs/sink_forwarder.h"
+#include "logwatch/log_watcher.h"
 #include "net/http_server.h"
 #include "pipeline/inbox_consumer.h"
 #include "runworker/run_service.h"
@@ -232,6 +233,7 @@ class ServerDaemon::Impl {
     if (executions) executions->Shutdown();
     if (runs) runs->Stop();
     inbox_wakeup.reset();
+    if (watcher) watcher->Stop();
     if (alerting) alerting->Stop();
     if (controllers) controllers->Stop();
     StopTemplateSnapshots();
@@ -323,6 +325,7 @@ class ServerDaemon::Impl {
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<ControllerManager> controllers;
   std::unique_ptr<AlertingService> alerting;
+  std::unique_ptr<LogWatcher> watcher;  // after `alerting`: reports to it
 
   // The alert manager's loop, leader-elected on its own lease like a controller.
   Status StartAlerting(const std::string& holder) {
@@ -334,7 +337,13 @@ class ServerDaemon::Impl {
     RoutingConfig routing = options.alerting;
     routing.external_url = options.external_url;  // one base URL for run links and alert links
     alerting = std::make_unique<AlertingService>(*store, clock, routing, std::move(receivers), ao);
-    return alerting->Start();
+    KELOLA_RETURN_IF_ERROR(alerting->Start());
+    // The AlertRule detectors over the lines this replica stores.
+    watcher = std::make_unique<LogWatcher>(
+        *logs, *store, clock, [this](AlertSignal signal) { alerting->Report(std::move(signal)); },
+        LogWatcherOptions{.external_url = options.external_url});
+    watcher->Start();
+    return OkStatus();
   }
   std::unique_ptr<Store::Subscription> inbox_wakeup;
   std::unique_ptr<RunService> runs;
