@@ -1,11 +1,11 @@
 #include "integrations/notifier_registry.h"
 
-#include <mutex>
 #include <set>
 
 #include "integrations/alertmanager/alertmanager_config.h"
 #include "integrations/pagerduty/pagerduty_config.h"
 #include "integrations/slack/slack_config.h"
+#include "integrations/typed_config.h"
 #include "integrations/webhook/webhook_config.h"
 
 namespace kelola {
@@ -54,27 +54,6 @@ const ConfigSchema& CommonReceiverSchema() {
 
 namespace {
 
-const ConfigSchema& MergedSchema(const ReceiverType& type) {
-  static std::mutex mu;
-  static std::map<std::string_view, std::unique_ptr<ConfigSchema>> merged;
-  std::lock_guard lock(mu);
-  auto& slot = merged[type.type];
-  if (!slot) {
-    slot = std::make_unique<ConfigSchema>();
-    for (const auto& k : CommonReceiverSchema().keys()) slot->Add(k);
-    for (const auto& k : type.schema().keys()) slot->Add(k);
-  }
-  return *slot;
-}
-
-bool IsReceiverName(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
-
 std::string KnownTypes() {
   std::string known;
   for (const ReceiverType& t : ReceiverTypes()) known += (known.empty() ? "" : "|") + std::string(t.type);
@@ -99,9 +78,11 @@ Result<Config> Load(const ConfigObject& object, const ReceiverType** type_out) {
     return InvalidArgumentError(type_field->second.source + ": type: expected one of " + KnownTypes() + ", got " +
                                 QuoteForError(type_field->second.text));
   }
-  KELOLA_ASSIGN_OR_RETURN(Config config, LoadConfigFromObject(MergedSchema(*type), object));
+  KELOLA_ASSIGN_OR_RETURN(
+      Config config,
+      LoadConfigFromObject(CommonPlusTypeSchema(CommonReceiverSchema(), type->type, type->schema()), object));
   const std::string name = config.GetString("name");
-  if (!IsReceiverName(name)) {
+  if (!IsPluginName(name)) {
     return InvalidArgumentError(object.source + ": receiver: name must be 1-64 of [a-z0-9_-], got " +
                                 QuoteForError(name));
   }

@@ -1,11 +1,11 @@
 #include "integrations/registry.h"
 
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "integrations/elasticsearch/elasticsearch_config.h"
 #include "integrations/loki/loki_sink.h"
+#include "integrations/typed_config.h"
 
 namespace kelola {
 
@@ -37,32 +37,6 @@ const ConfigSchema& CommonSinkSchema() {
   return schema;
 }
 
-namespace {
-
-// Common keys plus the type's, built once per type.
-const ConfigSchema& MergedSchema(const SinkType& type) {
-  static std::mutex mu;
-  static std::map<std::string_view, std::unique_ptr<ConfigSchema>> merged;
-  std::lock_guard lock(mu);
-  auto& slot = merged[type.type];
-  if (!slot) {
-    slot = std::make_unique<ConfigSchema>();
-    for (const auto& k : CommonSinkSchema().keys()) slot->Add(k);
-    for (const auto& k : type.schema().keys()) slot->Add(k);
-  }
-  return *slot;
-}
-
-bool IsSinkName(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 Result<std::vector<SinkSpec>> ParseSinkSpecs(const std::vector<ConfigObject>& items) {
   std::vector<SinkSpec> out;
   std::set<std::string> names;
@@ -80,10 +54,12 @@ Result<std::vector<SinkSpec>> ParseSinkSpecs(const std::vector<ConfigObject>& it
       return InvalidArgumentError(type_field->second.source + ": type: expected one of " + known + ", got " +
                                   QuoteForError(type_field->second.text));
     }
-    KELOLA_ASSIGN_OR_RETURN(Config config, LoadConfigFromObject(MergedSchema(*type), item));
+    KELOLA_ASSIGN_OR_RETURN(
+        Config config,
+        LoadConfigFromObject(CommonPlusTypeSchema(CommonSinkSchema(), type->type, type->schema()), item));
     SinkSpec spec;
     spec.name = config.GetString("name");
-    if (!IsSinkName(spec.name)) {
+    if (!IsPluginName(spec.name)) {
       return InvalidArgumentError(item.source + ": logs.sinks item: name must be 1-64 of [a-z0-9_-], got " +
                                   QuoteForError(spec.name));
     }
