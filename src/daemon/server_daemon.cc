@@ -23,6 +23,7 @@
 #include "api/log_handlers.h"
 #include "api/log_template_handlers.h"
 #include "api/loki_push_handlers.h"
+#include "api/run_artifact_handlers.h"
 #include "api/run_log_handlers.h"
 #include "api/secret_sealer.h"
 #include "api/sink_handlers.h"
@@ -179,6 +180,7 @@ class ServerDaemon::Impl {
     for (const auto& f : forwarders) sink_views.push_back(f.get());
     RegisterSinkRoutes(*server, *ctx, std::move(sink_views));
     RegisterRunLogRoutes(*server, *ctx, RunService::LogsDir(options.data_dir));
+    RegisterRunArtifactRoutes(*server, *ctx, RunService::ArtifactsDir(options.data_dir));
     RegisterApiRoutes(*server, *ctx);
 
     controllers = std::make_unique<ControllerManager>(*store, clock);

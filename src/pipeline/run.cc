@@ -30,6 +30,14 @@ json ImagesJson(const std::vector<RunImage>& images) {
   return out;
 }
 
+json ArtifactsJson(const std::vector<RunArtifact>& artifacts) {
+  json out = json::array();
+  for (const RunArtifact& a : artifacts) {
+    out.push_back({{"step", a.step}, {"path", a.path}, {"bytes", a.bytes}, {"sha256", a.sha256}});
+  }
+  return out;
+}
+
 }  // namespace
 
 bool IsFinishedRunStatus(std::string_view s) {
@@ -109,6 +117,7 @@ RunRecord RunToRecord(const Run& run) {
                {"retryOf", run.retry_of},
                {"steps", std::move(steps)},
                {"images", ImagesJson(run.images)},
+               {"artifacts", ArtifactsJson(run.artifacts)},
                {"claimedBy", run.claimed_by},
                {"heartbeatAt", TimeJson(run.heartbeat_at)},
                {"startedAt", TimeJson(run.started_at)},
@@ -161,6 +170,13 @@ Result<Run> RunFromRecord(const RunRecord& rec) {
       if (i.is_object()) r.images.push_back({Text(i, "reference"), Text(i, "digest"), Text(i, "pinned")});
     }
   }
+  if (auto it = d.find("artifacts"); it != d.end() && it->is_array()) {
+    for (const json& a : *it) {
+      if (!a.is_object()) continue;
+      uint64_t bytes = a.contains("bytes") && a["bytes"].is_number_unsigned() ? a["bytes"].get<uint64_t>() : 0;
+      r.artifacts.push_back({Text(a, "step"), Text(a, "path"), bytes, Text(a, "sha256")});
+    }
+  }
   if (auto it = d.find("steps"); it != d.end() && it->is_array()) {
     for (const json& s : *it) {
       if (!s.is_object()) continue;
@@ -207,6 +223,7 @@ json RunToJson(const Run& r) {
               {"cancelRequested", r.cancel_requested},
               {"steps", std::move(steps)},
               {"images", ImagesJson(r.images)},
+              {"artifacts", ArtifactsJson(r.artifacts)},
               {"queuePosition", r.seq},
               {"version", r.version},
               {"createdAt", FormatRfc3339(r.created_at)},

@@ -48,6 +48,14 @@ struct RunImage {
   std::string pinned;     // "127.0.0.1:5000/app@sha256:..."
 };
 
+// A file a step's `artifacts:` kept with the run (src/runworker/artifacts.h).
+struct RunArtifact {
+  std::string step;
+  std::string path;  // relative to the workspace
+  uint64_t bytes = 0;
+  std::string sha256;
+};
+
 struct Run {
   std::string id;
   std::string pipeline;
@@ -71,6 +79,7 @@ struct Run {
   std::string retry_of;  // the run this one retries
   std::vector<RunStep> steps;
   std::vector<RunImage> images;
+  std::vector<RunArtifact> artifacts;
   // The runner: which replica claimed it, and when it last said it is alive.
   std::string claimed_by;
   std::optional<WallTime> heartbeat_at;

@@ -8,6 +8,7 @@
 
 #include "base/logging.h"
 #include "pipeline/run_queue.h"
+#include "runworker/artifacts.h"
 #include "runworker/step_condition.h"
 
 namespace kelola {
@@ -191,6 +192,32 @@ RunExecution::Outcome RunExecution::RunAll() {
   return outcome;
 }
 
+Status RunExecution::KeepStepArtifacts(const PipelineStep& step, const std::string& workspace) {
+  uint64_t used = 0;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (const RunArtifact& a : run_.artifacts) used += a.bytes;
+  }
+  KELOLA_ASSIGN_OR_RETURN(
+      std::vector<RunArtifact> kept,
+      KeepArtifacts(workspace, step.artifacts, env_.artifacts_dir + "/" + id_, used, env_.max_artifact_bytes));
+  uint64_t bytes = 0;
+  for (RunArtifact& a : kept) {
+    a.step = step.name;
+    bytes += a.bytes;
+  }
+  Log(step.name, kKelolaStream,
+      kept.empty() ? "artifacts: no file matched"
+                   : "artifacts: kept " + std::to_string(kept.size()) + " files, " + std::to_string(bytes) + " bytes");
+  Update([&](Run& r) {
+    for (RunArtifact& a : kept) {
+      std::erase_if(r.artifacts, [&](const RunArtifact& old) { return old.path == a.path; });
+      r.artifacts.push_back(std::move(a));
+    }
+  });
+  return OkStatus();
+}
+
 RunExecution::Outcome RunExecution::CancelledOutcome() {
   std::lock_guard<std::mutex> l(mu_);
   return {cancel_status_, cancel_reason_,
@@ -319,6 +346,14 @@ bool RunExecution::ExecuteStep(const PipelineFile& file, const PipelineStep& ste
     }
   }
   if (cancelled() && step_status == "succeeded") step_status = "cancelled";
+  if (step_status == "succeeded" && !step.artifacts.empty()) {
+    Status kept = KeepStepArtifacts(step, workspace);
+    if (!kept.ok()) {
+      step_status = "failed";
+      reason = kept.message();
+      infrastructure = kept.code() == StatusCode::kInternal;
+    }
+  }
   const WallTime finished = env_.clock.Now();
   Log(step.name, kKelolaStream,
       "step " + step.name + " " + step_status + (reason.empty() ? "" : ": " + reason) + " after " +

@@ -55,8 +55,10 @@ struct RunEnvironment {
   std::function<Result<ImageBuilder*>()> images;
   SecretResolver secrets;
   CommitReporter& reporter;
-  std::string work_dir;  // workspaces: WORK_DIR/<run id>
-  std::string logs_dir;  // RunLog files
+  std::string work_dir;                        // workspaces: WORK_DIR/<run id>
+  std::string logs_dir;                        // RunLog files
+  std::string artifacts_dir;                   // kept artifacts: ARTIFACTS_DIR/<run id>/<path>
+  uint64_t max_artifact_bytes = 256ULL << 20;  // per run
 };
 
 class RunExecution {
@@ -81,6 +83,8 @@ class RunExecution {
   };
 
   Outcome RunAll();
+  // Copies the step's `artifacts:` out of the workspace and lists them on the run.
+  Status KeepStepArtifacts(const PipelineStep& step, const std::string& workspace);
   Outcome CancelledOutcome();
   Outcome RunSteps(const PipelineFile& file, const std::string& workspace);
   // The step's outcome; `failure` is set to the run's outcome when it stops the run.

@@ -25,7 +25,8 @@ struct RunService::Parts {
             std::move(secrets),
             reporter,
             options.data_dir + "/runs/work",
-            RunService::LogsDir(options.data_dir)},
+            RunService::LogsDir(options.data_dir),
+            RunService::ArtifactsDir(options.data_dir)},
         worker(env, RunWorkerOptions{.replica = options.replica,
                                      .max_concurrent = options.max_concurrent,
                                      .stale_after = options.stale_after}) {}

@@ -32,6 +32,7 @@ class RunService {
   Status Start();
   void Stop();
   static std::string LogsDir(const std::string& data_dir) { return data_dir + "/runs/logs"; }
+  static std::string ArtifactsDir(const std::string& data_dir) { return data_dir + "/runs/artifacts"; }
 
  private:
   struct Parts;

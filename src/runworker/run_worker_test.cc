@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/crypto.h"
 #include "integrations/git/git_checkout.h"
 #include "net/http_server.h"
 #include "pipeline/run_queue.h"
@@ -110,7 +111,7 @@ class RunWorkerTest : public ::testing::Test {
                          if (it == secrets_.end()) return NotFoundError("Secret " + name + " not found");
                          return it->second;
                        },
-                       *reporter_, dir_->File("workspaces"), dir_->File("run-logs")});
+                       *reporter_, dir_->File("workspaces"), dir_->File("run-logs"), dir_->File("artifacts")});
   }
 
   void TearDown() override {
@@ -283,6 +284,42 @@ TEST_F(RunWorkerTest, FailingStepFailsTheRunAndSkipsTheRest) {
   auto statuses = Statuses();
   ASSERT_EQ(statuses.size(), 2u);
   EXPECT_EQ(statuses[1].state, "failure");
+}
+
+TEST_F(RunWorkerTest, ArtifactsAreKeptWithTheRunAfterItsWorkspaceIsGone) {
+  const std::string sha = Commit({{".kelola.yml", R"Y(steps:
+  - name: test
+    host: true
+    commands:
+      - mkdir -p out/deep
+      - echo coverage 87% > out/coverage.txt
+      - echo nested > out/deep/report.txt
+      - echo not kept > out/other.log
+    artifacts: ["out/**.txt"]
+  - name: escape
+    host: true
+    commands: echo hi
+    artifacts: ["../../etc/passwd"]
+)Y"}});
+  kelola::Run queued = Queue(sha, "d-artifacts");
+  StartWorker();
+  kelola::Run run = WaitFinished(queued.id);
+  ASSERT_EQ(run.artifacts.size(), 2u) << run.reason;
+  EXPECT_EQ(run.artifacts[0].path, "out/coverage.txt");
+  EXPECT_EQ(run.artifacts[0].step, "test");
+  EXPECT_EQ(run.artifacts[0].bytes, 13u);
+  EXPECT_EQ(run.artifacts[0].sha256, Sha256Hex("coverage 87%\n"));
+  EXPECT_EQ(run.artifacts[1].path, "out/deep/report.txt");
+  std::ifstream kept(dir_->File("artifacts/" + run.id + "/out/coverage.txt"));
+  std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "coverage 87%\n");
+  EXPECT_FALSE(fs::exists(dir_->File("workspaces/" + run.id)));
+  // A glob that leaves the workspace fails its step with the reason.
+  EXPECT_EQ(run.status, "failed");
+  EXPECT_EQ(run.steps[1].status, "failed");
+  EXPECT_NE(run.steps[1].reason.find("artifacts: \"../../etc/passwd\" must be a path or glob inside the repository"),
+            std::string::npos)
+      << run.steps[1].reason;
 }
 
 TEST_F(RunWorkerTest, MalformedPipelineFileFailsWithTheParserErrorAndStatusError) {
