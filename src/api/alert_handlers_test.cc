@@ -10,6 +10,7 @@
 
 #include "alerting/alert_manager.h"
 #include "api/auth.h"
+#include "api/in_process_api_for_test.h"
 #include "base/crypto.h"
 #include "net/http_client.h"
 
@@ -20,55 +21,21 @@ using json = nlohmann::json;
 
 class AlertHandlersTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kelola-alert-handlers-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::create_directories(dir_);
-    store_ = std::move(OpenSqliteStore((dir_ / "kelola.db").string(), clock_).value());
-    sealer_ = std::make_unique<SecretSealer>(*store_, std::move(SecretBox::Create(std::string(32, 'm')).value()));
-    ctx_ = std::make_unique<ApiContext>(
-        ApiContext{*store_, clock_, kinds_, *sealer_, "test", [] { return std::string(); }, nullptr, &shutting_down_});
-    server_ = std::make_unique<HttpServer>(HttpServerOptions{});
-    RegisterApiRoutes(*server_, *ctx_);
-    ASSERT_TRUE(server_->Start().ok());
-    base_ = "http://127.0.0.1:" + std::to_string(server_->port());
-    operator_ = IssueToken(*store_, clock_, "ops", Role::kOperator).value().plaintext;
-    viewer_ = IssueToken(*store_, clock_, "dash", Role::kViewer).value().plaintext;
-  }
-  void TearDown() override {
-    shutting_down_ = true;
-    server_->Stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { api_.Start(); }
   ClientResponse Call(const std::string& method, const std::string& path, const std::string& body = "",
                       const std::string& token = "") {
-    ClientRequest req;
-    req.method = method;
-    req.url = base_ + path;
-    req.headers["Authorization"] = "Bearer " + (token.empty() ? operator_ : token);
-    if (!body.empty()) req.headers["Content-Type"] = "application/json";
-    req.body = body;
-    auto r = client_.Send(req);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : ClientResponse{};
+    return api_.Call(method, path, body, token);
   }
   size_t EventCount(const std::string& type) {
     EventFilter f;
     f.type_prefix = type;
-    return store_->ListEvents(f).value().size();
+    return store_.ListEvents(f).value().size();
   }
 
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  KindRegistry kinds_ = BuiltinKinds();
-  std::atomic<bool> shutting_down_{false};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<SecretSealer> sealer_;
-  std::unique_ptr<ApiContext> ctx_;
-  std::unique_ptr<HttpServer> server_;
-  HttpClient client_{HttpClientOptions{.max_retries = 0}};
-  std::string base_, operator_, viewer_;
+  InProcessApi api_;
+  FakeClock& clock_ = api_.clock;
+  Store& store_ = *api_.store;
+  const std::string& viewer_ = api_.viewer_token;
 };
 
 TEST_F(AlertHandlersTest, SilenceCreateListExpire) {
@@ -96,7 +63,7 @@ TEST_F(AlertHandlersTest, SilenceCreateListExpire) {
   ASSERT_EQ(expired.status, 200) << expired.body;
   EXPECT_EQ(json::parse(expired.body)["status"]["state"], "expired");
   EXPECT_EQ(EventCount("alert.silence.expired"), 1u);
-  auto stored = store_->GetResource("Silence", id).value();
+  auto stored = store_.GetResource("Silence", id).value();
   EXPECT_NE(stored.status_json.find("expired"), std::string::npos);
   EXPECT_EQ(Call("DELETE", "/v1/silences/" + id).status, 200);  // idempotent
   EXPECT_EQ(EventCount("alert.silence.expired"), 1u);
@@ -126,7 +93,7 @@ TEST_F(AlertHandlersTest, BadSilenceBodiesAre400sNamingTheField) {
 TEST_F(AlertHandlersTest, ListAlertsFiltersByStateAndMatchers) {
   RoutingConfig config;
   config.root.key = "{}";
-  AlertManager manager(config, *store_, clock_);
+  AlertManager manager(config, store_, clock_);
   ASSERT_TRUE(manager.Load().ok());
   AlertSignal api;
   api.labels = {{"alertname", "ErrorSpike"}, {"service", "api"}, {"severity", "critical"}};
