@@ -9,9 +9,15 @@ namespace kelola {
 LogWatcher::LogWatcher(LogStore& logs, Store& store, Clock& clock, SignalSink report, LogWatcherOptions options)
     : logs_(logs), store_(store), clock_(clock), report_(std::move(report)), options_(std::move(options)) {
   cursor_ = logs_.Stats().next_id - 1;  // what is stored already was analysed before, or never will be
+  rule_events_ = store_.Subscribe([this](const Event& e) {
+    if (e.subject.rfind("AlertRule/", 0) == 0) rules_changed_ = true;
+  });
 }
 
-LogWatcher::~LogWatcher() { Stop(); }
+LogWatcher::~LogWatcher() {
+  Stop();
+  rule_events_.reset();
+}
 
 Status LogWatcher::ReloadRules() {
   std::map<std::string, Resource> current;
@@ -96,7 +102,7 @@ void LogWatcher::Evaluate() {
 
 Result<bool> LogWatcher::Step() {
   MonoTime now = clock_.Monotonic();
-  if (now >= next_rules_) {
+  if (now >= next_rules_ || rules_changed_.exchange(false)) {
     KELOLA_RETURN_IF_ERROR(ReloadRules());
     next_rules_ = now + options_.rules_every;
   }

@@ -9,7 +9,8 @@
 // then its batch's labels (host, service, ...), then `agent`, `file` and
 // `template` (the template id the miner gave it, src/analyze).
 //
-// Rules are re-read from the store every `rules_every`; a rule whose
+// Rules are re-read from the store at once when an AlertRule changes (the
+// store's change events) and at least every `rules_every`; a rule whose
 // resource changed starts with empty counts. Counts live in memory: after a
 // restart the detectors learn their baselines again.
 //
@@ -75,6 +76,8 @@ class LogWatcher {
   MonoTime next_rules_{};
   MonoTime next_evaluate_{};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> rules_changed_{false};
+  std::unique_ptr<Store::Subscription> rule_events_;
   std::thread thread_;
 };
 
