@@ -180,6 +180,10 @@ Result<WallTime> ParseRfc3339(std::string_view t) {
     return bad();
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return bad();
+  // Nanoseconds since 1970 in 64 bits reach the year 2262.
+  if (year < 1970 || year > 2200) {
+    return InvalidArgumentError("time \"" + std::string(t.substr(0, 64)) + "\": the year must be 1970 to 2200");
+  }
   size_t i = 19;
   int64_t nanos = 0;
   if (i < t.size() && t[i] == '.') {
