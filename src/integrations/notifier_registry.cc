@@ -134,37 +134,12 @@ Result<std::vector<ReceiverConfig>> ParseReceiverConfigs(const std::vector<Confi
   return out;
 }
 
-namespace {
-
-std::string DescribeKeys(const ConfigSchema& schema) {
-  std::string out = "| Key | Type | Default | Description |\n|---|---|---|---|\n";
-  for (const ConfigKey& key : schema.keys()) {
-    std::string shown = key.default_value.empty() ? "(empty)" : "`" + key.default_value + "`";
-    std::string description = key.description;
-    if (key.secret) description += " Secret: never shown in errors, dumps or notification details.";
-    if (!key.allowed.empty()) {
-      description += " One of:";
-      for (size_t i = 0; i < key.allowed.size(); ++i) description += (i ? ", " : " ") + key.allowed[i];
-      description += ".";
-    }
-    if (key.min && key.max) {
-      description += " Range: " + std::to_string(*key.min) + " to " + std::to_string(*key.max) + ".";
-    }
-    for (char& c : description) {
-      if (c == '|') c = '/';
-    }
-    out += "| `" + key.name + "` | " + std::string(ConfigTypeName(key.type)) + " | " + shown + " | " + description +
-           " |\n";
-  }
-  return out;
-}
-
-}  // namespace
+constexpr const char* kSecretNote = "Secret: never shown in errors, dumps or notification details.";
 
 std::string DescribeReceiverConfig() {
-  std::string out = "Keys of every receiver:\n\n" + DescribeKeys(CommonReceiverSchema());
+  std::string out = "Keys of every receiver:\n\n" + DescribePluginKeys(CommonReceiverSchema(), kSecretNote);
   for (const ReceiverType& t : ReceiverTypes()) {
-    out += "\n`type: " + std::string(t.type) + "`:\n\n" + DescribeKeys(t.schema());
+    out += "\n`type: " + std::string(t.type) + "`:\n\n" + DescribePluginKeys(t.schema(), kSecretNote);
   }
   return out;
 }

@@ -80,37 +80,10 @@ Result<std::unique_ptr<LogSink>> MakeSink(const SinkSpec& spec) {
   return sink;
 }
 
-namespace {
-
-// As ConfigSchema::Describe without the environment column: sink keys are
-// set in the config file only.
-std::string DescribeItemKeys(const ConfigSchema& schema) {
-  std::string out = "| Key | Type | Default | Description |\n|---|---|---|---|\n";
-  for (const ConfigKey& key : schema.keys()) {
-    std::string shown = key.secret ? "(secret)" : key.default_value.empty() ? "(empty)" : "`" + key.default_value + "`";
-    std::string description = key.description;
-    if (!key.allowed.empty()) {
-      description += " One of:";
-      for (size_t i = 0; i < key.allowed.size(); ++i) description += (i ? ", " : " ") + key.allowed[i];
-      description += ".";
-    }
-    if (key.min && key.max)
-      description += " Range: " + std::to_string(*key.min) + " to " + std::to_string(*key.max) + ".";
-    for (char& c : description) {
-      if (c == '|') c = '/';
-    }
-    out += "| `" + key.name + "` | " + std::string(ConfigTypeName(key.type)) + " | " + shown + " | " + description +
-           " |\n";
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string DescribeSinkConfig() {
-  std::string out = "Keys of every item of `logs.sinks`:\n\n" + DescribeItemKeys(CommonSinkSchema());
+  std::string out = "Keys of every item of `logs.sinks`:\n\n" + DescribePluginKeys(CommonSinkSchema());
   for (const SinkType& t : SinkTypes()) {
-    out += "\n`type: " + std::string(t.type) + "`:\n\n" + DescribeItemKeys(t.schema());
+    out += "\n`type: " + std::string(t.type) + "`:\n\n" + DescribePluginKeys(t.schema());
   }
   return out;
 }

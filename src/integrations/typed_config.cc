@@ -29,4 +29,28 @@ bool IsPluginName(std::string_view name) {
   return true;
 }
 
+std::string DescribePluginKeys(const ConfigSchema& schema, const std::string& secret_note) {
+  std::string out = "| Key | Type | Default | Description |\n|---|---|---|---|\n";
+  for (const ConfigKey& key : schema.keys()) {
+    std::string shown = key.default_value.empty() ? "(empty)" : "`" + key.default_value + "`";
+    if (key.secret && secret_note.empty()) shown = "(secret)";
+    std::string description = key.description;
+    if (key.secret && !secret_note.empty()) description += " " + secret_note;
+    if (!key.allowed.empty()) {
+      description += " One of:";
+      for (size_t i = 0; i < key.allowed.size(); ++i) description += (i ? ", " : " ") + key.allowed[i];
+      description += ".";
+    }
+    if (key.min && key.max) {
+      description += " Range: " + std::to_string(*key.min) + " to " + std::to_string(*key.max) + ".";
+    }
+    for (char& c : description) {
+      if (c == '|') c = '/';
+    }
+    out += "| `" + key.name + "` | " + std::string(ConfigTypeName(key.type)) + " | " + shown + " | " + description +
+           " |\n";
+  }
+  return out;
+}
+
 }  // namespace kelola
