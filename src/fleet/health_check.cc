@@ -110,7 +110,13 @@ Status CheckHttp(const std::string& address, int port, const std::string& path, 
   request.url = url;
   request.retry = false;
   auto response = client.Send(request);
-  if (!response.ok()) return Status(response.status().code(), "http " + url + ": " + response.status().message());
+  if (!response.ok()) {
+    // The client's message starts "GET <url>: " already.
+    std::string why = response.status().message();
+    const std::string prefix = "GET " + url + ": ";
+    if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+    return Status(response.status().code(), "http " + url + ": " + why);
+  }
   if (response->status < 200 || response->status > 299) {
     return UnavailableError("http " + url + ": HTTP " + std::to_string(response->status));
   }

@@ -40,6 +40,10 @@ struct SshdFleetOptions {
   // file in the fleet's temp dir is bind-mounted on /etc/sudoers.d inside
   // each host's namespace only. FailedPrecondition when sudo is missing.
   bool passwordless_sudo = false;
+  // Host i listens on 127.0.1.(i+1) instead of 127.0.0.1 (all of
+  // 127.0.0.0/8 is loopback), so services the hosts start can each use the
+  // same port on their own address, as on separate machines.
+  bool distinct_addresses = false;
 };
 
 class SshdFleet {
