@@ -1,4 +1,5 @@
-// SshdFleet: N OpenSSH servers on 127.0.0.1:<free ports>, standing in for a
+// SshdFleet: N OpenSSH servers on 127.0.0.1:<free ports> (or 127.0.1.N, see
+// SshdFleetOptions::distinct_addresses), standing in for a
 // fleet of SSH hosts. Each has its own throwaway ed25519 host key; all
 // accept one throwaway client key for a login user. known_hosts() pins every
 // host key, so clients can (and should) verify hosts strictly.
