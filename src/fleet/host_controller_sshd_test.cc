@@ -5,8 +5,8 @@
 // runbook that starts a tiny HTTP server (python3 -m http.server) on each
 // machine, and the real HTTP health check. Then the app on one machine is
 // stopped: that host goes Failed after the threshold, and the group
-// controller's self-healing re-adopts the machine, whose runbook starts the
-// app again.
+// controller's self-healing re-adopts the machine (verified with the host
+// key learned the first time), whose runbook starts the app again.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -228,10 +228,10 @@ TEST(HostControllerSshdTest, StaticGroupIsBootstrappedHealthCheckedAndHealed) {
   EXPECT_EQ(types, (std::vector<std::string>{"fleet.host.booted", "fleet.host.bootstrapping", "fleet.host.launching",
                                              "fleet.host.ready", "fleet.host.requested"}));
 
-  // Stop the app on machine 0: its host fails after two failed checks.
-  const std::string failed_host = host_of[id0];
-  const std::string healthy_host = host_of[id1];
-  auto killed = harness::RunCommand((*fleet)->SshCommand(0, "kill $(cat " + (*fleet)->private_dir() + "/web.pid)"));
+  // Stop the app on machine 1: its host fails after two failed checks.
+  const std::string failed_host = host_of[id1];
+  const std::string healthy_host = host_of[id0];
+  auto killed = harness::RunCommand((*fleet)->SshCommand(1, "kill $(cat " + (*fleet)->private_dir() + "/web.pid)"));
   ASSERT_TRUE(killed.ok() && killed->exit_code == 0) << (killed.ok() ? killed->err : killed.status().ToString());
   std::string failure;
   ASSERT_TRUE(watcher.WaitFor(30s, [&] {
@@ -243,19 +243,22 @@ TEST(HostControllerSshdTest, StaticGroupIsBootstrappedHealthCheckedAndHealed) {
     failure = json::parse(events->front().data_json)["reason"];
     return true;
   }));
-  EXPECT_EQ(failure.rfind("health check failed 2 times: http http://" + machines[0].address + ":" +
+  EXPECT_EQ(failure.rfind("health check failed 2 times: http http://" + machines[1].address + ":" +
                               std::to_string(*http_port) + "/: ",
                           0),
             0u)
       << failure;
 
-  // Self-healing: a new Host re-adopts machine 0, its runbook starts the
-  // app again, and it is Ready; the other host was never touched.
-  ASSERT_TRUE(watcher.WaitFor(90s, [&] { return all_ready() && host_of[id0] != failed_host; }));
-  EXPECT_EQ(host_of[id1], healthy_host);
+  // Self-healing: a new Host re-adopts machine 1, verified against the key
+  // learned the first time; its runbook starts the app again, and it is
+  // Ready. The other host was never touched.
+  ASSERT_TRUE(watcher.WaitFor(90s, [&] { return all_ready() && host_of[id1] != failed_host; }));
+  EXPECT_EQ(host_of[id0], healthy_host);
+  EXPECT_EQ(json::parse((*store)->GetResource("Host", host_of[id1])->spec_json)["hostKey"],
+            machines[1].host_public_key);
   EXPECT_EQ(watcher.Hosts().count(failed_host), 0u) << "the failed host was removed";
-  EXPECT_EQ(Get("http://" + machines[0].address + ":" + std::to_string(*http_port) + "/"),
-            "served by " + machines[0].address + "\n");
+  EXPECT_EQ(Get("http://" + machines[1].address + ":" + std::to_string(*http_port) + "/"),
+            "served by " + machines[1].address + "\n");
   filter.subject = "Host/" + healthy_host;
   filter.type_prefix = "fleet.host.failed";
   EXPECT_TRUE((*store)->ListEvents(filter)->empty());

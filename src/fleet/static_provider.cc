@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "fleet/fleet_host.h"
 
 namespace kelola {
@@ -127,8 +129,11 @@ Result<std::vector<std::pair<std::string, StaticProvider::Holder>>> StaticProvid
       const bool is_static = status->provider == kStaticProviderName ||
                              (provider != host.labels.end() && provider->second == kStaticProviderName);
       if (host_group != group && !is_static) continue;
-      holders.emplace_back(status->provider_id,
-                           Holder{host.name, Leaving(status->state), host.created_at, host_group != group, host_group});
+      const nlohmann::json spec = nlohmann::json::parse(host.spec_json, nullptr, false);
+      std::string key;
+      if (spec.is_object() && spec.contains("hostKey") && spec["hostKey"].is_string()) key = spec["hostKey"];
+      holders.emplace_back(status->provider_id, Holder{host.name, Leaving(status->state), host.created_at,
+                                                       host_group != group, host_group, key});
     }
     list.after_name = page.next_after;
   } while (!list.after_name.empty());
@@ -136,7 +141,8 @@ Result<std::vector<std::pair<std::string, StaticProvider::Holder>>> StaticProvid
 }
 
 ProviderInstance StaticProvider::Instance(const ServerGroupSpec& spec, const StaticHostSpec& machine,
-                                          const std::string& host, WallTime since) const {
+                                          const std::string& host, WallTime since,
+                                          const std::vector<std::pair<std::string, Holder>>& holders) const {
   ProviderInstance i;
   i.provider_id = StaticMachineId(machine);
   i.host_name = host;
@@ -146,6 +152,9 @@ ProviderInstance StaticProvider::Instance(const ServerGroupSpec& spec, const Sta
   i.address = machine.address;
   i.ssh_port = machine.port;
   i.host_key = machine.host_key;
+  for (const auto& [id, holder] : holders) {
+    if (i.host_key.empty() && id == i.provider_id && !holder.other_group) i.host_key = holder.host_key;
+  }
   i.launched_at = since;
   return i;
 }
@@ -174,7 +183,7 @@ Result<std::vector<ProviderInstance>> StaticProvider::Launch(const ServerGroupSp
   for (const LaunchSpec& request : hosts) {
     auto mine = held_by_host.find(request.host_name);
     if (mine != held_by_host.end() && machines.count(mine->second) > 0) {  // adopted before: idempotent
-      adopted.push_back(Instance(spec, *machines[mine->second], request.host_name, now));
+      adopted.push_back(Instance(spec, *machines[mine->second], request.host_name, now, holders));
       assigned.insert(mine->second);
       continue;
     }
@@ -196,7 +205,7 @@ Result<std::vector<ProviderInstance>> StaticProvider::Launch(const ServerGroupSp
       continue;
     }
     assigned.insert(StaticMachineId(*pick));
-    adopted.push_back(Instance(spec, *pick, request.host_name, now));
+    adopted.push_back(Instance(spec, *pick, request.host_name, now, holders));
   }
   if (!missing.empty()) {
     std::string names, owners;
@@ -221,7 +230,7 @@ Result<std::vector<ProviderInstance>> StaticProvider::List(const ServerGroupSpec
   for (const auto& [id, holder] : holders) {
     if (holder.other_group) continue;
     for (const StaticHostSpec& m : spec.static_hosts) {
-      if (StaticMachineId(m) == id) out.push_back(Instance(spec, m, holder.host, holder.created_at));
+      if (StaticMachineId(m) == id) out.push_back(Instance(spec, m, holder.host, holder.created_at, holders));
     }
   }
   return out;
@@ -245,7 +254,7 @@ Result<ProviderInstance> StaticProvider::Describe(const ServerGroupSpec& spec, c
       since = holder.created_at;
     }
   }
-  return Instance(spec, *machine, host, since);
+  return Instance(spec, *machine, host, since, holders);
 }
 
 }  // namespace kelola

@@ -24,6 +24,11 @@
 // whole with ResourceExhausted naming the host and who holds every machine;
 // nothing was done, so a later retry (after a release) is safe.
 //
+// Host keys: a machine's `hostKey` from the spec, else the key a Host of
+// the group learned on its first connection to it (spec.hostKey): a
+// replacement that re-adopts the machine verifies it strictly, and a
+// reinstalled machine is refused until its new key is put in the spec.
+//
 // Describe reports a listed machine as running (state_detail "adopted by
 // web-1" or "free"): the provider cannot see a machine's power state; the
 // bootstrap and health checks find an unreachable one. A machine no longer
@@ -71,12 +76,13 @@ class StaticProvider final : public FleetProvider {
     WallTime created_at{};
     bool other_group = false;  // the machine is listed by two groups; this one adopted it first
     std::string group;
+    std::string host_key;  // the Host's spec.hostKey (learned on its first connection)
   };
   // (provider id, a Host holding it) for every static Host: several Hosts
   // hold one machine while a replacement re-adopts it.
   Result<std::vector<std::pair<std::string, Holder>>> Holders(const std::string& group);
   ProviderInstance Instance(const ServerGroupSpec& spec, const StaticHostSpec& machine, const std::string& host,
-                            WallTime since) const;
+                            WallTime since, const std::vector<std::pair<std::string, Holder>>& holders) const;
 
   Store& store_;
 };

@@ -23,8 +23,10 @@ class StaticProviderTest : public ::testing::Test {
   }
 
   // What the group controller records once Launch returned.
-  void Record(const std::string& host, const std::string& provider_id, HostState state = HostState::kLaunching) {
+  void Record(const std::string& host, const std::string& provider_id, HostState state = HostState::kLaunching,
+              const std::string& spec_json = "{}") {
     Resource r;
+    r.spec_json = spec_json;
     r.kind = "Host";
     r.name = host;
     r.labels = {{kFleetGroupLabel, spec_.name}, {kFleetProviderLabel, "static"}};
@@ -151,6 +153,19 @@ TEST_F(StaticProviderTest, AReplacementReadoptsTheMachineOfAFailedHost) {
   EXPECT_TRUE(provider_.Terminate(spec_, {"10.0.0.1:22"}).ok());
   ASSERT_TRUE(store_.DeleteResource("Host", "web-1", std::nullopt, "test").ok());
   EXPECT_EQ(provider_.List(spec_)->size(), 2u);
+}
+
+TEST_F(StaticProviderTest, AReadoptedMachineIsVerifiedWithTheKeyLearnedBefore) {
+  spec_.static_hosts.pop_back();
+  Record("web-1", "10.0.0.1:22", HostState::kFailed, R"({"address":"10.0.0.1","hostKey":"ssh-ed25519 AAAAlearned"})");
+  Record("web-2", "10.0.0.2:2222", HostState::kReady);
+  auto launched = provider_.Launch(spec_, {}, {{"web-3", "t3"}});
+  ASSERT_TRUE(launched.ok());
+  EXPECT_EQ((*launched)[0].provider_id, "10.0.0.1:22");
+  EXPECT_EQ((*launched)[0].host_key, "ssh-ed25519 AAAAlearned");
+  EXPECT_EQ(provider_.Describe(spec_, "10.0.0.1:22")->host_key, "ssh-ed25519 AAAAlearned");
+  EXPECT_EQ(provider_.Describe(spec_, "10.0.0.2:2222")->host_key, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk")
+      << "the spec's key comes first";
 }
 
 TEST_F(StaticProviderTest, ReleasedMachinesAreFreeAgainAndNothingElseExists) {
