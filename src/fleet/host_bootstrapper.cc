@@ -5,6 +5,7 @@
 #include "fleet/host_bootstrapper.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

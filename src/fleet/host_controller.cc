@@ -1,6 +1,8 @@
 // HostController: the per-host state machine of host_controller.h.
 #include "fleet/host_controller.h"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "base/logging.h"
