@@ -527,6 +527,19 @@ TEST_F(HostControllerTest, MissingGroupOrBadStatusIsNotAnError) {
   EXPECT_EQ(provider_->describes, 0);
 }
 
+TEST(HostControllerRegistrationTest, RefusesMissingDependencies) {
+  FakeClock clock;
+  FakeStore store(clock);
+  ControllerManager manager(store, clock);
+  HostControllerDeps deps;
+  EXPECT_EQ(RegisterHostController(manager, deps).message(), "the host controller needs a provider registry");
+  deps.providers = std::make_shared<FleetProviderRegistry>();
+  EXPECT_EQ(RegisterHostController(manager, deps).message(), "the host controller needs a work_dir for host keys");
+  deps.work_dir = "/nonexistent/fleet";  // made by the first bootstrap that needs it
+  EXPECT_TRUE(RegisterHostController(manager, deps).ok());
+  EXPECT_TRUE(manager.Stats(kHostControllerName).ok());
+}
+
 TEST(HostControllerRegistrationTest, RunsUnderTheControllerManagerToReady) {
   FakeClock clock;
   FakeStore store(clock);
