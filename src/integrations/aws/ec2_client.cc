@@ -181,7 +181,7 @@ Result<std::vector<Ec2Instance>> Ec2Client::DescribeInstances(const std::vector<
     for (const auto& id : ids) params.emplace_back("InstanceId." + std::to_string(n++), id);
     AddFilters(params, filters);
     // MaxResults cannot be combined with InstanceId.N.
-    if (ids.empty()) params.emplace_back("MaxResults", "1000");
+    if (ids.empty()) params.emplace_back("MaxResults", std::to_string(page_size_));
     if (!token.empty()) params.emplace_back("NextToken", token);
     KELOLA_ASSIGN_OR_RETURN(std::string body,
                             query_->Call("DescribeInstances", params, {.not_found_grace = not_found_grace}));

@@ -96,6 +96,8 @@ class Ec2Client {
   Status DeleteVpc(const std::string& vpc_id);
 
   AwsQueryClient& query() { return *query_; }
+  // DescribeInstances' MaxResults (5..1000); tests lower it to exercise NextToken.
+  void set_page_size(int page_size) { page_size_ = page_size; }
 
  private:
   Result<std::string> CreateOne(const std::string& action, AwsQueryParams params, const std::string& resource_type,
@@ -103,6 +105,7 @@ class Ec2Client {
   Status Simple(const std::string& action, const AwsQueryParams& params);
 
   std::shared_ptr<AwsQueryClient> query_;
+  int page_size_ = 1000;
 };
 
 // Appends TagSpecification.N.ResourceType/Tag.M.Key/Value parameters.

@@ -47,10 +47,11 @@ std::optional<Ec2Error> ParseEc2Error(std::string_view body) {
   auto root = ParseXml(body);
   if (!root.ok()) return std::nullopt;
   const XmlElement* error = nullptr;
-  if (root->name == "Response") {
-    if (const XmlElement* errors = root->Child("Errors")) error = errors->Child("Error");
-  } else if (root->name == "ErrorResponse") {
+  if (root->name == "Response" || root->name == "ErrorResponse") {
     error = root->Child("Error");
+    if (const XmlElement* errors = root->Child("Errors"); error == nullptr && errors != nullptr) {
+      error = errors->Child("Error");
+    }
   }
   if (error == nullptr) return std::nullopt;
   Ec2Error out;

@@ -1,6 +1,6 @@
 // Decoding of EC2 Query API (2016-11-15) XML answers into values: the error
 // shape (<Response><Errors><Error><Code>/<Message>, and the
-// <ErrorResponse><Error> shape of IAM/STS), instances of RunInstances and
+// <ErrorResponse>[<Errors>]<Error> shape of IAM/STS), instances of RunInstances and
 // DescribeInstances (reservationSet/item/instancesSet/item, nextToken), and
 // the other resources' sets (vpcSet, subnetSet, internetGatewaySet,
 // routeTableSet, securityGroupInfo) as generic tagged resources.

@@ -71,6 +71,11 @@ TEST(Ec2ResponsesTest, ErrorShapesOfEc2AndIam) {
   ASSERT_TRUE(iam.has_value());
   EXPECT_EQ(iam->code, "InvalidClientTokenId");
   EXPECT_EQ(iam->request_id, "x");
+  auto wrapped = ParseEc2Error(
+      "<?xml version=\"1.0\"?><ErrorResponse><Errors><Error><Code>AuthFailure</Code><Message>m</Message>"
+      "<Type>Sender</Type></Error></Errors></ErrorResponse>");
+  ASSERT_TRUE(wrapped.has_value());
+  EXPECT_EQ(wrapped->code, "AuthFailure");
   EXPECT_FALSE(ParseEc2Error("<CreateVpcResponse/>").has_value());
   EXPECT_FALSE(ParseEc2Error("not xml").has_value());
 }
