@@ -202,6 +202,22 @@ TEST_F(AwsFleetTest, ApplyReplayAndTeardownTouchOnlyTheGroup) {
   ASSERT_TRUE(instances2.ok());
   EXPECT_EQ(instances2->size(), 3u);
 
+  // A changed firewall converges: port 80 dropped, 443 added, 22 kept.
+  ServerGroupSpec changed = spec;
+  changed.network.ingress = {spec.network.ingress[0],
+                             {.protocol = "tcp", .from_port = 443, .to_port = 443, .cidr = "0.0.0.0/0"}};
+  auto network3 = provider.EnsureNetwork(changed);
+  ASSERT_TRUE(network3.ok()) << network3.status().ToString();
+  EXPECT_EQ(network3->ids, network->ids);
+  auto groups3 = admin.Describe(Ec2ResourceKind::kSecurityGroup, tags);
+  ASSERT_TRUE(groups3.ok());
+  ASSERT_EQ(groups3->size(), 1u);
+  std::set<std::string> rules3;
+  for (auto& p : (*groups3)[0].sets["ipPermissions"]) {
+    rules3.insert(p["ipProtocol"] + ":" + p["fromPort"] + "-" + p["toPort"] + ":" + p["cidrIp"]);
+  }
+  EXPECT_EQ(rules3, (std::set<std::string>{"tcp:22-22:10.0.0.0/8", "tcp:443-443:0.0.0.0/0"}));
+
   // Teardown: everything of the group goes, nothing else.
   EXPECT_EQ(provider.DeleteNetwork(spec).code(), StatusCode::kFailedPrecondition)
       << "the network went while its instances were alive";

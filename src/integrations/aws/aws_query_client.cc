@@ -103,7 +103,6 @@ Result<ClientResponse> AwsQueryClient::SendOnce(const std::string& body) {
   http.url = options_.endpoint;
   for (const auto& [name, value] : request.headers) http.headers[name] = value;
   for (const auto& [name, value] : sig.headers) http.headers[name] = value;
-  http.headers["Expect"] = "";
   http.body = body;
   http.retry = false;  // retried here, re-signed, with AWS's own error codes
   return http_.Send(http);

@@ -132,7 +132,8 @@ Result<std::string> Ec2Client::CreateSecurityGroup(const std::string& vpc_id, co
                    "security-group", tags, "groupId");
 }
 
-Status Ec2Client::AuthorizeSecurityGroupIngress(const std::string& group_id, const std::vector<Ec2IngressRule>& rules) {
+Status Ec2Client::IngressCall(const std::string& action, const std::string& group_id,
+                              const std::vector<Ec2IngressRule>& rules) {
   if (rules.empty()) return OkStatus();
   AwsQueryParams params = {{"GroupId", group_id}};
   int n = 1;
@@ -146,7 +147,15 @@ Status Ec2Client::AuthorizeSecurityGroupIngress(const std::string& group_id, con
     params.emplace_back(prefix + "IpRanges.1.CidrIp", rule.cidr);
     if (!rule.description.empty()) params.emplace_back(prefix + "IpRanges.1.Description", rule.description);
   }
-  return Simple("AuthorizeSecurityGroupIngress", params);
+  return Simple(action, params);
+}
+
+Status Ec2Client::AuthorizeSecurityGroupIngress(const std::string& group_id, const std::vector<Ec2IngressRule>& rules) {
+  return IngressCall("AuthorizeSecurityGroupIngress", group_id, rules);
+}
+
+Status Ec2Client::RevokeSecurityGroupIngress(const std::string& group_id, const std::vector<Ec2IngressRule>& rules) {
+  return IngressCall("RevokeSecurityGroupIngress", group_id, rules);
 }
 
 Status Ec2Client::CreateTags(const std::vector<std::string>& resource_ids, const Ec2Tags& tags) {

@@ -73,6 +73,7 @@ class Ec2Client {
   Result<std::string> CreateSecurityGroup(const std::string& vpc_id, const std::string& name,
                                           const std::string& description, const Ec2Tags& tags);
   Status AuthorizeSecurityGroupIngress(const std::string& group_id, const std::vector<Ec2IngressRule>& rules);
+  Status RevokeSecurityGroupIngress(const std::string& group_id, const std::vector<Ec2IngressRule>& rules);
   Status CreateTags(const std::vector<std::string>& resource_ids, const Ec2Tags& tags);
 
   Result<std::vector<Ec2Instance>> RunInstances(const RunInstancesRequest& request);
@@ -103,6 +104,7 @@ class Ec2Client {
   Result<std::string> CreateOne(const std::string& action, AwsQueryParams params, const std::string& resource_type,
                                 const Ec2Tags& tags, const std::string& id_field);
   Status Simple(const std::string& action, const AwsQueryParams& params);
+  Status IngressCall(const std::string& action, const std::string& group_id, const std::vector<Ec2IngressRule>& rules);
 
   std::shared_ptr<AwsQueryClient> query_;
   int page_size_ = 1000;

@@ -1,6 +1,8 @@
 #include "integrations/aws/ec2_network.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 #include <set>
 
 namespace kelola {
@@ -171,13 +173,18 @@ Result<GroupNetwork> EnsureEc2Network(Ec2Client& ec2, const Ec2NetworkPlan& plan
     KELOLA_ASSIGN_OR_RETURN(groups, ec2.Describe(Ec2ResourceKind::kSecurityGroup, in_vpc));
   }
   std::string group_id;
-  std::set<std::string> have;
+  std::map<std::string, Ec2IngressRule> have;  // by RuleKey
   if (const Ec2Resource* found = First(groups)) {
     group_id = found->id;
     if (auto it = found->sets.find("ipPermissions"); it != found->sets.end()) {
       for (const auto& p : it->second) {
         auto get = [&p](const char* k) { return p.count(k) ? p.at(k) : std::string(); };
-        have.insert(RuleKey(get("ipProtocol"), get("fromPort"), get("toPort"), get("cidrIp")));
+        Ec2IngressRule rule;
+        rule.protocol = get("ipProtocol");
+        rule.from_port = std::atoi(get("fromPort").c_str());
+        rule.to_port = std::atoi(get("toPort").c_str());
+        rule.cidr = get("cidrIp");
+        have[RuleKey(rule.protocol, get("fromPort"), get("toPort"), rule.cidr)] = rule;
       }
     }
   } else {
@@ -185,12 +192,20 @@ Result<GroupNetwork> EnsureEc2Network(Ec2Client& ec2, const Ec2NetworkPlan& plan
                             ec2.CreateSecurityGroup(vpc, "kelola-" + plan.group, "kelola server group " + plan.group,
                                                     NetworkTags(plan, "sg")));
   }
+  // Converge the rules: add the missing ones, revoke those the spec dropped.
   std::vector<Ec2IngressRule> missing;
+  std::set<std::string> wanted;
   for (const auto& rule : plan.ingress) {
-    if (!have.count(RuleKey(rule.protocol, std::to_string(rule.from_port), std::to_string(rule.to_port), rule.cidr))) {
-      missing.push_back(rule);
-    }
+    const std::string key =
+        RuleKey(rule.protocol, std::to_string(rule.from_port), std::to_string(rule.to_port), rule.cidr);
+    wanted.insert(key);
+    if (!have.count(key)) missing.push_back(rule);
   }
+  std::vector<Ec2IngressRule> extra;
+  for (const auto& [key, rule] : have) {
+    if (!wanted.count(key)) extra.push_back(rule);
+  }
+  KELOLA_RETURN_IF_ERROR(ec2.RevokeSecurityGroupIngress(group_id, extra));
   KELOLA_RETURN_IF_ERROR(ec2.AuthorizeSecurityGroupIngress(group_id, missing));
   net.ids["securityGroup"] = group_id;
   return net;

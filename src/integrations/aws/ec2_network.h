@@ -6,7 +6,8 @@
 //
 // EnsureEc2Network re-finds each piece by those tags before creating it, so
 // a second call (or one after a crash half-way) creates only what is
-// missing. DeleteEc2Network removes what carries the tags, in dependency
+// missing; the security group's ingress rules are converged to the spec
+// (missing ones authorized, dropped ones revoked). DeleteEc2Network removes what carries the tags, in dependency
 // order, and nothing else; "already gone" is fine. Thread-safe as Ec2Client.
 #pragma once
 
