@@ -3,6 +3,7 @@
 #include "fleet/group_controller.h"
 #include "fleet/host_controller.h"
 #include "fleet/static_provider.h"
+#include "integrations/aws/ec2_fleet_provider.h"
 
 namespace kelola {
 
@@ -13,6 +14,12 @@ FleetService::FleetService(Store& store, Clock& clock, SecretResolver resolver, 
       options_(std::move(options)),
       providers_(std::make_shared<FleetProviderRegistry>()) {
   providers_->Add(std::make_shared<StaticProvider>(store_));
+  Ec2ProviderOptions aws;
+  aws.endpoint = options_.aws_endpoint;
+  aws.profile = options_.aws_profile;
+  aws.credentials_file = options_.aws_credentials_file;
+  aws.default_region = options_.aws_region;
+  providers_->Add(std::make_shared<Ec2FleetProvider>(aws));
 }
 
 Status FleetService::Register(ControllerManager& manager) {

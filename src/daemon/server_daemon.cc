@@ -198,7 +198,11 @@ class ServerDaemon::Impl {
         *controllers, clock, [this](const std::string& name) { return sealer->Resolve(name); }));
     fleet = std::make_unique<FleetService>(
         *store, clock, [this](const std::string& name) { return sealer->Resolve(name); },
-        FleetServiceOptions{.data_dir = options.data_dir});
+        [this] {
+          FleetServiceOptions o = options.fleet;
+          o.data_dir = options.data_dir;
+          return o;
+        }());
     KELOLA_RETURN_IF_ERROR(fleet->Register(*controllers));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     // A stored delivery (from this replica or, with PostgreSQL, another one)
