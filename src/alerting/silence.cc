@@ -7,26 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool Digits(std::string_view s, size_t at, size_t n, int& out) {
-  if (at + n > s.size()) return false;
-  out = 0;
-  for (size_t i = at; i < at + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
 Status FieldError(const std::string& field, const std::string& what) {
   return InvalidArgumentError(field + ": " + what);
 }
@@ -167,55 +147,4 @@ Result<Silence> SilenceFromSpecJson(const std::string& id, std::string_view spec
   s->id = id;
   return s;
 }
-
-Result<WallTime> ParseRfc3339(std::string_view t) {
-  int year, month, day, hour, minute, second;
-  auto bad = [&t]() {
-    return InvalidArgumentError("expected an RFC 3339 time like 2026-11-27T10:00:00Z, got \"" +
-                                std::string(t.substr(0, 64)) + "\"");
-  };
-  if (t.size() < 20 || !Digits(t, 0, 4, year) || t[4] != '-' || !Digits(t, 5, 2, month) || t[7] != '-' ||
-      !Digits(t, 8, 2, day) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !Digits(t, 11, 2, hour) ||
-      t[13] != ':' || !Digits(t, 14, 2, minute) || t[16] != ':' || !Digits(t, 17, 2, second)) {
-    return bad();
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return bad();
-  // Nanoseconds since 1970 in 64 bits reach the year 2262.
-  if (year < 1970 || year > 2200) {
-    return InvalidArgumentError("time \"" + std::string(t.substr(0, 64)) + "\": the year must be 1970 to 2200");
-  }
-  size_t i = 19;
-  int64_t nanos = 0;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    int digits = 0;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-      if (digits < 9) nanos = nanos * 10 + (t[i] - '0');
-      ++digits;
-      ++i;
-    }
-    if (digits == 0) return bad();
-    for (int d = digits; d < 9; ++d) nanos *= 10;
-  }
-  int64_t offset_minutes = 0;
-  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
-    ++i;
-  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    int oh, om;
-    if (!Digits(t, i + 1, 2, oh) || i + 3 >= t.size() || t[i + 3] != ':' || !Digits(t, i + 4, 2, om) || oh > 23 ||
-        om > 59) {
-      return bad();
-    }
-    offset_minutes = (t[i] == '-' ? -1 : 1) * (oh * 60 + om);
-    i += 6;
-  } else {
-    return bad();
-  }
-  if (i != t.size()) return bad();
-  int64_t seconds = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-                    hour * 3600 + minute * 60 + second - offset_minutes * 60;
-  return WallTime(
-      std::chrono::duration_cast<WallTime::duration>(std::chrono::seconds(seconds) + std::chrono::nanoseconds(nanos)));
-}
-
 }  // namespace kelola

@@ -50,7 +50,4 @@ Result<Silence> ParseSilenceBody(std::string_view json, WallTime now);
 std::string SilenceSpecJson(const Silence& silence);
 Result<Silence> SilenceFromSpecJson(const std::string& id, std::string_view spec_json);
 
-// RFC 3339 ("2026-11-27T10:00:00Z", fractions and offsets allowed).
-Result<WallTime> ParseRfc3339(std::string_view text);
-
 }  // namespace kelola

@@ -11,6 +11,9 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
+
+#include "base/status.h"
 
 namespace kelola {
 
@@ -62,6 +65,9 @@ class FakeClock final : public Clock {
 
 // RFC 3339 with milliseconds in UTC: "2026-11-27T11:08:24.123Z".
 std::string FormatRfc3339(WallTime t);
+// RFC 3339 ("2026-11-27T10:00:00Z", fractions and offsets allowed); years
+// 1970 to 2200 (nanoseconds since 1970 in 64 bits reach 2262).
+Result<WallTime> ParseRfc3339(std::string_view text);
 // Milliseconds since the Unix epoch.
 int64_t UnixMillis(WallTime t);
 

@@ -37,21 +37,21 @@ struct GroupNetworkSpec {
 struct HealthCheckSpec {
   enum class Kind { kNone, kTcp, kHttp, kCommand };
   Kind kind = Kind::kNone;
-  int port = 0;          // tcp, http
-  std::string path;      // http: "/healthz" (2xx is healthy)
-  std::string command;   // command: run over SSH on the host; exit 0 is healthy
+  int port = 0;         // tcp, http
+  std::string path;     // http: "/healthz" (2xx is healthy)
+  std::string command;  // command: run over SSH on the host; exit 0 is healthy
   Duration interval = std::chrono::seconds(10);
   Duration timeout = std::chrono::seconds(5);
-  int unhealthy_threshold = 3;  // consecutive failures before the host is Failed
+  int unhealthy_threshold = 3;               // consecutive failures before the host is Failed
   Duration grace = std::chrono::seconds(0);  // after Ready, failures not counted for this long
 };
 
 struct BootstrapSpec {
-  std::string user_data;       // cloud-init user-data, passed at launch (EC2 UserData)
-  std::string runbook;         // an inline runbook (src/ssh/runbook.h YAML), applied over SSH
+  std::string user_data;  // cloud-init user-data, passed at launch (EC2 UserData)
+  std::string runbook;    // an inline runbook (src/ssh/runbook.h YAML), applied over SSH
   std::string ssh_user = "root";
   int ssh_port = 22;
-  std::string ssh_key_secret;  // Secret holding the private key the hosts accept
+  std::string ssh_key_secret;                   // Secret holding the private key the hosts accept
   Duration timeout = std::chrono::minutes(10);  // Booted -> Ready, else Failed
 };
 
@@ -65,11 +65,11 @@ struct ServerGroupSpec {
   std::string name;      // the resource name
   std::string provider;  // docker | aws | static
   std::string team = "default";
-  std::string region;  // aws
-  std::string zone;    // aws availability zone; "" = provider's choice
-  std::string image;   // AMI id, Docker image; static: unused
-  std::string size;    // EC2 instance type; docker: nano|micro|small|medium|large
-  int count = 1;       // 0..1000
+  std::string region;                         // aws
+  std::string zone;                           // aws availability zone; "" = provider's choice
+  std::string image;                          // AMI id, Docker image; static: unused
+  std::string size;                           // EC2 instance type; docker: nano|micro|small|medium|large
+  int count = 1;                              // 0..1000
   std::map<std::string, std::string> labels;  // copied onto every Host
   GroupNetworkSpec network;
   BootstrapSpec bootstrap;
