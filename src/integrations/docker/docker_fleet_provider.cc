@@ -1,6 +1,9 @@
 #include "integrations/docker/docker_fleet_provider.h"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
 
 #include "integrations/docker/authorized_key.h"
 #include "integrations/docker/image_reference.h"
@@ -41,6 +44,19 @@ bool IsOurs(const ContainerInfo& info, const std::map<std::string, std::string>&
     if (it == info.labels.end() || it->second != value) return false;
   }
   return true;
+}
+
+// fn(0..n-1) on up to `parallelism` threads (the caller's among them).
+void ParallelFor(size_t n, int parallelism, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  const size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, parallelism)));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
 }
 
 }  // namespace
@@ -203,10 +219,22 @@ Result<std::vector<ProviderInstance>> DockerFleetProvider::Launch(const ServerGr
     }
     context.authorized_key = *key + "\n";
   }
-  for (const LaunchSpec& host : hosts) {
-    KELOLA_ASSIGN_OR_RETURN(std::string id, LaunchOne(*docker, spec, context, host));
-    KELOLA_ASSIGN_OR_RETURN(ContainerInfo info, docker->InspectContainer(id));
-    out.push_back(ToInstance(*docker, info));
+  // Hosts in parallel (the engine's start is the slow part, ~0.5-1 s each);
+  // every host is attempted, the first error (in host order) is returned —
+  // what did launch is labelled and found again by the next Launch or List.
+  std::vector<Result<ProviderInstance>> results(hosts.size(), Result<ProviderInstance>(UnknownError("not launched")));
+  ParallelFor(hosts.size(), options_.launch_parallelism, [&](size_t i) {
+    auto id = LaunchOne(*docker, spec, context, hosts[i]);
+    if (!id.ok()) {
+      results[i] = id.status();
+      return;
+    }
+    auto info = docker->InspectContainer(*id);
+    results[i] = info.ok() ? Result<ProviderInstance>(ToInstance(*docker, *info)) : info.status();
+  });
+  for (auto& r : results) {
+    if (!r.ok()) return r.status();
+    out.push_back(std::move(*r));
   }
   return out;
 }
@@ -336,18 +364,26 @@ Result<ProviderInstance> DockerFleetProvider::Describe(const ServerGroupSpec& sp
 Status DockerFleetProvider::Terminate(const ServerGroupSpec& spec, const std::vector<std::string>& provider_ids) {
   KELOLA_ASSIGN_OR_RETURN(DockerClient * docker, Client());
   const auto labels = GroupLabels(spec);
-  for (const std::string& id : provider_ids) {
+  std::vector<Status> results(provider_ids.size());
+  ParallelFor(provider_ids.size(), options_.launch_parallelism, [&](size_t i) {
+    const std::string& id = provider_ids[i];
     auto info = docker->InspectContainer(id);
-    if (info.status().code() == StatusCode::kNotFound) continue;  // already gone
-    KELOLA_RETURN_IF_ERROR(info.status());
-    if (!IsOurs(*info, labels)) {
-      return FailedPreconditionError("container " + id + " is not a host of group " + spec.name + ": not removing it");
+    if (info.status().code() == StatusCode::kNotFound) return;  // already gone
+    if (!info.ok()) {
+      results[i] = info.status();
+      return;
     }
-    KELOLA_RETURN_IF_ERROR(docker->KillContainer(info->id));
-    KELOLA_RETURN_IF_ERROR(docker->RemoveContainer(info->id));
+    if (!IsOurs(*info, labels)) {
+      results[i] =
+          FailedPreconditionError("container " + id + " is not a host of group " + spec.name + ": not removing it");
+      return;
+    }
+    // Force removal kills it first.
+    results[i] = docker->RemoveContainer(info->id);
     std::lock_guard lock(mu_);
     host_keys_.erase(info->id);
-  }
+  });
+  for (const Status& s : results) KELOLA_RETURN_IF_ERROR(s);
   return OkStatus();
 }
 

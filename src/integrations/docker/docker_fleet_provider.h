@@ -7,7 +7,7 @@
 //   io.kelola.managed-by, IPAM subnet spec.network.vpcCidr (containers'
 //   addresses from spec.network.subnets[0] when given), else the engine's
 //   choice; found again by its labels.
-// - Launch: one container per host, named after the host (names are unique,
+// - Launch: one container per host (up to launch_parallelism at once), named after the host (names are unique,
 //   so a 409 on create means it exists: it is inspected and returned, never
 //   launched twice), labelled group/host/managed-by/size, CPU and memory
 //   limits by spec.size, restart policy "no" (the group controller replaces
@@ -20,7 +20,7 @@
 // - List/Describe: container state as ProviderInstance (running → address
 //   on the group network, port 22, the SSH host key read by exec from
 //   /etc/ssh/ssh_host_ed25519_key.pub once sshd's start script wrote it).
-// - Terminate (force remove) and DeleteNetwork are idempotent.
+// - Terminate (force remove, in parallel too) and DeleteNetwork are idempotent.
 // Firewall rules (spec.network.ingress) are accepted but not enforced: the
 // engine runs with --iptables=false here (docs/integrations/docker-provider.md).
 //
@@ -52,6 +52,7 @@ struct DockerFleetProviderOptions {
   // FailedPrecondition.
   std::function<Result<std::string>(const std::string& secret_name)> resolve_secret;
   std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
+  int launch_parallelism = 4;  // hosts created and started at once by one Launch
 };
 
 // A size's limits: nano 0.25 CPU/128 MiB, micro 0.5/256 MiB, small 1/512 MiB,
