@@ -5,7 +5,7 @@
 # teardown. Starts dockerd like tests/harness when none answers, builds the
 # host image (cached) and the bench binary.
 # Usage: bench/fleet_docker.sh [HOSTS=10] [ROUNDS=3]
-# Environment: BUILD (build dir, default build/release; its preset must be
+# Environment: LAUNCH_PARALLELISM (default 4), BUILD (build dir, default build/release; its preset must be
 # configured), KELOLA_HOST_IMAGE (default kelola-host:bookworm).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

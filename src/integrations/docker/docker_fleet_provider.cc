@@ -307,7 +307,8 @@ std::string DockerFleetProvider::HostKey(DockerClient& docker, const std::string
   // "ssh-ed25519 AAAA... root@host" -> type and key, without the comment.
   const std::string& text = read->out;
   const size_t first = text.find(' ');
-  if (text.rfind("ssh-", 0) != 0 || first == std::string::npos) return "";
+  // ssh-keygen ends the line with "\n": without it the file is still being written.
+  if (text.rfind("ssh-", 0) != 0 || first == std::string::npos || text.back() != '\n') return "";
   const size_t second = text.find_first_of(" \r\n", first + 1);
   std::string key = text.substr(0, second);
   std::lock_guard lock(mu_);
