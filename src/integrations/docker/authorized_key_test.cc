@@ -62,6 +62,12 @@ TEST(MemoryTar, ExtractsWithModesThroughTar) {
   EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::all, std::filesystem::perms(0600));
   EXPECT_EQ(std::filesystem::status(root / "root/.ssh").permissions() & std::filesystem::perms::all,
             std::filesystem::perms(0700));
+  auto first = ReadFirstTarFile(*tar);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, "ssh-ed25519 AAAA x\n");
+  EXPECT_EQ(ReadFirstTarFile(*tar, 5).status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReadFirstTarFile(*MakeTar({{"only/", "", 0755}})).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(ReadFirstTarFile(std::string(1024, 'x')).ok());
   EXPECT_EQ(MakeTar({{"/etc/passwd", "x"}}).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(MakeTar({{"a/../../b", "x"}}).status().code(), StatusCode::kInvalidArgument);
 }

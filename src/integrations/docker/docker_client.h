@@ -148,6 +148,10 @@ class DockerClient {
   // Extracts a tar (bytes) into the container's filesystem at `path` (a
   // directory that exists in it); works on created, not yet started ones.
   Status PutArchive(const std::string& id, const std::string& path, const std::string& tar);
+  // A file or directory of the container's filesystem as a tar (GET
+  // /containers/{id}/archive); works on created containers. NotFound when
+  // the path does not exist; ResourceExhausted above `max_bytes`.
+  Result<std::string> GetArchive(const std::string& id, const std::string& path, size_t max_bytes = 1 << 20);
 
   // Networks (docker_client_networks.cc). Returns the network ID.
   Result<std::string> CreateNetwork(const NetworkParams& params);

@@ -115,4 +115,31 @@ Status DockerClient::PutArchive(const std::string& id, const std::string& path, 
   return InternalError(what + ": HTTP " + std::to_string(reply->status) + ": " + message);
 }
 
+Result<std::string> DockerClient::GetArchive(const std::string& id, const std::string& path, size_t max_bytes) {
+  KELOLA_RETURN_IF_ERROR(CheckEngineName(id, "container id"));
+  if (path.empty() || path.front() != '/' || path.find("..") != std::string::npos) {
+    return InvalidArgumentError("archive path \"" + path + "\" must be absolute and hold no \"..\"");
+  }
+  ClientRequest request;
+  request.url = Url("/containers/" + id + "/archive?path=" + PercentEncode(path));
+  request.timeout = options_.request_timeout;
+  std::string tar;
+  bool too_big = false;
+  auto reply = http_->StreamBytes(request, [&](std::string_view chunk) {
+    if (tar.size() + chunk.size() > max_bytes) {
+      too_big = true;
+      return false;
+    }
+    tar.append(chunk);
+    return true;
+  });
+  const std::string what = "copying " + path + " out of container " + id;
+  if (!reply.ok()) return UnavailableError(what + ": Docker engine: " + reply.status().message());
+  if (too_big) return ResourceExhaustedError(what + ": larger than " + std::to_string(max_bytes) + " bytes");
+  if (reply->status == 200) return tar;
+  const std::string message = EngineErrorMessage(reply->body);
+  if (reply->status == 404) return NotFoundError(what + ": " + message);
+  return InternalError(what + ": HTTP " + std::to_string(reply->status) + ": " + message);
+}
+
 }  // namespace kelola::docker

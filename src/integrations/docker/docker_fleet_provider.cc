@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <functional>
 #include <thread>
 
 #include "integrations/docker/authorized_key.h"
 #include "integrations/docker/image_reference.h"
 #include "integrations/docker/memory_tar.h"
+#include "integrations/docker/passwd_entry.h"
 
 namespace kelola::docker {
 namespace {
@@ -57,6 +59,27 @@ void ParallelFor(size_t n, int parallelism, const std::function<void(size_t)>& f
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (std::thread& t : pool) t.join();
+}
+
+// The login user's ids and home: root without asking; another user from
+// the image's /etc/passwd, read out of the created container.
+Result<PasswdEntry> LoginUser(DockerClient& docker, const std::string& id, const ServerGroupSpec& spec) {
+  const std::string& name = spec.bootstrap.ssh_user;
+  if (name == "root") return PasswdEntry{"root", 0, 0, "/root"};
+  auto tar = docker.GetArchive(id, "/etc/passwd");
+  if (tar.status().code() == StatusCode::kNotFound) {
+    return FailedPreconditionError("spec.bootstrap.sshUser: image " + spec.image + " has no /etc/passwd");
+  }
+  KELOLA_RETURN_IF_ERROR(tar.status());
+  auto passwd = ReadFirstTarFile(*tar);
+  if (!passwd.ok())
+    return InternalError("reading /etc/passwd of image " + spec.image + ": " + passwd.status().message());
+  auto entry = FindPasswdEntry(*passwd, name);
+  if (entry.status().code() == StatusCode::kNotFound) {
+    return FailedPreconditionError("spec.bootstrap.sshUser: image " + spec.image + " has no user " + name);
+  }
+  if (!entry.ok()) return FailedPreconditionError("spec.bootstrap.sshUser: " + entry.status().message());
+  return entry;
 }
 
 }  // namespace
@@ -116,11 +139,15 @@ Status DockerFleetProvider::Validate(const ServerGroupSpec& spec) const {
                                 (cloud_config ? "#cloud-config needs cloud-init, which containers do not run; " : "") +
                                 "the docker provider runs only a shell script (first line \"#!...\") after boot");
   }
-  if (!spec.bootstrap.ssh_key_secret.empty() && spec.bootstrap.ssh_user != "root") {
-    return InvalidArgumentError(
-        "spec.bootstrap.sshUser: the docker provider installs the bootstrap key for root only, "
-        "got \"" +
-        spec.bootstrap.ssh_user + "\"");
+  const std::string& user = spec.bootstrap.ssh_user;
+  const bool user_ok = !user.empty() && user.size() <= 32 &&
+                       (std::islower(static_cast<unsigned char>(user[0])) || user[0] == '_') &&
+                       std::all_of(user.begin(), user.end(), [](char c) {
+                         return std::islower(static_cast<unsigned char>(c)) ||
+                                std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+                       });
+  if (!user_ok) {
+    return InvalidArgumentError("spec.bootstrap.sshUser: \"" + user + "\" is not a user name ([a-z_][a-z0-9_.-]*)");
   }
   if (spec.bootstrap.ssh_port != 22) {
     return InvalidArgumentError("spec.bootstrap.sshPort: the docker provider's containers answer SSH on port 22, got " +
@@ -277,8 +304,10 @@ Result<std::string> DockerFleetProvider::LaunchOne(DockerClient& docker, const S
     // Never started (new, or a crash between create and start): the files, then start.
     std::vector<TarEntry> files;
     if (!context.authorized_key.empty()) {
-      files.push_back({"root/.ssh/", "", 0700});
-      files.push_back({"root/.ssh/authorized_keys", context.authorized_key, 0600});
+      KELOLA_ASSIGN_OR_RETURN(PasswdEntry user, LoginUser(docker, id, spec));
+      const std::string dir = (user.home == "/" ? std::string() : user.home.substr(1) + "/") + ".ssh/";
+      files.push_back({dir, "", 0700, user.uid, user.gid});
+      files.push_back({dir + "authorized_keys", context.authorized_key, 0600, user.uid, user.gid});
     }
     if (!spec.bootstrap.user_data.empty()) files.push_back({kUserDataPath + 1, spec.bootstrap.user_data, 0700});
     if (!files.empty()) {

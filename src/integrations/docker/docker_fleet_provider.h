@@ -13,7 +13,8 @@
 //   limits by spec.size, restart policy "no" (the group controller replaces
 //   dead hosts), hostname = host name. Before start, the bootstrap key's
 //   public half (derived from the private key in the Secret named by
-//   spec.bootstrap.sshKeySecret) goes into /root/.ssh/authorized_keys and
+//   spec.bootstrap.sshKeySecret) goes into ~/.ssh/authorized_keys of
+//   spec.bootstrap.sshUser (uid, gid and home from the image's /etc/passwd) and
 //   a spec.bootstrap.userData script into /var/lib/kelola/user-data through
 //   PUT /containers/{id}/archive; after start the script runs once
 //   (detached exec, output in /var/log/kelola-user-data.log).

@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "fleet/server_group.h"
+#include "integrations/docker/build_context.h"
 #include "ssh/ssh_session.h"
 #include "tests/harness/docker_engine.h"
 #include "tests/harness/run_command.h"
@@ -70,6 +72,8 @@ TEST(DockerFleetProviderValidate, SizesAndSpecsThisProviderCannotRun) {
   spec.bootstrap.user_data = "#!/bin/sh\necho hi\n";
   EXPECT_TRUE(provider.Validate(spec).ok());
   spec.bootstrap.ssh_user = "deploy";
+  EXPECT_TRUE(provider.Validate(spec).ok());
+  spec.bootstrap.ssh_user = "../etc";
   expect_invalid(spec, "spec.bootstrap.sshUser");
   spec = BaseSpec("web");
   spec.bootstrap.ssh_port = 2222;
@@ -344,6 +348,54 @@ TEST_F(DockerFleetProviderTest, RefusesWhatItCannotOrMustNotDo) {
   ASSERT_TRUE(foreign_info.ok());
   EXPECT_EQ(provider_->Terminate(spec, {foreign_info->id}).code(), StatusCode::kFailedPrecondition);
   EXPECT_TRUE(docker_->InspectContainer(foreign.name).ok());
+}
+
+// A user other than root: the key lands in that user's home, owned by it.
+TEST_F(DockerFleetProviderTest, BootstrapKeyForAnotherUser) {
+  const std::string context = dir_->File("context");
+  std::filesystem::create_directories(context);
+  // -p '*': no password, but not locked ("!"), which sshd without PAM refuses even for keys.
+  std::ofstream(context + "/Dockerfile") << "FROM " << kHostImage << "\nRUN useradd -m -s /bin/sh -p '*' deploy\n";
+  ASSERT_TRUE(WriteBuildContext(context, "Dockerfile", dir_->File("context.tar")).ok());
+  BuildParams build;
+  build.context_tar = dir_->File("context.tar");
+  build.tags = {"kelola-test/host-deploy:2"};
+  build.labels = {{"kelola-test", "1"}};
+  auto image = docker_->Build(build, nullptr, nullptr);
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+
+  ServerGroupSpec spec = BaseSpec(group_);
+  spec.image = "kelola-test/host-deploy:2";
+  spec.bootstrap.ssh_user = "nosuchuser";
+  auto network = EnsureNetworkWithFreeSubnet(spec);
+  ASSERT_TRUE(network.ok()) << network.status().ToString();
+  auto missing = provider_->Launch(spec, *network, {{group_ + "-1", "t"}});
+  EXPECT_EQ(missing.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(missing.status().message().find("has no user nosuchuser"), std::string::npos)
+      << missing.status().ToString();
+  ASSERT_TRUE(provider_->Terminate(spec, {group_ + "-1"}).ok());  // the created, never started container
+
+  spec.bootstrap.ssh_user = "deploy";
+  auto launched = provider_->Launch(spec, *network, {{group_ + "-1", "t"}});
+  ASSERT_TRUE(launched.ok()) << launched.status().ToString();
+  std::vector<ProviderInstance> running = WaitRunning(spec, 1);
+  ASSERT_EQ(running.size(), 1u);
+  SshOptions options;
+  options.host = running[0].address;
+  options.user = "deploy";
+  options.credentials.private_key_data = private_key_;
+  options.pinned_host_key = running[0].host_key;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto session = SshSession::Connect(options);
+  while (!session.ok() && session.status().code() == StatusCode::kUnavailable &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    session = SshSession::Connect(options);
+  }
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  auto out = (*session)->Exec("id -un; stat -c '%U %a' ~/.ssh ~/.ssh/authorized_keys");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->out, "deploy\ndeploy 700\ndeploy 600\n");
 }
 
 }  // namespace

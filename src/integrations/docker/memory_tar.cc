@@ -13,6 +13,9 @@ namespace {
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_write_free(a); }
 };
+struct ReaderDeleter {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
 struct EntryDeleter {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
@@ -59,6 +62,39 @@ Result<std::string> MakeTar(const std::vector<TarEntry>& entries) {
     return InternalError(std::string("closing an in-memory tar: ") + archive_error_string(a.get()));
   }
   return out;
+}
+
+Result<std::string> ReadFirstTarFile(const std::string& tar, size_t max_bytes) {
+  std::unique_ptr<archive, ReaderDeleter> a(archive_read_new());
+  if (!a) return InternalError("archive_read_new failed");
+  archive_read_support_format_tar(a.get());
+  if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK) {
+    return InvalidArgumentError(std::string("reading a tar: ") + archive_error_string(a.get()));
+  }
+  archive_entry* entry = nullptr;
+  while (true) {
+    const int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF) return NotFoundError("the tar holds no regular file");
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      return InvalidArgumentError(std::string("reading a tar: ") + archive_error_string(a.get()));
+    }
+    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    if (archive_entry_size(entry) < 0 || static_cast<uint64_t>(archive_entry_size(entry)) > max_bytes) {
+      return ResourceExhaustedError("the file in the tar is larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    std::string out;
+    char buf[16384];
+    while (true) {
+      const la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
+      if (n < 0) return InvalidArgumentError(std::string("reading a tar: ") + archive_error_string(a.get()));
+      if (n == 0) break;
+      if (out.size() + static_cast<size_t>(n) > max_bytes) {
+        return ResourceExhaustedError("the file in the tar is larger than " + std::to_string(max_bytes) + " bytes");
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
 }
 
 }  // namespace kelola::docker
