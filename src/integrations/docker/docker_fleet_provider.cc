@@ -222,14 +222,18 @@ Result<std::vector<ProviderInstance>> DockerFleetProvider::Launch(const ServerGr
   }
   KELOLA_RETURN_IF_ERROR(image.status());
   KELOLA_ASSIGN_OR_RETURN(context.size, DockerSizeFor(spec.size));
+  int cpus = 0;
   {
     std::lock_guard lock(mu_);
-    if (cpus_ == 0) {
-      auto cpus = docker->CpuCount();
-      cpus_ = cpus.ok() ? *cpus : 1;
-    }
-    context.size.nano_cpus = std::min<int64_t>(context.size.nano_cpus, int64_t{cpus_} * kNanoCpu);
+    cpus = cpus_;
   }
+  if (cpus == 0) {
+    KELOLA_ASSIGN_OR_RETURN(cpus, docker->CpuCount());
+    std::lock_guard lock(mu_);
+    cpus_ = cpus;
+  }
+  // The engine refuses a limit above the CPUs it has.
+  context.size.nano_cpus = std::min<int64_t>(context.size.nano_cpus, int64_t{cpus} * kNanoCpu);
   if (!spec.bootstrap.ssh_key_secret.empty()) {
     if (!options_.resolve_secret) {
       return FailedPreconditionError("spec.bootstrap.sshKeySecret: the docker provider was given no secret resolver");
