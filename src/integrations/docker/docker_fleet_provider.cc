@@ -72,8 +72,9 @@ Result<PasswdEntry> LoginUser(DockerClient& docker, const std::string& id, const
   }
   KELOLA_RETURN_IF_ERROR(tar.status());
   auto passwd = ReadFirstTarFile(*tar);
-  if (!passwd.ok())
+  if (!passwd.ok()) {
     return InternalError("reading /etc/passwd of image " + spec.image + ": " + passwd.status().message());
+  }
   auto entry = FindPasswdEntry(*passwd, name);
   if (entry.status().code() == StatusCode::kNotFound) {
     return FailedPreconditionError("spec.bootstrap.sshUser: image " + spec.image + " has no user " + name);
