@@ -4,6 +4,7 @@
 #include "fleet/host_controller.h"
 #include "fleet/static_provider.h"
 #include "integrations/aws/ec2_fleet_provider.h"
+#include "integrations/docker/docker_fleet_provider.h"
 
 namespace kelola {
 
@@ -14,6 +15,10 @@ FleetService::FleetService(Store& store, Clock& clock, SecretResolver resolver, 
       options_(std::move(options)),
       providers_(std::make_shared<FleetProviderRegistry>()) {
   providers_->Add(std::make_shared<StaticProvider>(store_));
+  docker::DockerFleetProviderOptions docker;
+  docker.socket_path = options_.docker_socket;
+  docker.resolve_secret = resolver_;
+  providers_->Add(std::make_shared<docker::DockerFleetProvider>(docker));
   Ec2ProviderOptions aws;
   aws.endpoint = options_.aws_endpoint;
   aws.profile = options_.aws_profile;
