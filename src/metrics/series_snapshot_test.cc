@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "metrics/series_persistence.h"
 #include "metrics/series_store.h"
 
 namespace kelola::metrics {
@@ -90,6 +91,30 @@ TEST(SeriesSnapshot, ReaderChecksLengthsBeforeTrusting) {
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
   EXPECT_NE(s.message().find("series 1"), std::string::npos) << s.message();
   EXPECT_EQ(calls, 0);
+}
+
+TEST(SeriesPersistence, DamagedSnapshotIsKeptAndTheStoreStartsEmpty) {
+  const std::string dir = TempPath("persist");
+  {
+    auto store = OpenSeriesStore({}, dir);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ((*store)->series_count(), 0u);  // no snapshot yet
+    ASSERT_TRUE((*store)->Append("h", "g", "m", kT0, 1).ok());
+    FakeClock clock;
+    SeriesSnapshotter snapshots(**store, clock, dir, std::chrono::minutes(5));
+    snapshots.Start();
+    snapshots.Stop();  // writes the last snapshot
+  }
+  auto reopened = OpenSeriesStore({}, dir);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->series_count(), 1u);
+  EXPECT_EQ((*reopened)->GroupOf("h"), "g");
+  std::ofstream(SnapshotPath(dir), std::ios::binary | std::ios::trunc) << "KLMETS1\ngarbage that is not a snapshot";
+  auto damaged = OpenSeriesStore({}, dir);
+  ASSERT_TRUE(damaged.ok());
+  EXPECT_EQ((*damaged)->series_count(), 0u);
+  EXPECT_TRUE(std::filesystem::exists(SnapshotPath(dir) + ".bad"));
+  EXPECT_NE(ReadAll(SnapshotPath(dir) + ".bad").find("garbage"), std::string::npos);
 }
 
 }  // namespace

@@ -11,6 +11,9 @@
 #include <mutex>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "metrics/metric_samples.h"
@@ -109,36 +112,44 @@ size_t SeriesStore::MemoryBound() const {
   return options_.max_series * (slots_ * sizeof(float) + kSeriesOverheadBytes);
 }
 
+SeriesStore::Series* SeriesStore::FindOrCreateLocked(const std::string& host, const std::string& group,
+                                                     const std::string& metric, bool& created, Status& error) {
+  created = false;
+  auto hit = hosts_.find(host);
+  if (hit != hosts_.end()) {
+    if (!group.empty() && hit->second->group != group) hit->second->group = group;
+    auto sit = hit->second->series.find(metric);
+    if (sit != hit->second->series.end()) return &sit->second;
+  }
+  if (series_ >= options_.max_series) {
+    error = ResourceExhaustedError("metrics store holds its limit of " + std::to_string(options_.max_series) +
+                                   " series (metrics.max_series); series " + host + "/" + metric + " not stored");
+    return nullptr;
+  }
+  if (hit == hosts_.end()) {
+    auto h = std::make_unique<Host>();
+    h->name = host;
+    h->group = group;
+    hit = hosts_.emplace(host, std::move(h)).first;
+  }
+  Series fresh;
+  fresh.ring = std::make_unique<float[]>(slots_);
+  std::fill_n(fresh.ring.get(), slots_, kAbsent);
+  auto inserted = hit->second->series.emplace(metric, std::move(fresh)).first;
+  ++series_;
+  bytes_ += SeriesBytes(inserted->first);
+  created = true;
+  return &inserted->second;
+}
+
 Status SeriesStore::Append(const std::string& host, const std::string& group, const std::string& metric,
                            int64_t time_ms, double value) {
   const int64_t slot = FloorDiv(time_ms, resolution_ms_);
   std::unique_lock lock(mu_);
-  auto hit = hosts_.find(host);
-  Series* s = nullptr;
-  if (hit != hosts_.end()) {
-    if (!group.empty() && hit->second->group != group) hit->second->group = group;
-    auto sit = hit->second->series.find(metric);
-    if (sit != hit->second->series.end()) s = &sit->second;
-  }
-  if (s == nullptr) {
-    if (series_ >= options_.max_series) {
-      return ResourceExhaustedError("metrics store holds its limit of " + std::to_string(options_.max_series) +
-                                    " series (metrics.max_series); series " + host + "/" + metric + " not stored");
-    }
-    if (hit == hosts_.end()) {
-      auto h = std::make_unique<Host>();
-      h->name = host;
-      h->group = group;
-      hit = hosts_.emplace(host, std::move(h)).first;
-    }
-    Series fresh;
-    fresh.ring = std::make_unique<float[]>(slots_);
-    std::fill_n(fresh.ring.get(), slots_, kAbsent);
-    auto inserted = hit->second->series.emplace(metric, std::move(fresh)).first;
-    s = &inserted->second;
-    ++series_;
-    bytes_ += SeriesBytes(inserted->first);
-  }
+  bool created = false;
+  Status error = OkStatus();
+  Series* s = FindOrCreateLocked(host, group, metric, created, error);
+  if (s == nullptr) return error;
   const int64_t n = static_cast<int64_t>(slots_);
   if (s->latest_slot >= 0 && slot <= s->latest_slot - n) {
     return OutOfRangeError("point at " + std::to_string(time_ms) + " is older than the retention of series " + host +
@@ -331,14 +342,48 @@ Status SeriesStore::WriteSnapshot(const std::string& path) const {
 }
 
 Status SeriesStore::ReadSnapshot(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("metrics snapshot " + path + " does not exist");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Mapped, not copied: the file is as large as the store.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFoundError("metrics snapshot " + path + " does not exist");
+    return InternalError("metrics snapshot: opening " + path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return InternalError("metrics snapshot: stat " + path + ": " + std::strerror(errno));
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* map = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
+  ::close(fd);
+  if (map == MAP_FAILED) return InternalError("metrics snapshot: mmap " + path + ": " + std::strerror(errno));
+  std::string_view bytes(static_cast<const char*>(map), map ? size : 0);
   int64_t resolution_ms = 0;
-  std::vector<std::string> refused;
   Status s = ReadSnapshotBytes(bytes, resolution_ms, [&](const SnapshotSeries& series) {
     std::string host(series.host), group(series.group), metric(series.metric);
-    if (!IsValidHostName(host) || !IsValidSeriesName(metric)) return;
+    if (!IsValidHostName(host) || !IsValidSeriesName(metric) || series.count == 0) return;
+    // Times (slot x resolution) must fit in 64 bits.
+    if (series.first_slot < 0 ||
+        series.first_slot > std::numeric_limits<int64_t>::max() / resolution_ms - static_cast<int64_t>(series.count)) {
+      return;
+    }
+    if (resolution_ms == resolution_ms_ && series.count <= slots_) {
+      // Same layout: copy the ring at once into a new series.
+      std::unique_lock lock(mu_);
+      bool created = false;
+      Status error = OkStatus();
+      Series* target = FindOrCreateLocked(host, group, metric, created, error);
+      if (target == nullptr) return;
+      if (created) {
+        const int64_t n = static_cast<int64_t>(slots_);
+        for (uint32_t i = 0; i < series.count; ++i) {
+          int64_t k = series.first_slot + static_cast<int64_t>(i);
+          target->ring[static_cast<size_t>(((k % n) + n) % n)] = series.values[i];
+        }
+        target->latest_slot = series.first_slot + static_cast<int64_t>(series.count) - 1;
+        return;
+      }
+    }
     for (uint32_t i = 0; i < series.count; ++i) {
       if (std::isnan(series.values[i])) continue;
       int64_t t = (series.first_slot + static_cast<int64_t>(i)) * resolution_ms;
@@ -346,6 +391,7 @@ Status SeriesStore::ReadSnapshot(const std::string& path) {
       if (!a.ok() && a.code() == StatusCode::kResourceExhausted) return;
     }
   });
+  if (map != nullptr) ::munmap(map, size);
   if (!s.ok()) return Status(s.code(), s.message() + " (" + path + ")");
   std::unique_lock lock(mu_);
   dirty_ = false;

@@ -115,6 +115,9 @@ class SeriesStore {
  private:
   struct Series;
   struct Host;
+  // Null with `error` set when the series would pass max_series.
+  Series* FindOrCreateLocked(const std::string& host, const std::string& group, const std::string& metric,
+                             bool& created, Status& error);
   Series* FindLocked(const std::string& host, const std::string& metric) const;
   void ForEachPointLocked(const Series& s, int64_t from_slot, int64_t to_slot,
                           const std::function<void(int64_t slot, float v)>& fn) const;
