@@ -119,8 +119,10 @@ HostMetricsReporter::HostMetricsReporter(HostMetricsReporterOptions options, Met
 HostMetricsReporter::~HostMetricsReporter() { Stop(); }
 
 void HostMetricsReporter::Start() {
-  next_sample_ = clock_.Monotonic();
-  Step(next_sample_);  // the gauges have values before the first scrape
+  // The gauges have values before the first scrape; the first send is the
+  // thread's, so a slow server does not hold up the agent's start.
+  TakeSample();
+  next_sample_ = clock_.Monotonic() + options_.metrics.interval;
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
     while (!stop_) {

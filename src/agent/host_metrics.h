@@ -82,7 +82,8 @@ class HostMetricsReporter {
   // `registry` and `clock` must outlive the reporter.
   HostMetricsReporter(HostMetricsReporterOptions options, MetricsRegistry& registry, Clock& clock);
   ~HostMetricsReporter();  // calls Stop()
-  // Takes the first reading at once, then runs the loop on its own thread.
+  // Takes the first reading at once (gauges set), then runs the loop, and
+  // every send, on its own thread.
   void Start();
   void Stop();
 
