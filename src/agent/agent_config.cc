@@ -205,7 +205,8 @@ const ConfigSchema& AgentConfigSchema() {
            .type = T::kBool,
            .default_value = "true",
            .description = "sample host metrics (CPU, load, memory, network, disk; docs/metrics.md), serve them as "
-                          "kelola_host_* on /metrics and send them to SERVER/v1/metrics/samples."});
+                          "kelola_host_* on /metrics and send them to SERVER/v1/metrics/samples; an agent with "
+                          "this on needs no log input."});
     s.Add({.name = "metrics.interval",
            .type = T::kDuration,
            .default_value = "10s",
@@ -265,10 +266,12 @@ Result<AgentOptions> AgentOptionsFromConfig(const Config& c) {
   o.syslog.max_message_bytes = static_cast<size_t>(c.GetInt("syslog.max_message_bytes"));
   o.syslog.max_connections = static_cast<size_t>(c.GetInt("syslog.max_connections"));
   o.stdin_enabled = c.GetBool("stdin.enabled");
-  if (o.file.include.empty() && o.syslog.udp_listen.empty() && o.syslog.tcp_listen.empty() && !o.stdin_enabled) {
+  // Host metrics alone are a use of the agent too (no log input then).
+  if (o.file.include.empty() && o.syslog.udp_listen.empty() && o.syslog.tcp_listen.empty() && !o.stdin_enabled &&
+      !c.GetBool("metrics.enabled")) {
     return InvalidArgumentError(
         "no input: list files to tail in file.include, or set syslog.udp_listen, syslog.tcp_listen or "
-        "stdin.enabled");
+        "stdin.enabled, or leave metrics.enabled on");
   }
   for (const char* key : {"syslog.udp_listen", "syslog.tcp_listen"}) {
     for (const auto& address : c.GetList(key)) {

@@ -57,11 +57,12 @@ class HostMetricsTest : public ::testing::Test {
     return token;
   }
 
-  void StartAgent(const std::string& server_url, const std::string& token) {
+  // With `tail_file`, the agent also ships app.log; without, it runs for host metrics only.
+  void StartAgent(const std::string& server_url, const std::string& token, bool tail_file = true) {
     std::string yaml = "name: web-1\nserver: " + server_url + "\ntoken: " + token +
-                       "\ndata_dir: " + dir_->File("agent") + "\nmetrics_listen: 127.0.0.1:0\nfile:\n  include: ['" +
-                       dir_->File("app.log") +
-                       "']\nretry:\n  initial_backoff: 100ms\n  max_backoff: 1s\n"
+                       "\ndata_dir: " + dir_->File("agent") + "\nmetrics_listen: 127.0.0.1:0\n" +
+                       (tail_file ? "file:\n  include: ['" + dir_->File("app.log") + "']\n" : std::string()) +
+                       "retry:\n  initial_backoff: 100ms\n  max_backoff: 1s\n"
                        "metrics:\n  interval: 1s\n  group: web\n";
     ASSERT_TRUE(harness::WriteFile(dir_->File("agent.yaml"), yaml).ok());
     auto child =
@@ -171,7 +172,7 @@ TEST_F(HostMetricsTest, AgentSamplesReachTheServersQueryApiAndSurviveARestart) {
 TEST_F(HostMetricsTest, PrometheusScrapesTheAgentAndAnswersPromQL) {
   auto nowhere = harness::FreePort();  // the agent has no server here; /metrics still serves
   ASSERT_TRUE(nowhere.ok());
-  StartAgent("http://127.0.0.1:" + std::to_string(*nowhere), "unused");
+  StartAgent("http://127.0.0.1:" + std::to_string(*nowhere), "unused", /*tail_file=*/false);
   int port = AgentMetricsPort();
   ASSERT_NE(port, 0);
   auto prom = harness::PrometheusServer::Start({.scrape_targets = {"127.0.0.1:" + std::to_string(port)}});
