@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "metrics/series_persistence.h"
 #include "metrics/series_store.h"
@@ -91,6 +92,27 @@ TEST(SeriesSnapshot, ReaderChecksLengthsBeforeTrusting) {
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
   EXPECT_NE(s.message().find("series 1"), std::string::npos) << s.message();
   EXPECT_EQ(calls, 0);
+}
+
+TEST(SeriesSnapshot, WritesWhileHostsAppend) {
+  SeriesStore store;
+  for (int h = 0; h < 20; ++h) ASSERT_TRUE(store.Append("h" + std::to_string(h), "", "m", kT0, h).ok());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int64_t i = 1; !stop; ++i) {
+      for (int h = 0; h < 20; ++h) (void)store.Append("h" + std::to_string(h), "", "m", kT0 + i * 10'000, h);
+    }
+  });
+  const std::string path = TempPath("concurrent.snap");
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_TRUE(store.WriteSnapshot(path).ok());
+    SeriesStore back;
+    Status s = back.ReadSnapshot(path);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(back.series_count(), 20u);
+  }
+  stop = true;
+  writer.join();
 }
 
 TEST(SeriesPersistence, DamagedSnapshotIsKeptAndTheStoreStartsEmpty) {

@@ -303,32 +303,46 @@ Status SeriesStore::WriteSnapshot(const std::string& path) const {
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (f == nullptr) return InternalError("metrics snapshot: creating " + tmp + ": " + std::strerror(errno));
   bool ok = true;
+  // The series are copied one at a time under the lock, so appends wait
+  // for one ring's copy, not for the whole file to be written.
+  std::vector<std::pair<std::string, std::string>> keys;
   {
     std::shared_lock lock(mu_);
-    SnapshotWriter w(resolution_ms_, series_, [&](std::string_view piece) {
-      ok = ok && std::fwrite(piece.data(), 1, piece.size(), f) == piece.size();
-    });
-    const int64_t n = static_cast<int64_t>(slots_);
-    std::vector<float> linear(slots_);
+    keys.reserve(series_);
     for (const auto& [name, host] : hosts_) {
-      for (const auto& [metric, s] : host->series) {
+      for (const auto& [metric, series] : host->series) keys.emplace_back(name, metric);
+    }
+  }
+  dirty_ = false;  // appends made while writing mark it again
+  SnapshotWriter w(resolution_ms_, keys.size(), [&](std::string_view piece) {
+    ok = ok && std::fwrite(piece.data(), 1, piece.size(), f) == piece.size();
+  });
+  const int64_t n = static_cast<int64_t>(slots_);
+  std::vector<float> linear(slots_);
+  std::string group;
+  for (const auto& [host, metric] : keys) {
+    int64_t first = 0;
+    uint32_t count = 0;
+    {
+      std::shared_lock lock(mu_);
+      const Series* s = FindLocked(host, metric);
+      if (s != nullptr) {
+        group = hosts_.find(host)->second->group;
         // Oldest slot first; leading empty slots are left out.
-        int64_t first = s.latest_slot - n + 1;
-        uint32_t count = 0;
-        for (int64_t k = first; k <= s.latest_slot && s.latest_slot >= 0; ++k) {
-          float v = s.ring[static_cast<size_t>(((k % n) + n) % n)];
+        first = s->latest_slot - n + 1;
+        for (int64_t k = first; k <= s->latest_slot && s->latest_slot >= 0; ++k) {
+          float v = s->ring[static_cast<size_t>(((k % n) + n) % n)];
           if (count == 0 && std::isnan(v)) {
             first = k + 1;
             continue;
           }
           linear[count++] = v;
         }
-        w.Add(host->name, host->group, metric, first, linear.data(), count);
       }
     }
-    w.Finish();
-    dirty_ = false;
+    w.Add(host, group, metric, first, linear.data(), count);  // a series expired meanwhile: empty
   }
+  w.Finish();
   ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
   ok = (std::fclose(f) == 0) && ok;
   if (!ok) {

@@ -15,10 +15,12 @@
 // the retention window.
 //
 // Snapshots (WriteSnapshot/ReadSnapshot, format in series_snapshot.h)
-// survive restarts. Thread-safe: appends take an exclusive lock, queries
-// and snapshots a shared one.
+// survive restarts. Thread-safe: appends take an exclusive lock, queries a
+// shared one; a snapshot takes the shared lock once per series (to copy its
+// ring), so appends never wait for the file to be written.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -130,7 +132,7 @@ class SeriesStore {
   std::map<std::string, std::unique_ptr<Host>, std::less<>> hosts_;
   size_t series_ = 0;
   size_t bytes_ = 0;
-  mutable bool dirty_ = false;
+  mutable std::atomic<bool> dirty_{false};
 };
 
 }  // namespace kelola::metrics
