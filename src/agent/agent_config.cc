@@ -201,6 +201,33 @@ const ConfigSchema& AgentConfigSchema() {
            .type = T::kString,
            .default_value = "",
            .description = "extra CA bundle for the server's certificate."});
+    s.Add({.name = "metrics.enabled",
+           .type = T::kBool,
+           .default_value = "true",
+           .description = "sample host metrics (CPU, load, memory, network, disk; docs/metrics.md), serve them as "
+                          "kelola_host_* on /metrics and send them to SERVER/v1/metrics/samples; an agent with "
+                          "this on needs no log input."});
+    s.Add({.name = "metrics.interval",
+           .type = T::kDuration,
+           .default_value = "10s",
+           .description = "how often host metrics are sampled."});
+    s.Add({.name = "metrics.disk_mounts",
+           .type = T::kStringList,
+           .default_value = "/",
+           .description = "mount points whose used share is measured (statvfs); the series disk_used_percent is "
+                          "the fullest of them."});
+    s.Add({.name = "metrics.group",
+           .type = T::kString,
+           .default_value = "",
+           .description = "group label sent with the samples; empty = the server uses the Host's kelola.io/group "
+                          "label, else none."});
+    s.Add({.name = "metrics.buffer_max_samples",
+           .type = T::kInt,
+           .default_value = "360",
+           .description = "samples kept while the server cannot be reached (360 = one hour at 10s); when full, the "
+                          "oldest are dropped (counted in kelola_agent_metrics_samples_total{outcome=\"dropped\"}).",
+           .min = 1,
+           .max = 1000000});
     return s;
   }();
   return schema;
@@ -239,10 +266,12 @@ Result<AgentOptions> AgentOptionsFromConfig(const Config& c) {
   o.syslog.max_message_bytes = static_cast<size_t>(c.GetInt("syslog.max_message_bytes"));
   o.syslog.max_connections = static_cast<size_t>(c.GetInt("syslog.max_connections"));
   o.stdin_enabled = c.GetBool("stdin.enabled");
-  if (o.file.include.empty() && o.syslog.udp_listen.empty() && o.syslog.tcp_listen.empty() && !o.stdin_enabled) {
+  // Host metrics alone are a use of the agent too (no log input then).
+  if (o.file.include.empty() && o.syslog.udp_listen.empty() && o.syslog.tcp_listen.empty() && !o.stdin_enabled &&
+      !c.GetBool("metrics.enabled")) {
     return InvalidArgumentError(
         "no input: list files to tail in file.include, or set syslog.udp_listen, syslog.tcp_listen or "
-        "stdin.enabled");
+        "stdin.enabled, or leave metrics.enabled on");
   }
   for (const char* key : {"syslog.udp_listen", "syslog.tcp_listen"}) {
     for (const auto& address : c.GetList(key)) {
@@ -279,6 +308,23 @@ Result<AgentOptions> AgentOptionsFromConfig(const Config& c) {
   o.compression_level = static_cast<int>(c.GetInt("compression_level"));
   o.verify_tls = c.GetBool("tls.verify");
   o.ca_file = c.GetString("tls.ca_file");
+  o.host_metrics.enabled = c.GetBool("metrics.enabled");
+  o.host_metrics.interval = c.GetDuration("metrics.interval");
+  if (o.host_metrics.interval < std::chrono::milliseconds(100)) {
+    return InvalidArgumentError("metrics.interval: must be at least 100ms");
+  }
+  o.host_metrics.disk_mounts = c.GetList("metrics.disk_mounts");
+  o.host_metrics.group = c.GetString("metrics.group");
+  if (!o.host_metrics.group.empty() &&
+      (o.host_metrics.group.size() > 63 || !metrics::IsValidHostName(o.host_metrics.group))) {
+    return InvalidArgumentError("metrics.group: expected 1-63 characters of A-Z a-z 0-9 . _ -, got \"" +
+                                o.host_metrics.group + "\"");
+  }
+  if (o.host_metrics.enabled && !metrics::IsValidHostName(o.name)) {
+    return InvalidArgumentError("name: host metrics need a name of A-Z a-z 0-9 . _ - (1-253 characters), got \"" +
+                                o.name + "\" (or set metrics.enabled: false)");
+  }
+  o.host_metrics.buffer_max_samples = static_cast<size_t>(c.GetInt("metrics.buffer_max_samples"));
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/disk_buffer.h"
+#include "agent/host_metrics.h"
 #include "agent/syslog_input.h"
 #include "base/config.h"
 #include "base/config_schema.h"
@@ -57,6 +58,7 @@ struct AgentOptions {
   bool send_in_background = false;
   bool verify_tls = true;
   std::string ca_file;
+  HostMetricsOptions host_metrics;  // the metrics.* keys
 };
 
 const ConfigSchema& AgentConfigSchema();

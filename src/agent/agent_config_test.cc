@@ -83,6 +83,17 @@ TEST(AgentConfigTest, InputsParsersLabelsAndFilters) {
   EXPECT_EQ(o->stdin_processing.filter.field_equals.at("app"), "web");
 }
 
+TEST(AgentConfigTest, HostMetricsAloneNeedNoLogInput) {
+  auto o = Load("name: web-1\nmetrics:\n  interval: 5s\n  group: web\n  disk_mounts: [/, /data]\n");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(o->host_metrics.enabled);
+  EXPECT_EQ(o->host_metrics.interval, std::chrono::seconds(5));
+  EXPECT_EQ(o->host_metrics.group, "web");
+  EXPECT_EQ(o->host_metrics.disk_mounts, (std::vector<std::string>{"/", "/data"}));
+  EXPECT_EQ(o->host_metrics.buffer_max_samples, 360u);
+  EXPECT_TRUE(o->file.include.empty());
+}
+
 TEST(AgentConfigTest, UnknownKeyIsAnErrorWithFileLineAndColumn) {
   auto o = Load("file:\n  include: [/x]\n  incldue: [/y]\n");
   ASSERT_FALSE(o.ok());
@@ -92,7 +103,10 @@ TEST(AgentConfigTest, UnknownKeyIsAnErrorWithFileLineAndColumn) {
 TEST(AgentConfigTest, UnusableValuesNameTheKey) {
   EXPECT_NE(Load("server: ftp://x\nfile: {include: [/x]}\n").status().message().find("server"), std::string::npos);
   EXPECT_NE(Load("labels: [novalue]\nfile: {include: [/x]}\n").status().message().find("labels"), std::string::npos);
-  EXPECT_NE(Load("name: a\n").status().message().find("file.include"), std::string::npos);
+  EXPECT_NE(Load("name: a\nmetrics: {enabled: false}\n").status().message().find("file.include"), std::string::npos);
+  EXPECT_NE(Load("metrics: {interval: 10ms}\n").status().message().find("metrics.interval"), std::string::npos);
+  EXPECT_NE(Load("metrics: {group: 'a b'}\n").status().message().find("metrics.group"), std::string::npos);
+  EXPECT_NE(Load("name: 'web 1'\n").status().message().find("metrics.enabled: false"), std::string::npos);
   EXPECT_NE(Load("syslog: {tcp_listen: [nohost]}\n").status().message().find("syslog.tcp_listen"), std::string::npos);
   EXPECT_NE(Load("stdin: {enabled: true, parser: regex}\n").status().message().find("stdin.regex"), std::string::npos);
   EXPECT_NE(

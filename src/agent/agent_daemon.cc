@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent/batch_sender.h"
+#include "agent/host_metrics.h"
 #include "agent/log_agent.h"
 #include "base/logging.h"
 #include "base/metrics.h"
@@ -58,6 +59,20 @@ class AgentDaemon::Impl {
       server->Route("GET", "/healthz", [](HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})"); });
       KELOLA_RETURN_IF_ERROR(server->Start());
     }
+    if (options.host_metrics.enabled) {
+      HostMetricsReporterOptions ro;
+      ro.metrics = options.host_metrics;
+      ro.host = options.name;
+      ro.servers = options.servers;
+      ro.token = options.token;
+      ro.timeout = std::min(so.timeout, std::chrono::milliseconds(10'000));
+      ro.verify_tls = options.verify_tls;
+      ro.ca_file = options.ca_file;
+      ro.retry_initial = options.retry_initial;
+      ro.retry_max = options.retry_max;
+      host_metrics = std::make_unique<HostMetricsReporter>(ro, metrics, clock);
+      host_metrics->Start();
+    }
     worker = std::thread([this] {
       Status s = agent->Run();
       if (!s.ok()) LogError("log agent stopped", {{"error", s.ToString()}});
@@ -75,6 +90,7 @@ class AgentDaemon::Impl {
   }
 
   void Stop() {
+    if (host_metrics) host_metrics->Stop();
     if (agent) agent->Stop();
     if (worker.joinable()) worker.join();
     if (server) server->Stop();
@@ -86,6 +102,7 @@ class AgentDaemon::Impl {
   std::unique_ptr<HttpBatchSender> sender;
   std::unique_ptr<LogAgent> agent;
   std::unique_ptr<HttpServer> server;
+  std::unique_ptr<HostMetricsReporter> host_metrics;  // after `metrics`: sets its gauges
   std::thread worker;
 };
 

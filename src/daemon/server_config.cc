@@ -90,6 +90,28 @@ const ConfigSchema& ServerConfigSchema() {
            .type = ConfigType::kDuration,
            .default_value = "1h",
            .description = "embedded log store: a segment is sealed after this long."});
+    s.Add({.name = "metrics.retention",
+           .type = ConfigType::kDuration,
+           .default_value = "24h",
+           .description = "embedded host metrics store (docs/metrics.md): how long points are kept; each series is a "
+                          "ring of retention/resolution float32 slots."});
+    s.Add({.name = "metrics.resolution",
+           .type = ConfigType::kDuration,
+           .default_value = "10s",
+           .description = "embedded host metrics store: one point per series per this long (times are floored to "
+                          "it; a later sample in the same slot replaces the earlier one)."});
+    s.Add({.name = "metrics.max_series",
+           .type = ConfigType::kInt,
+           .default_value = "10000",
+           .description = "embedded host metrics store: series (host x metric) at most; memory is bounded by "
+                          "max_series x (retention/resolution x 4 + 768) bytes (353 MB with the defaults).",
+           .min = 1,
+           .max = 10'000'000});
+    s.Add({.name = "metrics.snapshot_interval",
+           .type = ConfigType::kDuration,
+           .default_value = "5m",
+           .description = "embedded host metrics store: how often it is written to DATA_DIR/metrics/series.snap "
+                          "(also at shutdown) to survive restarts."});
     s.Add({.name = "leader.lease_duration",
            .type = ConfigType::kDuration,
            .default_value = "15s",
@@ -172,6 +194,22 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   if (o.log_segment_max_age <= Duration::zero()) {
     return InvalidArgumentError("logs.segment_max_age must be positive (" + config.SourceOf("logs.segment_max_age") +
                                 ")");
+  }
+  o.metrics_retention = config.GetDuration("metrics.retention");
+  o.metrics_resolution = config.GetDuration("metrics.resolution");
+  if (o.metrics_resolution < std::chrono::seconds(1) || o.metrics_retention < o.metrics_resolution) {
+    return InvalidArgumentError("metrics.resolution must be >= 1s and metrics.retention >= metrics.resolution (" +
+                                config.SourceOf("metrics.resolution") + ")");
+  }
+  if (o.metrics_retention / o.metrics_resolution > 10'000'000) {
+    return InvalidArgumentError("metrics.retention / metrics.resolution must be at most 10,000,000 slots (" +
+                                config.SourceOf("metrics.retention") + ")");
+  }
+  o.metrics_max_series = config.GetInt("metrics.max_series");
+  o.metrics_snapshot_interval = config.GetDuration("metrics.snapshot_interval");
+  if (o.metrics_snapshot_interval < std::chrono::seconds(1)) {
+    return InvalidArgumentError("metrics.snapshot_interval must be >= 1s (" +
+                                config.SourceOf("metrics.snapshot_interval") + ")");
   }
   o.lease_duration = config.GetDuration("leader.lease_duration");
   o.renew_deadline = config.GetDuration("leader.renew_deadline");

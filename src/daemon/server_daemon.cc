@@ -23,6 +23,7 @@
 #include "api/log_handlers.h"
 #include "api/log_template_handlers.h"
 #include "api/loki_push_handlers.h"
+#include "api/metrics_handlers.h"
 #include "api/run_artifact_handlers.h"
 #include "api/run_log_handlers.h"
 #include "api/secret_sealer.h"
@@ -35,6 +36,7 @@
 #include "integrations/registry.h"
 #include "logs/sink_forwarder.h"
 #include "logwatch/log_watcher.h"
+#include "metrics/series_persistence.h"
 #include "net/http_server.h"
 #include "pipeline/inbox_consumer.h"
 #include "runworker/run_service.h"
@@ -176,6 +178,8 @@ class ServerDaemon::Impl {
     RegisterLogTemplateRoutes(*server, *ctx, *templates);
     RegisterLokiPushRoutes(*server, *ctx, *logs, metrics);
     RegisterEsBulkRoutes(*server, *ctx, *logs, metrics);
+    KELOLA_RETURN_IF_ERROR(OpenMetricsStore());
+    RegisterMetricsRoutes(*server, *ctx, *metrics_store, metrics);
     KELOLA_RETURN_IF_ERROR(OpenSinkForwarders());
     std::vector<const SinkForwarder*> sink_views;
     for (const auto& f : forwarders) sink_views.push_back(f.get());
@@ -248,6 +252,7 @@ class ServerDaemon::Impl {
     if (alerting) alerting->Stop();
     if (controllers) controllers->Stop();
     StopTemplateSnapshots();
+    if (metrics_snapshots) metrics_snapshots->Stop();  // after the server: the last samples are in
     LogInfo("kelola server stopped");
   }
 
@@ -331,7 +336,23 @@ class ServerDaemon::Impl {
   std::mutex template_mu;
   std::condition_variable template_cv;
   bool template_stop = false;
-  std::unique_ptr<LogStore> logs;  // before `server`: outlives the handlers that use it
+  std::unique_ptr<LogStore> logs;                       // before `server`: outlives the handlers that use it
+  std::unique_ptr<metrics::SeriesStore> metrics_store;  // before `server`, like `logs`
+  std::unique_ptr<metrics::SeriesSnapshotter> metrics_snapshots;
+
+  // Host metrics (src/metrics): DATA_DIR/metrics/series.snap loaded now,
+  // written every metrics.snapshot_interval and at shutdown.
+  Status OpenMetricsStore() {
+    metrics::SeriesStoreOptions mo{.resolution = options.metrics_resolution,
+                                   .retention = options.metrics_retention,
+                                   .max_series = static_cast<size_t>(options.metrics_max_series)};
+    const std::string dir = options.data_dir + "/metrics";
+    KELOLA_ASSIGN_OR_RETURN(metrics_store, metrics::OpenSeriesStore(mo, dir));
+    metrics_snapshots =
+        std::make_unique<metrics::SeriesSnapshotter>(*metrics_store, clock, dir, options.metrics_snapshot_interval);
+    metrics_snapshots->Start();
+    return OkStatus();
+  }
   std::unique_ptr<SinkMetrics> sink_metrics;
   std::vector<std::unique_ptr<SinkForwarder>> forwarders;  // after `logs`: stopped and destroyed first
   std::unique_ptr<HttpServer> server;

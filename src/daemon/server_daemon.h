@@ -44,6 +44,11 @@ struct ServerOptions {
   uint64_t log_retention_bytes = 10ULL << 30;
   uint64_t log_segment_max_bytes = 64ULL << 20;
   Duration log_segment_max_age = std::chrono::hours(1);
+  // Embedded host metrics store (src/metrics; the metrics.* keys).
+  Duration metrics_retention = std::chrono::hours(24);
+  Duration metrics_resolution = std::chrono::seconds(10);
+  int64_t metrics_max_series = 10'000;
+  Duration metrics_snapshot_interval = std::chrono::minutes(5);
   // Controller leases (docs/operations.md).
   Duration lease_duration = std::chrono::seconds(15);
   Duration renew_deadline = std::chrono::seconds(10);
