@@ -148,6 +148,7 @@ class ServerDaemon::Impl {
                                                   [this] { return ready.load(); }, &shutting_down, executions.get()});
     ctx->files_dir = options.data_dir + "/files";
     ctx->max_file_bytes = static_cast<uint64_t>(options.max_file_bytes);
+    ctx->fleet_quota = options.fleet_quota;
     HttpServerOptions http;
     http.host = host;
     http.port = port;

@@ -16,6 +16,7 @@
 
 #include "alerting/alert.h"
 #include "alerting/routing.h"
+#include "api/fleet_quota.h"
 #include "base/config_schema.h"
 
 #include "base/clock.h"
@@ -60,6 +61,8 @@ struct ServerOptions {
   std::string external_url;  // "" = the listen URL
   int runs_max_concurrent = 2;
   Duration runs_stale_after = std::chrono::seconds(60);
+  // fleet.quota.* (src/api/fleet_quota.h): servers per team.
+  FleetQuota fleet_quota;
 };
 
 struct StartInfo {
