@@ -184,8 +184,10 @@ int Wait(ApiClient& client, const std::vector<std::string>& names, WaitFor goal,
       }
       if (goal == WaitFor::kConverged && (p.failed || p.destroying)) {
         line.Print(last_line[name]);
-        line.Print("server-group/" + name + (p.destroying ? " is being destroyed" : " failed: some hosts are Failed") +
-                   " (kelola fleet describe " + name + ")");
+        std::string why = p.destroying           ? " is being destroyed"
+                          : p.phase == "Invalid" ? " is Invalid: " + p.reason
+                                                 : " failed: some hosts are Failed";
+        line.Print("server-group/" + name + why + " (kelola fleet describe " + name + ")");
         code = 1;
         it = pending.erase(it);
         continue;

@@ -89,9 +89,12 @@ GroupProgress SummarizeGroup(const json& group, const std::vector<FleetHostRow>&
   const int64_t generation = Integer(metadata, "generation", 0);
   const bool seen = Integer(status, "observedGeneration", generation) >= generation;
   const int failed = p.by_state.count("Failed") ? p.by_state.at("Failed") : 0;
-  p.converged = !p.destroying && seen && !in_progress && failed == 0 && p.current == p.wanted &&
+  p.phase = Text(status, "phase");
+  p.reason = Text(status, "reason");
+  const bool invalid = seen && p.phase == "Invalid";
+  p.converged = !p.destroying && seen && !invalid && !in_progress && failed == 0 && p.current == p.wanted &&
                 static_cast<int>(hosts.size()) == p.wanted;
-  p.failed = !p.destroying && seen && !in_progress && failed > 0;
+  p.failed = !p.destroying && seen && ((!in_progress && failed > 0) || invalid);
   return p;
 }
 
@@ -113,6 +116,9 @@ std::string FormatGroupProgress(const GroupProgress& p) {
   std::string line = p.group + ": " + std::to_string(p.ready) + "/" + std::to_string(p.wanted) + " Ready";
   if (p.current < p.ready) line += " (" + std::to_string(p.ready - p.current) + " outdated)";
   if (!others.empty()) line += ", " + others;
+  if ((p.phase == "Invalid" || p.phase == "Error") && !p.reason.empty()) {
+    line += " (" + p.phase + ": " + (p.reason.size() > 100 ? p.reason.substr(0, 97) + "..." : p.reason) + ")";
+  }
   return line;
 }
 
@@ -210,7 +216,12 @@ std::vector<std::pair<std::string, std::string>> DescribeGroupSpec(const json& g
   add("Self-healing", std::to_string(Integer(spec, "maxReplacementsPerHour", 10)) + " replacements/hour at most");
   add("Created", Text(metadata, "createdAt"));
   const json& labels_meta = Member(metadata, "labels");
-  add("Status", Text(labels_meta, "kelola.io/deleting") == "true" ? "Destroying" : "Active");
+  const json& status = Member(group, "status");
+  std::string phase = Text(status, "phase");
+  if (Text(labels_meta, "kelola.io/deleting") == "true" && phase != "Destroying") phase = "Destroying (requested)";
+  if (phase.empty()) phase = "Pending (not reconciled yet)";
+  add("Phase", phase);
+  add("Reason", Text(status, "reason"));
   return out;
 }
 

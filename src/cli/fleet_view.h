@@ -8,7 +8,8 @@
 // (status.observedGeneration, when it writes one), exactly `count` hosts
 // exist, all Ready and on the spec's image and size. It has failed when
 // nothing is in progress any more (no host Requested, Launching, Booted,
-// Bootstrapping, Draining or Terminating) yet some host is Failed.
+// Bootstrapping, Draining or Terminating) yet some host is Failed, or when
+// the controller found the spec Invalid.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +47,11 @@ struct GroupProgress {
   std::map<std::string, int> by_state;
   bool destroying = false;
   bool converged = false;
-  bool failed = false;  // settled with Failed hosts
+  bool failed = false;  // settled with Failed hosts, or the spec is Invalid
+  // The group controller's status.phase (Converging, Ready, Destroying,
+  // Invalid, Error) and reason; "" before it wrote any.
+  std::string phase;
+  std::string reason;
 };
 
 // `group` is the ServerGroup resource; `hosts` its hosts.
