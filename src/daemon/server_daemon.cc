@@ -256,8 +256,9 @@ class ServerDaemon::Impl {
       std::error_code ec;
       std::filesystem::rename(template_snapshot_path, template_snapshot_path + ".bad", ec);
     }
-    log_options.annotate = [miner = templates.get()](LogRecord& r) {
-      r.fields["template_id"] = std::to_string(miner->Add(r.text, r.time_ms));
+    log_options.annotate_field = "template_id";
+    log_options.annotate = [miner = templates.get()](const LogRecord& r) {
+      return std::to_string(miner->Add(r.text, r.time_ms));
     };
     template_snapshots = std::thread([this] {
       std::unique_lock lock(template_mu);

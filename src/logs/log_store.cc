@@ -233,23 +233,23 @@ class LogStore::Impl {
         if (keep[i]) filtered.records.push_back(batch.records[i]);
       }
     }
+    const LogBatch& accepted = result.duplicates > 0 ? filtered : batch;
+    BlockAnnotations annotations;
     if (options.annotate) {
-      if (result.duplicates == 0) filtered = batch;
-      for (LogRecord& r : filtered.records) options.annotate(r);
+      annotations.field = options.annotate_field;
+      annotations.values.reserve(accepted.records.size());
+      for (const LogRecord& r : accepted.records) annotations.values.push_back(options.annotate(r));
     }
-    const LogBatch& accepted = result.duplicates > 0 || options.annotate ? filtered : batch;
 
     bool roll = active_fd < 0 || segments.empty() || segments.back().bytes >= options.segment_max_bytes ||
                 (segments.back().bytes > 0 && clock.Now() - segments.back().created >= options.segment_max_age);
     if (roll) KELOLA_RETURN_IF_ERROR(StartSegment());
     Segment& seg = segments.back();
-    // The agent's compressed payload is the block's body only when the block
-    // holds exactly that batch, unannotated. (With the template miner on, the
-    // records carry template_id, so the block is encoded again; keeping the
-    // ids in the block's metadata instead would save that.)
-    if (result.duplicates > 0 || options.annotate) as_sent = nullptr;
-    KELOLA_ASSIGN_OR_RETURN(std::string block,
-                            EncodeBlock(accepted, next_id, options.zstd_level, kFramePayloadV2, as_sent));
+    // The agent's compressed payload is the block's body when the block holds
+    // exactly that batch; annotations (template ids) live in the meta.
+    if (result.duplicates > 0) as_sent = nullptr;
+    KELOLA_ASSIGN_OR_RETURN(std::string block, EncodeBlock(accepted, next_id, options.zstd_level, kFramePayloadV2,
+                                                           as_sent, options.annotate ? &annotations : nullptr));
     size_t done = 0;
     while (done < block.size()) {
       ssize_t n = ::pwrite(active_fd, block.data() + done, block.size() - done, static_cast<off_t>(seg.bytes + done));

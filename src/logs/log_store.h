@@ -52,11 +52,12 @@ struct LogStoreOptions {
   int zstd_level = 3;
   bool fsync = true;  // off only for tests and benchmarks that accept losing acknowledged data
   // Called under the append lock for every record about to be stored (after
-  // duplicates are dropped); may add fields, which are stored with the
-  // record. The server tags records with their template id (src/analyze).
-  // When set, a batch is always encoded again rather than stored as the
-  // agent sent it.
-  std::function<void(LogRecord&)> annotate;
+  // duplicates are dropped); its answer becomes the record's field
+  // `annotate_field`. The server tags records with their template id
+  // (src/analyze). The values are kept in the block's meta, so the batch is
+  // still stored as the agent compressed it (log_store_block.h).
+  std::function<std::string(const LogRecord&)> annotate;
+  std::string annotate_field = "template_id";
 };
 
 struct StoredRecord {

@@ -30,7 +30,7 @@ uint64_t Checksum(std::initializer_list<std::string_view> parts) {
 }  // namespace
 
 Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level, int version,
-                                const CompressedPayload* as_sent) {
+                                const CompressedPayload* as_sent, const BlockAnnotations* annotations) {
   using wire::PutFixed;
   using wire::PutString;
   using wire::PutVarint;
@@ -65,6 +65,15 @@ Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zs
     PutString(meta, s.stream_id);
     PutString(meta, s.path);
     PutVarint(meta, s.end_offset);
+  }
+  // Trailing, optional: blocks written before annotations end here.
+  if (annotations != nullptr) {
+    if (annotations->values.size() != batch.records.size() || version != kFramePayloadV2) {
+      return InvalidArgumentError("log block annotations: one value per record of a v2 block");
+    }
+    PutVarint(meta, 1);
+    PutString(meta, annotations->field);
+    for (const std::string& v : annotations->values) PutString(meta, v);
   }
   std::string compressed;
   std::string_view body;
@@ -120,9 +129,9 @@ Result<BlockHeader> DecodeBlockHeader(std::string_view b) {
   return h;
 }
 
-Result<BlockMeta> DecodeBlockMeta(std::string_view meta) {
-  wire::WireReader in(meta, "log block meta");
-  BlockMeta m;
+namespace {
+
+Status ReadMeta(wire::WireReader& in, BlockMeta& m) {
   auto bad = [](const Status& s) { return DataLossError(s.message()); };
   Status s = in.String("agent", m.agent);
   if (!s.ok()) return bad(s);
@@ -143,6 +152,33 @@ Result<BlockMeta> DecodeBlockMeta(std::string_view meta) {
     }
   }
   if (!s.ok()) return bad(s);
+  return OkStatus();
+}
+
+// The annotation sections after the streams (none in older blocks).
+Status ReadAnnotations(wire::WireReader& in, size_t records, std::vector<BlockAnnotations>& out) {
+  if (in.remaining() == 0) return OkStatus();
+  uint64_t n = 0;
+  Status s = in.Varint("annotation count", n);
+  if (s.ok() && n > 16) s = InvalidArgumentError("log block meta: more than 16 annotations");
+  for (uint64_t i = 0; i < n && s.ok(); ++i) {
+    BlockAnnotations a;
+    s = in.String("annotation field", a.field);
+    if (s.ok() && records > in.remaining())
+      s = InvalidArgumentError("log block meta: annotations larger than the section");
+    a.values.resize(s.ok() ? records : 0);
+    for (size_t r = 0; r < a.values.size() && s.ok(); ++r) s = in.String("annotation value", a.values[r]);
+    if (s.ok()) out.push_back(std::move(a));
+  }
+  return s.ok() ? OkStatus() : DataLossError(s.message());
+}
+
+}  // namespace
+
+Result<BlockMeta> DecodeBlockMeta(std::string_view meta) {
+  wire::WireReader in(meta, "log block meta");
+  BlockMeta m;
+  KELOLA_RETURN_IF_ERROR(ReadMeta(in, m));
   return m;
 }
 
@@ -162,6 +198,14 @@ Result<LogBatch> DecodeBlockRecords(const BlockHeader& header, std::string_view 
   auto batch = DecodeBatchPayload(*raw, limits, "log block records", header.version);
   if (!batch.ok()) return DataLossError(batch.status().message());
   if (batch->records.size() != header.record_count) return DataLossError("log block: record count mismatch");
+  wire::WireReader in(block.substr(kBlockHeaderBytes, header.meta_len), "log block meta");
+  BlockMeta meta;
+  std::vector<BlockAnnotations> annotations;
+  KELOLA_RETURN_IF_ERROR(ReadMeta(in, meta));
+  KELOLA_RETURN_IF_ERROR(ReadAnnotations(in, batch->records.size(), annotations));
+  for (const BlockAnnotations& a : annotations) {
+    for (size_t i = 0; i < a.values.size(); ++i) batch->records[i].fields[a.field] = a.values[i];
+  }
   return batch;
 }
 

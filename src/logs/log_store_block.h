@@ -45,19 +45,30 @@ struct BlockMeta {
   std::vector<BlockStream> streams;
 };
 
+// One field added to every record of a block by the server (the template id),
+// kept in the block's meta so the records' body can stay as the agent sent
+// it; DecodeBlockRecords merges it back into each record's fields.
+struct BlockAnnotations {
+  std::string field;                // "template_id"
+  std::vector<std::string> values;  // one per record, in order
+};
+
 // A whole block for `batch` (records with ids first_id, first_id + 1, ...).
 // `version` 1 writes an old KLB1 block (only for tests of reading old stores).
 // `as_sent`, when given, is `batch` exactly as a v2 payload already
 // compressed (the agent's frame): it becomes the body unchanged instead of
 // encoding and compressing the batch again.
+// `annotations`, when given, has one value per record (v2 blocks only).
 Result<std::string> EncodeBlock(const LogBatch& batch, uint64_t first_id, int zstd_level, int version = kFramePayloadV2,
-                                const CompressedPayload* as_sent = nullptr);
+                                const CompressedPayload* as_sent = nullptr,
+                                const BlockAnnotations* annotations = nullptr);
 
 Result<BlockHeader> DecodeBlockHeader(std::string_view bytes);  // exactly kBlockHeaderBytes
 Result<BlockMeta> DecodeBlockMeta(std::string_view meta);
 // Checks the checksum of a whole block (header + meta + body).
 bool BlockChecksumMatches(const BlockHeader& header, std::string_view block);
-// The records of a whole, checksum-verified block.
+// The records of a whole, checksum-verified block, with the meta's
+// annotations merged into their fields.
 Result<LogBatch> DecodeBlockRecords(const BlockHeader& header, std::string_view block);
 
 }  // namespace kelola

@@ -321,6 +321,11 @@ Result<FleetInventory> FleetInventoryFromHosts(const std::vector<Resource>& reso
     } catch (const std::exception& e) {
       return InvalidArgumentError(where + ": malformed spec: " + e.what());
     }
+    // A fleet host (src/fleet) is written before its server exists and gets
+    // its address and credentials once booted: until then it is not
+    // reachable, which must not make every other host unusable.
+    const bool fleet_host = resource.labels.count("kelola.io/group") > 0;
+    if (fleet_host && (host.address.empty() || (host.key_secret.empty() && host.password_ref.empty()))) continue;
     if (host.address.empty()) return InvalidArgumentError(where + ": spec.address is missing");
     if (host.port < 1 || host.port > 65535) return InvalidArgumentError(where + ": spec.port is out of range");
     if (host.key_secret.empty() && host.password_ref.empty()) {

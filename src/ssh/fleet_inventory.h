@@ -79,7 +79,8 @@ Result<FleetInventory> LoadFleetInventory(const std::string& path);
 // Hosts from Host resources (spec: address, port, user, credentials
 // {sshKeySecret, passphraseSecret, passwordSecret}, hostKey, jumpHost; the
 // resource labels are the host's labels). Resources of other kinds are
-// ignored; a malformed spec is InvalidArgument naming "Host/<name>".
+// ignored, and so are fleet hosts (label kelola.io/group) not booted yet (no
+// address or credentials); a malformed spec is InvalidArgument naming "Host/<name>".
 Result<FleetInventory> FleetInventoryFromHosts(const std::vector<Resource>& resources,
                                                const std::string& known_hosts_path);
 

@@ -206,5 +206,28 @@ TEST(FleetInventoryTest, BuildsFromHostResourcesWithSecretReferences) {
   EXPECT_NE(malformed.status().message().find("Host/web-1: malformed spec"), std::string::npos);
 }
 
+TEST(FleetInventoryTest, FleetHostsNotBootedYetAreLeftOutNotAnError) {
+  std::vector<Resource> resources(3);
+  resources[0].kind = "Host";
+  resources[0].name = "web-1";
+  resources[0].labels = {{"kelola.io/group", "web"}};
+  resources[0].spec_json = "{}";  // Requested: no server yet
+  resources[1].kind = "Host";
+  resources[1].name = "web-2";
+  resources[1].labels = {{"kelola.io/group", "web"}};
+  resources[1].spec_json = R"({"address":"10.0.0.7","credentials":{"sshKeySecret":"k"}})";
+  resources[2].kind = "Host";
+  resources[2].name = "hand-made";
+  resources[2].spec_json = R"({"port":22})";
+  auto inventory = FleetInventoryFromHosts(resources, "/k");
+  ASSERT_FALSE(inventory.ok());  // a Host written by hand without an address is still an error
+  EXPECT_EQ(inventory.status().message(), "Host/hand-made: spec.address is missing");
+  resources.pop_back();
+  inventory = FleetInventoryFromHosts(resources, "/k");
+  ASSERT_TRUE(inventory.ok()) << inventory.status().ToString();
+  ASSERT_EQ(inventory->hosts.size(), 1u);
+  EXPECT_EQ(inventory->hosts[0].name, "web-2");
+}
+
 }  // namespace
 }  // namespace kelola

@@ -32,12 +32,17 @@ Result<int> FreePort() {
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
-bool PortAcceptsConnections(int port) {
+bool PortAcceptsConnections(int port) { return PortAcceptsConnections("127.0.0.1", port); }
+
+bool PortAcceptsConnections(const std::string& ipv4_address, int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, ipv4_address.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    return false;
+  }
   addr.sin_port = htons(static_cast<uint16_t>(port));
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);

@@ -6,6 +6,8 @@
 // in this harness retry with a new port when their server fails to bind.
 #pragma once
 
+#include <string>
+
 #include "base/status.h"
 
 namespace kelola::harness {
@@ -14,5 +16,7 @@ Result<int> FreePort();
 
 // True when something accepts TCP connections on 127.0.0.1:port.
 bool PortAcceptsConnections(int port);
+// The same on another IPv4 address (e.g. 127.0.1.2: all of 127.0.0.0/8 is loopback).
+bool PortAcceptsConnections(const std::string& ipv4_address, int port);
 
 }  // namespace kelola::harness

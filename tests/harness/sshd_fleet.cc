@@ -18,9 +18,10 @@ namespace {
 constexpr int kPortAttempts = 3;
 constexpr auto kReadyTimeout = std::chrono::seconds(15);
 
-std::string SshdConfig(const std::string& dir, size_t index, int port) {
+std::string SshdConfig(const std::string& dir, size_t index, const std::string& address, int port) {
   const std::string n = std::to_string(index);
-  return "ListenAddress 127.0.0.1\n"
+  return "ListenAddress " + address +
+         "\n"
          "Port " +
          std::to_string(port) +
          "\n"
@@ -50,11 +51,11 @@ std::string SshdConfig(const std::string& dir, size_t index, int port) {
 }
 
 // Waits until the server listens on `port` (or dies, or time runs out).
-bool WaitForListener(int port, ChildProcess& process) {
+bool WaitForListener(const std::string& address, int port, ChildProcess& process) {
   Clock& clock = SystemClock();
   const MonoTime deadline = clock.Monotonic() + kReadyTimeout;
   while (process.Running() && clock.Monotonic() < deadline) {
-    if (PortAcceptsConnections(port)) return true;
+    if (PortAcceptsConnections(address, port)) return true;
     // Real time on purpose: waiting for a real server to come up.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -161,11 +162,12 @@ Status SshdFleet::StartHost(size_t index, const std::string& sshd) {
   auto second_space = host_public.find(' ', host_public.find(' ') + 1);
   host_public = Trim(host_public.substr(0, second_space));
 
+  const std::string address = options_.distinct_addresses ? "127.0.1." + std::to_string(index + 1) : "127.0.0.1";
   Status last = OkStatus();
   for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
     KELOLA_ASSIGN_OR_RETURN(int port, FreePort());
     const std::string config = path + "/sshd-" + n + ".conf";
-    KELOLA_RETURN_IF_ERROR(WriteFile(config, SshdConfig(path, index, port)));
+    KELOLA_RETURN_IF_ERROR(WriteFile(config, SshdConfig(path, index, address, port)));
     if (index == 0 && attempt == 0) {
       // Config errors are clearer from a test run than from a dead daemon.
       auto checked = RunCommand({sshd, "-t", "-f", config});
@@ -197,14 +199,15 @@ Status SshdFleet::StartHost(size_t index, const std::string& sshd) {
                       options_.passwordless_sudo ? path + "/sudoers.d" : ""};
     }
     KELOLA_ASSIGN_OR_RETURN(auto process, ChildProcess::Spawn(options));
-    if (WaitForListener(port, *process)) {
-      hosts_.push_back(SshHost{"127.0.0.1", port, host_public});
+    if (WaitForListener(address, port, *process)) {
+      hosts_.push_back(SshHost{address, port, host_public});
       processes_.push_back(std::move(process));
       return OkStatus();
     }
     process->Stop();
     std::string log = TailOfFile(log_path(index));
-    last = UnavailableError("sshd " + n + " on 127.0.0.1:" + std::to_string(port) + " did not come up; log:\n" + log);
+    last = UnavailableError("sshd " + n + " on " + address + ":" + std::to_string(port) + " did not come up; log:\n" +
+                            log);
     // Only a lost race for the port is worth another try.
     if (log.find("Address already in use") == std::string::npos) break;
   }

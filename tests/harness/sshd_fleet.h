@@ -1,4 +1,5 @@
-// SshdFleet: N OpenSSH servers on 127.0.0.1:<free ports>, standing in for a
+// SshdFleet: N OpenSSH servers on 127.0.0.1:<free ports> (or 127.0.1.N, see
+// SshdFleetOptions::distinct_addresses), standing in for a
 // fleet of SSH hosts. Each has its own throwaway ed25519 host key; all
 // accept one throwaway client key for a login user. known_hosts() pins every
 // host key, so clients can (and should) verify hosts strictly.
@@ -40,6 +41,10 @@ struct SshdFleetOptions {
   // file in the fleet's temp dir is bind-mounted on /etc/sudoers.d inside
   // each host's namespace only. FailedPrecondition when sudo is missing.
   bool passwordless_sudo = false;
+  // Host i listens on 127.0.1.(i+1) instead of 127.0.0.1 (all of
+  // 127.0.0.0/8 is loopback), so services the hosts start can each use the
+  // same port on their own address, as on separate machines.
+  bool distinct_addresses = false;
 };
 
 class SshdFleet {
