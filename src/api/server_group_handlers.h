@@ -23,11 +23,12 @@
 #pragma once
 
 #include "api/api_server.h"
+#include "fleet/group_controller.h"
 
 namespace kelola {
 
 // Set by DELETE; the group controller destroys a group that carries it.
-inline constexpr const char* kServerGroupDeletingLabel = "kelola.io/deleting";
+inline constexpr const char* kServerGroupDeletingLabel = kFleetDeletingLabel;
 
 void RegisterServerGroupRoutes(HttpServer& server, ApiContext& ctx);
 
