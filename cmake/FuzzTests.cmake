@@ -9,9 +9,12 @@ set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_
     regex_parser_fuzz:regex_parser syslog_framing_fuzz:syslog_framing
     loki_push_proto_fuzz:loki_push_proto loki_push_json_fuzz:loki_push_json loki_labels_fuzz:loki_labels
     docker_progress_fuzz:docker_progress docker_log_stream_fuzz:docker_log_stream dockerignore_fuzz:dockerignore
+    docker_engine_objects_fuzz:docker_engine_objects
     bulk_ingest_fuzz:bulk_ingest
     pipeline_file_fuzz:pipeline_file forge_event_fuzz:forge_event session_file_fuzz:session_file alert_matcher_fuzz:alert_matcher
-    template_miner_fuzz:template_miner notifier_fuzz:notifier)
+    template_miner_fuzz:template_miner notifier_fuzz:notifier
+    aws_sigv4_request_fuzz:aws_sigv4_request aws_ini_fuzz:aws_ini
+    aws_ec2_xml_fuzz:aws_ec2_xml)
 if(KELOLA_FUZZ_DIR)
   foreach(entry ${KELOLA_FUZZERS})
     string(REPLACE ":" ";" parts ${entry})

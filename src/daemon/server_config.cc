@@ -126,6 +126,28 @@ const ConfigSchema& ServerConfigSchema() {
            .default_value = "60s",
            .description = "a running run whose server has not written its heartbeat (every 10s) for this long is "
                           "marked failed, reason interrupted; 0s = only at the restart of the server that ran it."});
+    s.Add({.name = "fleet.docker.socket",
+           .type = ConfigType::kString,
+           .default_value = "/var/run/docker.sock",
+           .description = "the Docker engine's unix socket the docker fleet provider creates servers through."});
+    s.Add({.name = "fleet.aws.endpoint",
+           .type = ConfigType::kString,
+           .default_value = "",
+           .description = "EC2 endpoint URL for the aws fleet provider; empty = https://ec2.REGION.amazonaws.com "
+                          "(a moto or private endpoint otherwise; TLS is always verified)."});
+    s.Add({.name = "fleet.aws.profile",
+           .type = ConfigType::kString,
+           .default_value = "",
+           .description = "credentials profile for the aws fleet provider; empty = the environment, then "
+                          "AWS_PROFILE or default in ~/.aws/credentials."});
+    s.Add({.name = "fleet.aws.credentials_file",
+           .type = ConfigType::kString,
+           .default_value = "",
+           .description = "shared credentials file; empty = AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials."});
+    s.Add({.name = "fleet.aws.region",
+           .type = ConfigType::kString,
+           .default_value = "",
+           .description = "region of groups that name none; empty = AWS_REGION, then AWS_DEFAULT_REGION."});
     s.Add({.name = "fleet.quota.default_max_servers",
            .type = ConfigType::kInt,
            .default_value = "100",
@@ -189,6 +211,16 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   }
   o.runs_max_concurrent = static_cast<int>(config.GetInt("runs.max_concurrent"));
   o.runs_stale_after = config.GetDuration("runs.stale_after");
+  o.fleet.docker_socket = config.GetString("fleet.docker.socket");
+  o.fleet.aws_endpoint = config.GetString("fleet.aws.endpoint");
+  o.fleet.aws_profile = config.GetString("fleet.aws.profile");
+  o.fleet.aws_credentials_file = config.GetString("fleet.aws.credentials_file");
+  o.fleet.aws_region = config.GetString("fleet.aws.region");
+  if (!o.fleet.aws_endpoint.empty() && o.fleet.aws_endpoint.rfind("http://", 0) != 0 &&
+      o.fleet.aws_endpoint.rfind("https://", 0) != 0) {
+    return InvalidArgumentError("fleet.aws.endpoint must start with http:// or https:// (" +
+                                config.SourceOf("fleet.aws.endpoint") + ")");
+  }
   o.fleet_quota.default_max_servers = config.GetInt("fleet.quota.default_max_servers");
   KELOLA_ASSIGN_OR_RETURN(o.fleet_quota.team_max_servers,
                           ParseTeamQuotas(config.GetList("fleet.quota.teams"), config.SourceOf("fleet.quota.teams")));

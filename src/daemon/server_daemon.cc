@@ -28,6 +28,7 @@
 #include "api/secret_sealer.h"
 #include "api/sink_handlers.h"
 #include "base/metrics.h"
+#include "daemon/fleet_service.h"
 #include "engine/controller_manager.h"
 #include "exec/execution_service.h"
 #include "integrations/github/delivery_reconciler.h"
@@ -196,6 +197,15 @@ class ServerDaemon::Impl {
     KELOLA_RETURN_IF_ERROR(RegisterInboxConsumer(*controllers, clock, std::chrono::seconds(30)));
     KELOLA_RETURN_IF_ERROR(RegisterDeliveryReconciler(
         *controllers, clock, [this](const std::string& name) { return sealer->Resolve(name); }));
+    fleet = std::make_unique<FleetService>(
+        *store, clock, [this](const std::string& name) { return sealer->Resolve(name); },
+        [this] {
+          FleetServiceOptions o = options.fleet;
+          o.data_dir = options.data_dir;
+          return o;
+        }());
+    KELOLA_RETURN_IF_ERROR(fleet->Register(*controllers));
+    ctx->fleet_providers = &fleet->providers();  // ServerGroup writes ask the provider too (before server->Start)
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     // A stored delivery (from this replica or, with PostgreSQL, another one)
     // wakes the inbox consumer at once; the resync catches anything missed.
@@ -327,6 +337,7 @@ class ServerDaemon::Impl {
   std::unique_ptr<SinkMetrics> sink_metrics;
   std::vector<std::unique_ptr<SinkForwarder>> forwarders;  // after `logs`: stopped and destroyed first
   std::unique_ptr<HttpServer> server;
+  std::unique_ptr<FleetService> fleet;  // before `controllers`: its reconcilers use its providers
   std::unique_ptr<ControllerManager> controllers;
   std::unique_ptr<AlertingService> alerting;
   std::unique_ptr<LogWatcher> watcher;  // after `alerting`: reports to it

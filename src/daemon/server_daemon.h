@@ -23,6 +23,7 @@
 
 #include "base/logging.h"
 #include "base/status.h"
+#include "daemon/fleet_service.h"
 
 namespace kelola {
 
@@ -61,6 +62,7 @@ struct ServerOptions {
   std::string external_url;  // "" = the listen URL
   int runs_max_concurrent = 2;
   Duration runs_stale_after = std::chrono::seconds(60);
+  FleetServiceOptions fleet;  // providers' settings (fleet.*); data_dir is filled in by the daemon
   // fleet.quota.* (src/api/fleet_quota.h): servers per team.
   FleetQuota fleet_quota;
 };

@@ -6,14 +6,21 @@
 // ("/v1.41/..."). Images: Build (a context tar streamed to POST /build, the
 // JSON-lines progress parsed, an error inside the 200 stream is an error
 // naming the failing instruction), Tag, Push (X-Registry-Auth, the pushed
-// digest from the stream), Pull, Inspect. Containers: create, start, logs
-// (the multiplexed stream decoded), wait, kill, remove, list by label.
+// digest from the stream), Pull, Inspect. Containers: create (name,
+// hostname, network + fixed address, CPU/memory limits, restart policy),
+// start, inspect, list by label (stopped ones included), logs (the
+// multiplexed stream decoded), wait, kill, remove, exec (output read, or
+// detached), a tar put into the filesystem (PUT /containers/{id}/archive).
+// Networks (docker_client_networks.cc): create a bridge with labels and an
+// IPAM subnet, list by label, inspect, remove; the engine's CPU count.
 //
 // Registry credentials travel only base64url-encoded in X-Registry-Auth and
 // are never logged or put into an error message.
 // Errors: Unavailable when the engine does not answer; NotFound for a
-// missing image or container; InvalidArgument for a failing build or a bad
-// argument; PermissionDenied when a registry refuses credentials;
+// missing image, container or network; AlreadyExists for a container or
+// network name in use (409); InvalidArgument for a failing build or a bad
+// argument; FailedPrecondition for a network whose subnet overlaps another
+// or that still has containers; PermissionDenied when a registry refuses credentials;
 // Unavailable for a registry that cannot be reached during a push;
 // Cancelled when `keep_going` (polled about once a second, output or
 // not) asked to stop; Internal for answers the
@@ -30,6 +37,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "integrations/docker/engine_objects.h"
 #include "integrations/docker/log_stream_decoder.h"
 #include "integrations/docker/progress_stream.h"
 #include "net/http_client.h"
@@ -64,6 +72,27 @@ struct ContainerParams {
   std::string working_dir;
   std::map<std::string, std::string> labels;
   std::vector<MountSpec> mounts;
+  std::string name;            // "" = a name the engine picks
+  std::string hostname;        // "" = the engine's (the short ID)
+  std::string network;         // attach to this network only ("" = the default bridge)
+  std::string ipv4_address;    // fixed address on `network` ("" = automatic)
+  int64_t nano_cpus = 0;       // CPU limit in 1e-9 CPUs; 0 = none
+  int64_t memory_bytes = 0;    // memory limit; 0 = none
+  std::string restart_policy;  // "no", "on-failure", "always"...; "" = the engine's ("no")
+};
+
+struct NetworkParams {
+  std::string name;
+  std::string driver = "bridge";
+  std::map<std::string, std::string> labels;
+  std::string subnet;    // IPAM subnet "10.20.0.0/16"; "" = the engine picks one
+  std::string ip_range;  // containers' addresses from this part of subnet; "" = all of it
+};
+
+struct ExecOutput {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
 };
 
 // X-Registry-Auth: base64url of {"username","password","serveraddress"},
@@ -105,6 +134,33 @@ class DockerClient {
   Status RemoveContainer(const std::string& id);     // force; OK when already gone
   // IDs of all containers (running or not) carrying label key=value.
   Result<std::vector<std::string>> ListContainers(const std::string& label_key, const std::string& label_value);
+  // By ID or name. NotFound when absent.
+  Result<ContainerInfo> InspectContainer(const std::string& id_or_name);
+  // All containers (running or not) carrying every label of `labels`.
+  Result<std::vector<ContainerInfo>> ListContainerInfos(const std::map<std::string, std::string>& labels);
+  // Runs argv in the running container and collects its output (up to
+  // `max_output` bytes per stream). FailedPrecondition when the container
+  // is not running.
+  Result<ExecOutput> Exec(const std::string& id, const std::vector<std::string>& argv, size_t max_output = 1 << 20);
+  // Starts argv in the running container and returns at once (its output
+  // is discarded): POST /exec/{id}/start with Detach.
+  Status ExecDetached(const std::string& id, const std::vector<std::string>& argv);
+  // Extracts a tar (bytes) into the container's filesystem at `path` (a
+  // directory that exists in it); works on created, not yet started ones.
+  Status PutArchive(const std::string& id, const std::string& path, const std::string& tar);
+  // A file or directory of the container's filesystem as a tar (GET
+  // /containers/{id}/archive); works on created containers. NotFound when
+  // the path does not exist; ResourceExhausted above `max_bytes`.
+  Result<std::string> GetArchive(const std::string& id, const std::string& path, size_t max_bytes = 1 << 20);
+
+  // Networks (docker_client_networks.cc). Returns the network ID.
+  Result<std::string> CreateNetwork(const NetworkParams& params);
+  Result<NetworkInfo> InspectNetwork(const std::string& id_or_name);  // NotFound when absent
+  // Networks carrying every label of `labels`.
+  Result<std::vector<NetworkInfo>> ListNetworks(const std::map<std::string, std::string>& labels);
+  Status RemoveNetwork(const std::string& id_or_name);  // OK when already gone
+  // GET /info NCPU: the CPUs the engine can give a container.
+  Result<int> CpuCount();
 
  private:
   DockerClient(std::unique_ptr<HttpClient> http, std::string api_version, DockerClientOptions options)
@@ -121,6 +177,12 @@ class DockerClient {
   std::string api_version_;
   DockerClientOptions options_;
 };
+
+// Engine paths carry container and network IDs and names: letters, digits,
+// '_', '-', '.' only (InvalidArgument otherwise, naming `what`).
+Status CheckEngineName(const std::string& s, const std::string& what);
+// The filters={"label":["k=v",...]} query value (percent-encoded).
+std::string LabelFilterQuery(const std::map<std::string, std::string>& labels);
 
 // The engine's error document {"message": "..."} as text; the body itself
 // when it is not one.

@@ -8,17 +8,10 @@ namespace {
 
 using nlohmann::json;
 
-Status CheckId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return InvalidArgumentError("container id is empty or too long");
-  for (char c : id) {
-    const bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-    if (!ok) return InvalidArgumentError("container id \"" + id + "\" holds an unexpected character");
-  }
-  return OkStatus();
-}
+Status CheckId(const std::string& id) { return CheckEngineName(id, "container id"); }
 
-std::string Short(const std::string& id) { return id.substr(0, 12); }
+// A full ID shortened as the CLI shows it; a name as it is.
+std::string Short(const std::string& id) { return id.size() == 64 ? id.substr(0, 12) : id; }
 
 }  // namespace
 
@@ -37,17 +30,35 @@ Result<std::string> DockerClient::CreateContainer(const ContainerParams& params)
     }
     mounts.push_back({{"Type", "bind"}, {"Source", m.source}, {"Target", m.target}, {"ReadOnly", m.read_only}});
   }
-  json body = {
-      {"Image", params.image}, {"Env", env},           {"Labels", params.labels},
-      {"Tty", false},          {"OpenStdin", false},   {"AttachStdin", false},
-      {"AttachStdout", true},  {"AttachStderr", true}, {"HostConfig", {{"Mounts", mounts}, {"AutoRemove", false}}}};
+  json host_config = {{"Mounts", mounts}, {"AutoRemove", false}};
+  if (params.nano_cpus > 0) host_config["NanoCpus"] = params.nano_cpus;
+  if (params.memory_bytes > 0) host_config["Memory"] = params.memory_bytes;
+  if (!params.restart_policy.empty()) host_config["RestartPolicy"] = {{"Name", params.restart_policy}};
+  json body = {{"Image", params.image}, {"Env", env},           {"Labels", params.labels},
+               {"Tty", false},          {"OpenStdin", false},   {"AttachStdin", false},
+               {"AttachStdout", true},  {"AttachStderr", true}, {"HostConfig", host_config}};
   if (!params.entrypoint.empty()) body["Entrypoint"] = params.entrypoint;
   if (!params.cmd.empty()) body["Cmd"] = params.cmd;
   if (!params.working_dir.empty()) body["WorkingDir"] = params.working_dir;
-  KELOLA_ASSIGN_OR_RETURN(ClientResponse reply, Call("POST", "/containers/create",
-                                                     body.dump(-1, ' ', false, json::error_handler_t::replace)));
-  const std::string what = "creating a container from " + params.image;
+  if (!params.hostname.empty()) body["Hostname"] = params.hostname;
+  if (!params.network.empty()) {
+    KELOLA_RETURN_IF_ERROR(CheckEngineName(params.network, "network"));
+    body["HostConfig"]["NetworkMode"] = params.network;
+    json endpoint = json::object();
+    if (!params.ipv4_address.empty()) endpoint["IPAMConfig"] = {{"IPv4Address", params.ipv4_address}};
+    body["NetworkingConfig"] = {{"EndpointsConfig", {{params.network, endpoint}}}};
+  }
+  std::string path = "/containers/create";
+  if (!params.name.empty()) {
+    KELOLA_RETURN_IF_ERROR(CheckEngineName(params.name, "container name"));
+    path += "?name=" + PercentEncode(params.name);
+  }
+  KELOLA_ASSIGN_OR_RETURN(ClientResponse reply,
+                          Call("POST", path, body.dump(-1, ' ', false, json::error_handler_t::replace)));
+  const std::string what =
+      "creating container " + (params.name.empty() ? std::string() : params.name + " ") + "from " + params.image;
   if (reply.status == 404) return NotFoundError(what + ": " + EngineErrorMessage(reply.body));
+  if (reply.status == 409) return AlreadyExistsError(what + ": " + EngineErrorMessage(reply.body));
   if (reply.status == 400) return InvalidArgumentError(what + ": " + EngineErrorMessage(reply.body));
   if (reply.status != 201) {
     return InternalError(what + ": HTTP " + std::to_string(reply.status) + ": " + EngineErrorMessage(reply.body));
@@ -146,6 +157,31 @@ Result<std::vector<std::string>> DockerClient::ListContainers(const std::string&
     if (c.is_object() && c.contains("Id") && c["Id"].is_string()) ids.push_back(c["Id"].get<std::string>());
   }
   return ids;
+}
+
+Result<ContainerInfo> DockerClient::InspectContainer(const std::string& id_or_name) {
+  KELOLA_RETURN_IF_ERROR(CheckId(id_or_name));
+  KELOLA_ASSIGN_OR_RETURN(ClientResponse reply, Call("GET", "/containers/" + id_or_name + "/json"));
+  const std::string what = "inspecting container " + Short(id_or_name);
+  if (reply.status == 404) return NotFoundError(what + ": " + EngineErrorMessage(reply.body));
+  if (reply.status != 200) {
+    return InternalError(what + ": HTTP " + std::to_string(reply.status) + ": " + EngineErrorMessage(reply.body));
+  }
+  auto info = ParseContainerInspect(reply.body);
+  if (!info.ok()) return InternalError(what + ": " + info.status().message());
+  return info;
+}
+
+Result<std::vector<ContainerInfo>> DockerClient::ListContainerInfos(const std::map<std::string, std::string>& labels) {
+  KELOLA_ASSIGN_OR_RETURN(ClientResponse reply,
+                          Call("GET", "/containers/json?all=1&filters=" + LabelFilterQuery(labels)));
+  if (reply.status != 200) {
+    return InternalError("listing containers: HTTP " + std::to_string(reply.status) + ": " +
+                         EngineErrorMessage(reply.body));
+  }
+  auto list = ParseContainerList(reply.body);
+  if (!list.ok()) return InternalError("listing containers: " + list.status().message());
+  return list;
 }
 
 }  // namespace kelola::docker
