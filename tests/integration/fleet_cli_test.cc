@@ -2,10 +2,14 @@
 // get, hosts, describe, destroy; bad files refused with exit code 2 and
 // file:line; the team quota (from the server's config file) refused with
 // exit code 1 and the numbers. Whatever the group controller does with the
-// group meanwhile is not asserted here (its own tests do that).
+// group meanwhile is not asserted here (its own tests do that); the static
+// provider on closed loopback ports keeps it from creating anything real.
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -24,11 +28,15 @@ kind: ServerGroup
 metadata:
   name: web
 spec:
-  provider: docker
+  provider: static
   team: web
-  image: kelola-host:bookworm
-  size: small
   count: 3
+  staticHosts:
+    - {address: 127.0.0.1, port: 1}
+    - {address: 127.0.0.1, port: 2}
+    - {address: 127.0.0.1, port: 3}
+    - {address: 127.0.0.1, port: 4}
+    - {address: 127.0.0.1, port: 5}
   network:
     vpcCidr: 10.20.0.0/16
     subnets: [10.20.1.0/24]
@@ -83,7 +91,7 @@ TEST_F(FleetCliTest, PlanApplyGetDescribeDestroy) {
   ASSERT_EQ(get.exit_code, 0) << get.err;
   EXPECT_NE(get.out.find("NAME"), std::string::npos);
   EXPECT_NE(get.out.find("web"), std::string::npos) << get.out;
-  EXPECT_NE(get.out.find("docker"), std::string::npos) << get.out;
+  EXPECT_NE(get.out.find("static"), std::string::npos) << get.out;
   auto get_json = Cli({"fleet", "get", "web", "-o", "json"});
   ASSERT_EQ(get_json.exit_code, 0) << get_json.err;
   json g = json::parse(get_json.out);
@@ -125,7 +133,9 @@ TEST_F(FleetCliTest, BadFilesAreExitCodeTwoWithFileAndLine) {
                    Write("host.yaml", std::string(kGroup) + "---\nkind: Host\nmetadata:\n"
                                                             "  name: h\nspec: {}\n")});
   EXPECT_EQ(kind.exit_code, 2);
-  EXPECT_NE(kind.err.find("host.yaml:1"), std::string::npos) << kind.err;  // where the second document starts
+  // The second document's first line: after the group's lines and the "---".
+  const std::string line = std::to_string(std::count(kGroup, kGroup + std::strlen(kGroup), '\n') + 2);
+  EXPECT_NE(kind.err.find("host.yaml:" + line + ": "), std::string::npos) << kind.err;
   EXPECT_NE(kind.err.find("kind: expected \"ServerGroup\", got \"Host\""), std::string::npos) << kind.err;
 
   std::string overlap = kGroup;
