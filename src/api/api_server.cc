@@ -12,6 +12,7 @@
 #include "api/openapi.h"
 #include "api/resource_handlers.h"
 #include "api/run_handlers.h"
+#include "api/server_group_handlers.h"
 #include "api/token_handlers.h"
 
 namespace kelola {
@@ -43,6 +44,7 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterHookRoutes(server, ctx);
   RegisterRunRoutes(server, ctx);
   RegisterAlertRoutes(server, ctx);
+  RegisterServerGroupRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 

@@ -12,6 +12,8 @@
 //   GET    /v1/leaders             leases: which replica leads each controller
 //   POST   /v1/hooks/github|gitlab forge webhooks (signature, not token; hook_handlers.h)
 //   GET    /v1/runs[/{id}], POST /v1/runs/{id}/cancel|retry  (run_handlers.h)
+//   POST   /v1/server-groups, PUT|DELETE /v1/server-groups/{name},
+//          POST /v1/server-groups/{name}/plan   (server_group_handlers.h)
 //
 // Every mutating request, allowed or not, is appended to the event log as an
 // audit event. docs/api.md is the user-facing description.
@@ -23,6 +25,7 @@
 #include <string>
 
 #include "api/auth.h"
+#include "api/fleet_quota.h"
 #include "api/kinds.h"
 #include "api/read_cache.h"
 #include "api/secret_sealer.h"
@@ -33,6 +36,7 @@
 namespace kelola {
 
 class ExecutionService;
+class FleetProviderRegistry;
 
 struct ApiContext {
   Store& store;
@@ -46,6 +50,11 @@ struct ApiContext {
   ExecutionService* executions = nullptr;       // POST /v1/executions; null = not offered
   std::string files_dir;                        // /v1/files (file_handlers.h); "" = not offered
   uint64_t max_file_bytes = 1ull << 30;         // largest PUT /v1/files body
+  // ServerGroup writes (server_group_handlers.h): the per-team quota, and
+  // the providers whose Validate() checks a group; null = schema and spec
+  // checks only.
+  FleetQuota fleet_quota;
+  const FleetProviderRegistry* fleet_providers = nullptr;
   // Created by RegisterApiRoutes: the hot path's caches (auth.h, read_cache.h).
   std::unique_ptr<TokenVerifier> tokens;
   std::unique_ptr<ResourceReadCache> read_cache;

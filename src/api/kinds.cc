@@ -227,6 +227,98 @@ KindInfo SilenceKind() {
   return k;
 }
 
+// A fleet ServerGroup (src/fleet/server_group.h, docs/fleet.md). The schema
+// gives shapes, ranges and OpenAPI; the fleet's DecodeServerGroupSpec (run
+// by the server-groups handlers) adds what a schema cannot say: CIDRs that
+// parse and do not overlap, exactly one health check kind, the static
+// provider's machines.
+KindInfo ServerGroupKind() {
+  auto text = [](std::string description, size_t max_length) {
+    Schema s = Schema::String(std::move(description));
+    s.max_length = max_length;
+    return s;
+  };
+  auto with_default = [](Schema s, std::string default_json) {
+    s.default_json = std::move(default_json);
+    return s;
+  };
+  auto duration = [&text](std::string description) { return text(std::move(description), 32); };
+  Schema provider = Schema::String("where the servers come from");
+  provider.enum_values = {"docker", "aws", "static"};
+  Schema team =
+      text("the owning team; per-team quotas count its groups' servers (lower-case letters, digits, '-')", 63);
+  team.default_json = "\"default\"";
+  Schema cidr = text("an IPv4 CIDR, host bits zero: 10.20.1.0/24", 32);
+  Schema protocol = text("tcp, udp, icmp or all", 8);
+  protocol.enum_values = {"tcp", "udp", "icmp", "all"};
+  Schema rule =
+      Schema::Object("one allowed inbound flow",
+                     {{"protocol", with_default(protocol, "\"tcp\"")},
+                      {"port", Schema::Integer("a single port (instead of fromPort/toPort)", 1, 65535)},
+                      {"fromPort", Schema::Integer("first port of a range (tcp/udp)", 0, 65535)},
+                      {"toPort", Schema::Integer("last port of the range, inclusive (default fromPort)", 0, 65535)},
+                      {"cidr", with_default(text("sources allowed, an IPv4 CIDR", 32), "\"0.0.0.0/0\"")},
+                      {"description", text("why the rule exists", 255)}});
+  Schema subnets = Schema::ArrayOf("subnet CIDRs inside vpcCidr, none overlapping (at most 16)", cidr);
+  Schema network =
+      Schema::Object("the group's network: VPC and subnets (aws), a Docker network (docker), firewall rules",
+                     {{"vpcCidr", text("the VPC's CIDR, /16 to /28; empty = the provider's default", 32)},
+                      {"subnets", subnets},
+                      {"ingress", Schema::ArrayOf("inbound firewall rules (at most 60)", rule)}});
+  Schema bootstrap = Schema::Object(
+      "how a new server gets its first application",
+      {{"userData", text("cloud-init user-data given at launch (EC2 UserData; at most 16 KiB)", 16 * 1024)},
+       {"runbook", text("a runbook as YAML text (docs/runbooks.md), applied over SSH once the host is up", 256 * 1024)},
+       {"sshUser", with_default(text("login user for bootstrap and command health checks", 64), "\"root\"")},
+       {"sshPort", with_default(Schema::Integer("SSH port of the servers", 1, 65535), "22")},
+       {"sshKeySecret", SecretRef("Secret holding the private key the servers accept")},
+       {"timeout", with_default(duration("Booted to Ready within this long, else Failed"), "\"10m\"")}});
+  Schema health = Schema::Object(
+      "how kelola decides a server is healthy: exactly one of tcp, http or command",
+      {{"tcp", Schema::Object("a TCP connect succeeds", {{"port", Schema::Integer("the port", 1, 65535)}}, {"port"})},
+       {"http",
+        Schema::Object("an HTTP GET answers 2xx", {{"port", with_default(Schema::Integer("the port", 1, 65535), "80")},
+                                                   {"path", with_default(text("the path", 1024), "\"/\"")}})},
+       {"command",
+        Schema::Object("a command run over SSH exits 0", {{"command", text("the command line", 4096)}}, {"command"})},
+       {"interval", with_default(duration("time between checks"), "\"10s\"")},
+       {"timeout", with_default(duration("one check's time limit"), "\"5s\"")},
+       {"unhealthyThreshold",
+        with_default(Schema::Integer("consecutive failures before the host is Failed", 1, 100), "3")},
+       {"grace", with_default(duration("after Ready, failures are not counted for this long"), "\"0s\"")}});
+  Schema static_host =
+      Schema::Object("an existing machine (provider static)",
+                     {{"address", text("DNS name or IP address", 253)},
+                      {"port", with_default(Schema::Integer("SSH port", 1, 65535), "22")},
+                      {"hostKey", text("expected SSH host key (\"ssh-ed25519 AAAA...\"); empty = known_hosts", 16384)}},
+                     {"address"});
+  return KindInfo{
+      "ServerGroup",
+      "server-groups",
+      "server-group",
+      "A group of servers kept as asked: provider, image, size, count, network, bootstrap and health check. "
+      "DELETE destroys the servers and the network first (202), then the group.",
+      Schema::Object(
+          "a server group",
+          {{"provider", provider},
+           {"team", team},
+           {"region", text("aws: the region, e.g. eu-west-1", 32)},
+           {"zone", text("aws: the availability zone; empty = the provider's choice", 32)},
+           {"image", text("AMI id (aws), Docker image (docker); unused by static", 255)},
+           {"size", text("EC2 instance type (aws); nano, micro, small, medium or large (docker)", 32)},
+           {"count", with_default(Schema::Integer("how many servers", 0, 1000), "1")},
+           {"labels", Schema::StringMap("labels copied onto every Host (kelola.io/ is reserved)")},
+           {"network", network},
+           {"bootstrap", bootstrap},
+           {"healthCheck", health},
+           {"staticHosts", Schema::ArrayOf("provider static: the machines to adopt", static_host)},
+           {"maxReplacementsPerHour",
+            with_default(Schema::Integer("self-healing: at most this many replacements per hour; 0 = none", 0, 1000),
+                         "10")}},
+          {"provider"}),
+      false};
+}
+
 }  // namespace
 
 const Schema& ExecutionRequestSchema() {
@@ -296,6 +388,7 @@ KindRegistry BuiltinKinds() {
   r.Register(AlertKind());
   r.Register(AlertGroupKind());
   r.Register(SilenceKind());
+  r.Register(ServerGroupKind());
   return r;
 }
 

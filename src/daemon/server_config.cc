@@ -170,6 +170,17 @@ const ConfigSchema& ServerConfigSchema() {
            .type = ConfigType::kString,
            .default_value = "",
            .description = "region of groups that name none; empty = AWS_REGION, then AWS_DEFAULT_REGION."});
+    s.Add({.name = "fleet.quota.default_max_servers",
+           .type = ConfigType::kInt,
+           .default_value = "100",
+           .description = "servers a team may ask for in all its ServerGroups (the sum of their count) when "
+                          "fleet.quota.teams does not name it; a write above it is refused with 403.",
+           .min = 0,
+           .max = 1000000});
+    s.Add({.name = "fleet.quota.teams",
+           .type = ConfigType::kStringList,
+           .default_value = "",
+           .description = "per-team server quotas as TEAM=MAX items, e.g. web=20,data=50 (see docs/fleet.md)."});
     AddAlertingConfigKeys(s);
     return s;
   }();
@@ -248,6 +259,9 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
     return InvalidArgumentError("fleet.aws.endpoint must start with http:// or https:// (" +
                                 config.SourceOf("fleet.aws.endpoint") + ")");
   }
+  o.fleet_quota.default_max_servers = config.GetInt("fleet.quota.default_max_servers");
+  KELOLA_ASSIGN_OR_RETURN(o.fleet_quota.team_max_servers,
+                          ParseTeamQuotas(config.GetList("fleet.quota.teams"), config.SourceOf("fleet.quota.teams")));
   o.log_sinks = config.GetObjects("logs.sinks");
   // Fail at start, not at the first delivery: build each sink once.
   KELOLA_ASSIGN_OR_RETURN(auto specs, ParseSinkSpecs(o.log_sinks));

@@ -80,6 +80,28 @@ TEST(ServerConfigTest, LogRetentionAndLeaderTimings) {
   EXPECT_NE(refused.status().message().find("server.yaml:3"), std::string::npos) << refused.status().message();
 }
 
+TEST(ServerConfigTest, FleetQuotas) {
+  auto defaults = LoadConfigFromString(ServerConfigSchema(), "", "none", {}, {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(ServerOptionsFromConfig(*defaults)->fleet_quota.default_max_servers, 100);
+  auto config = LoadConfigFromString(ServerConfigSchema(),
+                                     "fleet:\n  quota:\n    default_max_servers: 50\n    teams: [web=20, data=5]\n",
+                                     "server.yaml", {}, {});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto options = ServerOptionsFromConfig(*config);
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->fleet_quota.MaxFor("web"), 20);
+  EXPECT_EQ(options->fleet_quota.MaxFor("data"), 5);
+  EXPECT_EQ(options->fleet_quota.MaxFor("other"), 50);
+
+  auto env = LoadConfigFromString(ServerConfigSchema(), "", "none", {{"KELOLA_FLEET_QUOTA_TEAMS", "web=x"}}, {});
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  auto refused = ServerOptionsFromConfig(*env);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("KELOLA_FLEET_QUOTA_TEAMS"), std::string::npos)
+      << refused.status().message();
+}
+
 TEST(ServerConfigTest, DocsMatchTheSchema) {
   std::ifstream f(std::string(KELOLA_SOURCE_DIR) + "/docs/config.md");
   ASSERT_TRUE(f) << "docs/config.md is missing";

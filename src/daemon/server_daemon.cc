@@ -151,6 +151,7 @@ class ServerDaemon::Impl {
                                                   [this] { return ready.load(); }, &shutting_down, executions.get()});
     ctx->files_dir = options.data_dir + "/files";
     ctx->max_file_bytes = static_cast<uint64_t>(options.max_file_bytes);
+    ctx->fleet_quota = options.fleet_quota;
     HttpServerOptions http;
     http.host = host;
     http.port = port;
@@ -208,6 +209,7 @@ class ServerDaemon::Impl {
           return o;
         }());
     KELOLA_RETURN_IF_ERROR(fleet->Register(*controllers));
+    ctx->fleet_providers = &fleet->providers();  // ServerGroup writes ask the provider too (before server->Start)
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     // A stored delivery (from this replica or, with PostgreSQL, another one)
     // wakes the inbox consumer at once; the resync catches anything missed.

@@ -16,6 +16,7 @@
 
 #include "alerting/alert.h"
 #include "alerting/routing.h"
+#include "api/fleet_quota.h"
 #include "base/config_schema.h"
 
 #include "base/clock.h"
@@ -67,6 +68,8 @@ struct ServerOptions {
   int runs_max_concurrent = 2;
   Duration runs_stale_after = std::chrono::seconds(60);
   FleetServiceOptions fleet;  // providers' settings (fleet.*); data_dir is filled in by the daemon
+  // fleet.quota.* (src/api/fleet_quota.h): servers per team.
+  FleetQuota fleet_quota;
 };
 
 struct StartInfo {
