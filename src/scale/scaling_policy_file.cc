@@ -1,0 +1,132 @@
+// ParseScalingPolicyFile: YAML (or JSON) policy files for the CLI and the
+// simulator. The API receives JSON and calls DecodeScalingPolicySpec.
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+
+#include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
+
+#include "scale/scaling_policy.h"
+
+namespace kelola {
+namespace {
+
+using json = nlohmann::json;
+
+// Aliases can make a small file expand into an exponentially large tree.
+constexpr int kMaxDepth = 32;
+constexpr size_t kMaxNodes = 20'000;
+
+Result<json> YamlToJson(const YAML::Node& node, const std::string& source, int depth, size_t& budget) {
+  const std::string where = source + ":" + std::to_string(node.Mark().line + 1);
+  if (depth > kMaxDepth) return InvalidArgumentError(where + ": nested deeper than 32 levels");
+  if (budget == 0) return InvalidArgumentError(where + ": document expands to more than 20000 values");
+  --budget;
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null: return json(nullptr);
+    case YAML::NodeType::Scalar: {
+      const std::string& s = node.Scalar();
+      if (node.Tag() == "!") return json(s);  // quoted: always a string
+      if (s == "true" || s == "True") return json(true);
+      if (s == "false" || s == "False") return json(false);
+      if (s == "~" || s == "null") return json(nullptr);
+      int64_t i = 0;
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+      if (!s.empty() && ec == std::errc() && p == s.data() + s.size()) return json(i);
+      char* end = nullptr;
+      const double d = std::strtod(s.c_str(), &end);
+      if (!s.empty() && end == s.c_str() + s.size() &&
+          (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '.')) {
+        return json(d);
+      }
+      return json(s);
+    }
+    case YAML::NodeType::Sequence: {
+      json arr = json::array();
+      for (const auto& child : node) {
+        KELOLA_ASSIGN_OR_RETURN(json v, YamlToJson(child, source, depth + 1, budget));
+        arr.push_back(std::move(v));
+      }
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      json obj = json::object();
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) return InvalidArgumentError(where + ": map keys must be strings");
+        const std::string& key = kv.first.Scalar();
+        if (obj.contains(key)) {
+          return InvalidArgumentError(source + ":" + std::to_string(kv.first.Mark().line + 1) + ": duplicate key \"" +
+                                      key + "\"");
+        }
+        KELOLA_ASSIGN_OR_RETURN(json v, YamlToJson(kv.second, source, depth + 1, budget));
+        obj[key] = std::move(v);
+      }
+      return obj;
+    }
+  }
+  return json(nullptr);
+}
+
+Result<ScalingPolicySpec> DecodeDocument(const json& doc, const std::string& where, const std::string& default_name) {
+  if (!doc.is_object()) return InvalidArgumentError(where + ": expected a ScalingPolicy (a map)");
+  if (!doc.contains("kind") && !doc.contains("spec")) {
+    auto p = DecodeScalingPolicySpec(default_name, doc.dump());
+    if (!p.ok()) return InvalidArgumentError(where + ": " + p.status().message());
+    return p;
+  }
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    if (it.key() != "kind" && it.key() != "metadata" && it.key() != "spec" && it.key() != "apiVersion") {
+      return InvalidArgumentError(where + ": " + it.key() + ": unknown field");
+    }
+  }
+  if (!doc.contains("kind") || doc["kind"] != "ScalingPolicy") {
+    return InvalidArgumentError(where + ": kind: expected ScalingPolicy");
+  }
+  std::string name = default_name;
+  if (doc.contains("metadata")) {
+    const json& m = doc["metadata"];
+    if (!m.is_object() || !m.contains("name") || !m["name"].is_string() || m["name"].get<std::string>().empty()) {
+      return InvalidArgumentError(where + ": metadata.name: required string");
+    }
+    name = m["name"].get<std::string>();
+  }
+  if (!doc.contains("spec")) return InvalidArgumentError(where + ": spec: required field is missing");
+  auto p = DecodeScalingPolicySpec(name, doc["spec"].dump());
+  if (!p.ok()) return InvalidArgumentError(where + ": " + p.status().message());
+  return p;
+}
+
+std::string BaseName(const std::string& path) {
+  std::string base = path.substr(path.find_last_of('/') + 1);
+  if (size_t dot = base.find('.'); dot != std::string::npos && dot > 0) base.resize(dot);
+  return base.empty() ? "policy" : base;
+}
+
+}  // namespace
+
+Result<std::vector<ScalingPolicySpec>> ParseScalingPolicyFile(std::string_view text, const std::string& source) {
+  std::vector<ScalingPolicySpec> out;
+  try {
+    std::vector<YAML::Node> nodes = YAML::LoadAll(std::string(text));
+    for (const auto& n : nodes) {
+      if (n.IsNull()) continue;
+      size_t budget = kMaxNodes;
+      KELOLA_ASSIGN_OR_RETURN(json doc, YamlToJson(n, source, 0, budget));
+      const std::string where = source + ":" + std::to_string(n.Mark().line + 1);
+      std::string name = BaseName(source) + (out.empty() ? "" : "-" + std::to_string(out.size() + 1));
+      KELOLA_ASSIGN_OR_RETURN(ScalingPolicySpec p, DecodeDocument(doc, where, name));
+      out.push_back(std::move(p));
+    }
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return InvalidArgumentError(source + ": " + e.what());
+  }
+  if (out.empty()) return InvalidArgumentError(source + ": no ScalingPolicy found (the file is empty)");
+  return out;
+}
+
+}  // namespace kelola
