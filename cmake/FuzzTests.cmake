@@ -11,7 +11,8 @@ set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_
     docker_progress_fuzz:docker_progress docker_log_stream_fuzz:docker_log_stream dockerignore_fuzz:dockerignore
     bulk_ingest_fuzz:bulk_ingest
     pipeline_file_fuzz:pipeline_file forge_event_fuzz:forge_event session_file_fuzz:session_file alert_matcher_fuzz:alert_matcher
-    template_miner_fuzz:template_miner notifier_fuzz:notifier)
+    template_miner_fuzz:template_miner notifier_fuzz:notifier
+    scaling_policy_fuzz:scaling_policy load_trace_fuzz:load_trace)
 if(KELOLA_FUZZ_DIR)
   foreach(entry ${KELOLA_FUZZERS})
     string(REPLACE ":" ";" parts ${entry})

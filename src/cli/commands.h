@@ -42,5 +42,6 @@ void AddAnalyzeCommands(CLI::App& app, int& exit_code);  // analyze eval-templat
 // `kelola analyze eval-sessions` on the `analyze` group (src/cli/analyze_sessions_command.cc).
 void AddEvalSessionsCommand(CLI::App& analyze, int& exit_code);
 void AddAlertsCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // alerts list|silence|unsilence
+void AddScaleCommands(CLI::App& app, int& exit_code);  // scale simulate (src/cli/scale_commands.cc)
 
 }  // namespace kelola

@@ -222,16 +222,18 @@ std::string PolicyText(const RatePolicy& rp) {
 }
 
 // calculateScaleUpLimitWithScalingRules / calculateScaleDownLimitWithBehaviors.
-int RateLimit(bool up, int current, const ScalingRules& rules, const ScalingHistory& h, WallTime now,
-              std::string& detail) {
-  if (rules.select == SelectPolicy::kDisabled) {
-    detail = up ? "scaleUp selectPolicy Disabled" : "scaleDown selectPolicy Disabled";
-    return current;
-  }
+struct RateLimitResult {
+  int limit = 0;
+  const RatePolicy* chosen = nullptr;  // nullptr: selectPolicy Disabled
+  int period_start = 0;
+};
+
+RateLimitResult RateLimit(bool up, int current, const ScalingRules& rules, const ScalingHistory& h, WallTime now) {
+  RateLimitResult out{current, nullptr, current};
+  if (rules.select == SelectPolicy::kDisabled) return out;
   // Max picks the policy allowing the biggest change, Min the smallest.
   const bool biggest = rules.select == SelectPolicy::kMax;
   int result = (up == biggest) ? INT_MIN : INT_MAX;
-  std::string chosen;
   for (const auto& rp : rules.policies) {
     const int added = ChangeInPeriod(h.scale_up, rp.period_seconds, now);
     const int removed = ChangeInPeriod(h.scale_down, rp.period_seconds, now);
@@ -248,12 +250,19 @@ int RateLimit(bool up, int current, const ScalingRules& rules, const ScalingHist
     const bool better = (up == biggest) ? proposed > result : proposed < result;
     if (better) {
       result = proposed;
-      chosen = fmt::format("{} from {} at the period's start", PolicyText(rp), start);
+      out.chosen = &rp;
+      out.period_start = start;
     }
   }
-  detail = fmt::format("{} policies ({}): {} {} ({})", up ? "scaleUp" : "scaleDown", SelectPolicyName(rules.select),
-                       up ? "at most" : "at least", result, chosen);
-  return result;
+  out.limit = result;
+  return out;
+}
+
+std::string RateLimitText(bool up, const ScalingRules& rules, const RateLimitResult& r) {
+  if (r.chosen == nullptr) return up ? "scaleUp selectPolicy Disabled" : "scaleDown selectPolicy Disabled";
+  return fmt::format("{} policies ({}): {} {} ({} from {} at the period's start)", up ? "scaleUp" : "scaleDown",
+                     SelectPolicyName(rules.select), up ? "at most" : "at least", r.limit, PolicyText(*r.chosen),
+                     r.period_start);
 }
 
 void Stabilize(const ScalingPolicySpec& p, const GroupObservation& g, WallTime now, ScalingHistory& h,
@@ -342,9 +351,9 @@ PolicyExplanation DecidePolicy(const ScalingPolicySpec& p, const GroupObservatio
   Stabilize(p, g, now, h, e);
   int desired = e.stabilized;
   // convertDesiredReplicasWithBehaviorRate.
-  std::string detail;
   if (desired > g.current) {
-    int limit = std::max(g.current, RateLimit(true, g.current, p.scale_up, h, now, detail));
+    const RateLimitResult rl = RateLimit(true, g.current, p.scale_up, h, now);
+    const int limit = std::max(g.current, rl.limit);
     if (b.max <= limit) {
       if (desired > b.max) {
         desired = b.max;
@@ -354,10 +363,11 @@ PolicyExplanation DecidePolicy(const ScalingPolicySpec& p, const GroupObservatio
     } else if (desired > limit) {
       desired = limit;
       e.limit = ScalingLimit::kRatePolicy;
-      e.limit_detail = detail;
+      e.limit_detail = RateLimitText(true, p.scale_up, rl);
     }
   } else if (desired < g.current) {
-    int limit = std::min(g.current, RateLimit(false, g.current, p.scale_down, h, now, detail));
+    const RateLimitResult rl = RateLimit(false, g.current, p.scale_down, h, now);
+    const int limit = std::min(g.current, rl.limit);
     if (b.min >= limit) {
       if (desired < b.min) {
         desired = b.min;
@@ -367,7 +377,7 @@ PolicyExplanation DecidePolicy(const ScalingPolicySpec& p, const GroupObservatio
     } else if (desired < limit) {
       desired = limit;
       e.limit = ScalingLimit::kRatePolicy;
-      e.limit_detail = detail;
+      e.limit_detail = RateLimitText(false, p.scale_down, rl);
     }
   }
   e.recommended = desired;
@@ -443,15 +453,15 @@ ScalingDecision Decide(const std::vector<ScalingPolicySpec>& policies, const Gro
 std::vector<MetricReading> ReadPolicyMetrics(MetricReader& reader, const std::vector<ScalingPolicySpec>& policies,
                                              const GroupObservation& group) {
   std::vector<MetricReading> out(policies.size());
-  std::map<std::string, size_t> first;  // metric -> index of the first policy reading it
   for (size_t i = 0; i < policies.size(); ++i) {
     const std::string& m = policies[i].metric();
     if (m.empty()) continue;
-    if (auto it = first.find(m); it != first.end()) {
-      out[i] = out[it->second];
+    size_t same = 0;  // an earlier policy reading the same metric (few policies per group: a scan is cheapest)
+    while (same < i && policies[same].metric() != m) ++same;
+    if (same < i) {
+      out[i] = out[same];
       continue;
     }
-    first[m] = i;
     auto r = reader.Read(group.group, m, group.hosts);
     if (r.ok()) {
       out[i] = std::move(*r);
