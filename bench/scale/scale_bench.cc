@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     for (int h = 0; h < kHosts; ++h) {
       // A few hosts warming, a few without samples, loads around the target.
       g.hosts.push_back({"h" + std::to_string(h), h % 97 == 0 ? now : now - std::chrono::hours(1)});
-      r.host_values.push_back(h % 101 == 0 ? std::nullopt : std::optional<double>(40 + (h * 37 + i) % 50));
+      r.host_values.push_back(h % 101 == 0 ? std::nullopt : std::optional<double>(50 + (h * 37 + i) % 50));
     }
     groups.push_back(std::move(g));
     readings.push_back({std::move(r)});
