@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 
 #include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
@@ -104,9 +105,62 @@ std::string BaseName(const std::string& path) {
   return base.empty() ? "policy" : base;
 }
 
+// A file whose first character (after blanks and # comments) is { or [ is
+// read as one JSON document by nlohmann: yaml-cpp 0.7 loops on some
+// malformed flow-style documents (fuzz/known-hangs/), which no caller could bound.
+std::optional<size_t> JsonStart(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else {
+      return c == '{' || c == '[' ? std::optional<size_t>(i) : std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<ScalingPolicySpec>> ParseJsonFile(std::string_view text, size_t start, const std::string& source) {
+  json doc;
+  try {
+    doc = json::parse(text.substr(start));
+  } catch (const json::exception& e) {
+    size_t line = 1;
+    if (const auto* pe = dynamic_cast<const json::parse_error*>(&e)) {
+      const size_t end = std::min(text.size(), start + (pe->byte > 0 ? pe->byte - 1 : 0));
+      for (size_t i = 0; i < end; ++i) line += text[i] == '\n' ? 1 : 0;
+    }
+    return InvalidArgumentError(source + ":" + std::to_string(line) +
+                                ": not valid JSON (a file starting with { or [ "
+                                "is read as JSON)");
+  }
+  size_t line = 1;
+  for (size_t i = 0; i < start; ++i) line += text[i] == '\n' ? 1 : 0;
+  std::vector<ScalingPolicySpec> out;
+  const std::string where = source + ":" + std::to_string(line);
+  if (doc.is_array()) {
+    if (doc.size() > 1000) return InvalidArgumentError(where + ": more than 1000 policies");
+    for (size_t i = 0; i < doc.size(); ++i) {
+      std::string name = BaseName(source) + (i == 0 ? "" : "-" + std::to_string(i + 1));
+      KELOLA_ASSIGN_OR_RETURN(ScalingPolicySpec p,
+                              DecodeDocument(doc[i], where + ": [" + std::to_string(i) + "]", name));
+      out.push_back(std::move(p));
+    }
+  } else {
+    KELOLA_ASSIGN_OR_RETURN(ScalingPolicySpec p, DecodeDocument(doc, where, BaseName(source)));
+    out.push_back(std::move(p));
+  }
+  if (out.empty()) return InvalidArgumentError(source + ": no ScalingPolicy found (an empty list)");
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<ScalingPolicySpec>> ParseScalingPolicyFile(std::string_view text, const std::string& source) {
+  if (auto start = JsonStart(text)) return ParseJsonFile(text, *start, source);
   std::vector<ScalingPolicySpec> out;
   try {
     std::vector<YAML::Node> nodes = YAML::LoadAll(std::string(text));

@@ -167,5 +167,29 @@ TEST(ScalingPolicyTest, BareSpecsAndSeveralDocuments) {
   EXPECT_TRUE((*r)[1].metric().empty());
 }
 
+// JSON files are read by nlohmann, not yaml-cpp (which loops on some malformed
+// flow-style documents: this input came from scaling_policy_fuzz).
+TEST(ScalingPolicyTest, JsonFiles) {
+  auto r = ParseScalingPolicyFile(
+      "# a comment\n{\"kind\":\"ScalingPolicy\",\"metadata\":{\"name\":\"j\"},"
+      "\"spec\":{\"group\":\"web\",\"maxHosts\":3,\"targetTracking\":{\"metric\":\"cpu\","
+      "\"target\":50}}}",
+      "p.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)[0].name, "j");
+  r = ParseScalingPolicyFile(R"([{"group":"web","maxHosts":3,"targetTracking":{"metric":"cpu","target":50}},
+    {"group":"web","maxHosts":3,"targetTracking":{"metric":"rps","target":5}}])",
+                             "two.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[1].name, "two-2");
+  r = ParseScalingPolicyFile("{\"group\":\"web\",\"maxHotment\":-1},\"stepaer\":2}]}}\n", "hang.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "hang.json:1: not valid JSON (a file starting with { or [ is read as JSON)");
+  r = ParseScalingPolicyFile("\n\n{\"group\":\"web\",\"minHosts\":4,\"maxHosts\":3,\"scheduled\":[]}", "l.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "l.json:3: spec.minHosts (4) is above spec.maxHosts (3)");
+}
+
 }  // namespace
 }  // namespace kelola
