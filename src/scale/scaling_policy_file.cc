@@ -157,10 +157,66 @@ Result<std::vector<ScalingPolicySpec>> ParseJsonFile(std::string_view text, size
   return out;
 }
 
+// Policy files are UTF-8 text. Checked before yaml-cpp, which loops on some
+// inputs with stray bytes (found by scaling_policy_fuzz).
+Status CheckText(std::string_view text, const std::string& source) {
+  size_t line = 1;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') ++line;
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') {
+        return InvalidArgumentError(source + ":" + std::to_string(line) + ": control character in the file");
+      }
+      ++i;
+      continue;
+    }
+    const size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    bool ok = n > 0 && i + n <= text.size() && c != 0xC0 && c != 0xC1 && c <= 0xF4;
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (!ok) return InvalidArgumentError(source + ":" + std::to_string(line) + ": the file is not valid UTF-8");
+    i += n;
+  }
+  return OkStatus();
+}
+
+// A YAML policy document is a block map of plain keys: every line that starts
+// in column 1 is `key:`, a comment or a document marker. Checked before
+// yaml-cpp, which loops on some top-level quoted or flow-style scalars
+// followed by stray flow indicators (found by scaling_policy_fuzz).
+Status CheckTopLevel(std::string_view text, const std::string& source) {
+  size_t line = 0;
+  for (size_t pos = 0; pos <= text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line;
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    if (l.empty() || l[0] == ' ' || l[0] == '#') continue;
+    if (l.rfind("---", 0) == 0 || l.rfind("...", 0) == 0) {
+      const size_t rest = l.find_first_not_of(" \t", 3);
+      if (l.size() == 3 || (rest == std::string_view::npos && (l[3] == ' ' || l[3] == '\t')) ||
+          (rest != std::string_view::npos && l[rest] == '#' && (l[3] == ' ' || l[3] == '\t'))) {
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(l[0]);
+    if (!std::isalpha(c) && c != '_') {
+      return InvalidArgumentError(source + ":" + std::to_string(line) +
+                                  ": expected a plain key (kind:, spec:, group: ...) at the start of the line; a "
+                                  "policy document is a YAML map");
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<std::vector<ScalingPolicySpec>> ParseScalingPolicyFile(std::string_view text, const std::string& source) {
+  KELOLA_RETURN_IF_ERROR(CheckText(text, source));
   if (auto start = JsonStart(text)) return ParseJsonFile(text, *start, source);
+  KELOLA_RETURN_IF_ERROR(CheckTopLevel(text, source));
   std::vector<ScalingPolicySpec> out;
   try {
     std::vector<YAML::Node> nodes = YAML::LoadAll(std::string(text));

@@ -146,6 +146,12 @@ TEST(ScalingPolicyTest, FileErrorsCarryTheLine) {
   r = ParseScalingPolicyFile("group: [", "bad.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().rfind("bad.yaml:1:", 0), 0u) << r.status().message();
+  r = ParseScalingPolicyFile("group: web\n&$\x98\x8d\x90up: 1}\n", "bytes.yaml");  // from the fuzzer
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "bytes.yaml:2: the file is not valid UTF-8");
+  r = ParseScalingPolicyFile("group: web\n\"maxHosts\",\"a\":9},{\"lower\":80\n", "quoted.yaml");  // fuzzer
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().rfind("quoted.yaml:2: expected a plain key", 0), 0u) << r.status().message();
   r = ParseScalingPolicyFile("", "empty.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("no ScalingPolicy"), std::string::npos);
