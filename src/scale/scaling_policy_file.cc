@@ -186,6 +186,7 @@ Status CheckText(std::string_view text, const std::string& source) {
 // followed by stray flow indicators (found by scaling_policy_fuzz).
 Status CheckTopLevel(std::string_view text, const std::string& source) {
   size_t line = 0;
+  bool document_start = true;  // the next content line opens a document
   for (size_t pos = 0; pos <= text.size();) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
@@ -193,17 +194,28 @@ Status CheckTopLevel(std::string_view text, const std::string& source) {
     pos = end + 1;
     ++line;
     if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-    if (l.empty() || l[0] == ' ' || l[0] == '#') continue;
+    const size_t first = l.find_first_not_of(" \t");
+    if (first == std::string_view::npos || l[first] == '#') continue;
+    const std::string where = source + ":" + std::to_string(line);
+    if (l[first] == ',' || l[first] == ']' || l[first] == '}') {
+      return InvalidArgumentError(where + ": a line may not start with " + std::string(1, l[first]));
+    }
+    if (first > 0) {
+      if (document_start) return InvalidArgumentError(where + ": the document's first key must start in column 1");
+      continue;
+    }
     if (l.rfind("---", 0) == 0 || l.rfind("...", 0) == 0) {
       const size_t rest = l.find_first_not_of(" \t", 3);
       if (l.size() == 3 || (rest == std::string_view::npos && (l[3] == ' ' || l[3] == '\t')) ||
           (rest != std::string_view::npos && l[rest] == '#' && (l[3] == ' ' || l[3] == '\t'))) {
+        document_start = true;
         continue;
       }
     }
+    document_start = false;
     const auto c = static_cast<unsigned char>(l[0]);
     if (!std::isalpha(c) && c != '_') {
-      return InvalidArgumentError(source + ":" + std::to_string(line) +
+      return InvalidArgumentError(where +
                                   ": expected a plain key (kind:, spec:, group: ...) at the start of the line; a "
                                   "policy document is a YAML map");
     }

@@ -152,6 +152,12 @@ TEST(ScalingPolicyTest, FileErrorsCarryTheLine) {
   r = ParseScalingPolicyFile("group: web\n\"maxHosts\",\"a\":9},{\"lower\":80\n", "quoted.yaml");  // fuzzer
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().rfind("quoted.yaml:2: expected a plain key", 0), 0u) << r.status().message();
+  r = ParseScalingPolicyFile(" ,gp:", "indented.yaml");  // from the fuzzer
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "indented.yaml:1: a line may not start with ,");
+  r = ParseScalingPolicyFile("  group: web\n", "indented.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "indented.yaml:1: the document's first key must start in column 1");
   r = ParseScalingPolicyFile("", "empty.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("no ScalingPolicy"), std::string::npos);
