@@ -266,6 +266,32 @@ TEST_F(ApiServerTest, OpenApiDocumentDescribesKinds) {
   EXPECT_EQ(doc["components"]["schemas"]["SecretSpec"]["properties"]["value"]["writeOnly"], true);
 }
 
+TEST_F(ApiServerTest, ScalingPoliciesAreValidatedWithTheFieldNamed) {
+  const std::string good = R"({"kind":"ScalingPolicy","metadata":{"name":"web-cpu"},
+      "spec":{"group":"web","minHosts":2,"maxHosts":20,"targetTracking":{"metric":"cpu","target":60},
+              "behavior":{"scaleDown":{"stabilizationWindowSeconds":600}},"warmupSeconds":60}})";
+  auto ok = Call("PUT", "/v1/scaling-policies/web-cpu", operator_, good);
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  json stored = Body(Call("GET", "/v1/scaling-policies/web-cpu", viewer_));
+  EXPECT_EQ(stored["spec"]["targetTracking"]["target"], 60);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"group":"web","minHosts":5,"maxHosts":2,"targetTracking":{"metric":"cpu","target":60}})",
+       "spec.minHosts (5) is above spec.maxHosts (2)"},
+      {R"({"group":"web","maxHosts":2,"targetTracking":{"metric":"","target":60}})",
+       "spec.targetTracking.metric must not be empty"},
+      {R"({"group":"web","maxHosts":2,"scheduled":[{"cron":"61 * * * *","min":1}]})",
+       "spec.scheduled[0].cron: cron \"61 * * * *\": minute: 61 is out of range 0-59"},
+  };
+  for (const auto& [spec, part] : cases) {
+    auto r = Call("PUT", "/v1/scaling-policies/p", operator_,
+                  R"({"kind":"ScalingPolicy","metadata":{"name":"p"},"spec":)" + spec + "}");
+    EXPECT_EQ(r.status, 400) << spec << " " << r.body;
+    json err = Body(r);
+    ASSERT_TRUE(err.contains("error")) << r.body;
+    EXPECT_NE(err["error"]["message"].get<std::string>().find(part), std::string::npos) << r.body;
+  }
+}
+
 TEST_F(ApiServerTest, AlertRulesAreValidatedWithTheFieldNamed) {
   const std::string good = R"({"kind":"AlertRule","metadata":{"name":"api-errors"},
       "spec":{"selector":{"service":"api"},"level":"error","match":"timeout|refused","groupBy":["service","template"],

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include <nlohmann/json.hpp>
+
 #include "anomaly/alert_rule.h"
+#include "scale/scaling_policy.h"
 
 namespace kelola {
 namespace {
@@ -208,6 +211,38 @@ KindInfo AlertGroupKind() {
   return k;
 }
 
+// ScalingPolicy (src/scale, docs/autoscaling.md): the schema names the
+// top-level fields; DecodeScalingPolicySpec, the decoder `kelola scale
+// simulate` uses, checks the rest and names the field of any error.
+KindInfo ScalingPolicyKind() {
+  auto any = [](std::string d) {
+    Schema s;
+    s.description = std::move(d);
+    return s;
+  };
+  KindInfo k{
+      "ScalingPolicy",
+      "scaling-policies",
+      "scaling-policy",
+      "Scales one ServerGroup between minHosts and maxHosts from a metric (target tracking or step scaling) "
+      "and/or cron-scheduled capacity, with the HPA's behavior, host warm-up and a fallback "
+      "(docs/autoscaling.md).",
+      Schema::Object("a scaling policy",
+                     {{"group", Schema::String("the ServerGroup it scales")},
+                      {"minHosts", Schema::Integer("lower bound (default 1)", 0, 10000)},
+                      {"maxHosts", Schema::Integer("upper bound", 1, 10000)},
+                      {"targetTracking", any("{metric, target, tolerance}: keep the hosts' average near target")},
+                      {"stepScaling", any("{metric, steps: [{lower, upper, adjustment}]}")},
+                      {"scheduled", any("[{cron, min, max, desired}]: capacity while the cron matches (UTC)")},
+                      {"behavior", any("{scaleUp, scaleDown}: the HPA's stabilization windows and rate policies")},
+                      {"warmupSeconds", Schema::Integer("a host's metrics count from Ready + this", 0, 3600)},
+                      {"fallback", any("\"hold\" or {desired: N} when the metric cannot be read")}},
+                     {"group", "maxHosts"}),
+      false};
+  k.validate_spec = [](const nlohmann::json& spec) { return DecodeScalingPolicySpec("", spec.dump()).status(); };
+  return k;
+}
+
 KindInfo SilenceKind() {
   KindInfo k{"Silence",
              "silences",
@@ -389,6 +424,7 @@ KindRegistry BuiltinKinds() {
   r.Register(AlertGroupKind());
   r.Register(SilenceKind());
   r.Register(ServerGroupKind());
+  r.Register(ScalingPolicyKind());
   return r;
 }
 
