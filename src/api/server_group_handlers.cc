@@ -200,29 +200,6 @@ HttpResponse Destroy(ApiContext& ctx, HttpRequest& req, const Principal& who) {
   return JsonResponse(202, EncodeResource(*stored, GroupKind(ctx)));
 }
 
-// What the group controller (src/fleet/group_controller.cc) reads from the
-// group's status to plan: whether the network exists for this network spec
-// (status.network and status.networkKey; the key's formula is the
-// controller's) and the self-healing replacements of the last hour.
-std::string NetworkKey(const ServerGroupSpec& spec) {
-  json j = json::parse(EncodeServerGroupSpec(spec), nullptr, false);
-  return spec.provider + "|" + spec.region + "|" + spec.zone + "|" +
-         (j.is_object() && j.contains("network") ? j["network"].dump() : "");
-}
-
-void FillFromGroupStatus(const Resource& group, PlanInput& in) {
-  json status = json::parse(group.status_json, nullptr, false);
-  if (!status.is_object()) return;
-  const bool recorded = status.contains("network") && status["network"].is_object();
-  in.network_exists = recorded && (status.value("networkKey", "") == NetworkKey(in.spec) || in.destroying);
-  if (status.contains("recentReplacements") && status["recentReplacements"].is_array()) {
-    for (const json& t : status["recentReplacements"]) {
-      if (!t.is_string()) continue;
-      if (auto w = ParseRfc3339(t.get<std::string>()); w.ok()) in.recent_replacements.push_back(*w);
-    }
-  }
-}
-
 HttpResponse Plan(ApiContext& ctx, HttpRequest& req) {
   const std::string name = req.path_params.at("name");
   auto stored = ctx.store.GetResource(kKind, name);
@@ -248,7 +225,7 @@ HttpResponse Plan(ApiContext& ctx, HttpRequest& req) {
   input.hosts = FleetHostViews(*hosts);
   input.destroying = stored.ok() && IsDeleting(*stored);
   input.now = ctx.clock.Now();
-  if (stored.ok()) FillFromGroupStatus(*stored, input);
+  if (stored.ok()) ReadGroupStatusIntoPlan(stored->status_json, input);
   const GroupPlan plan = PlanGroup(input);
   const QuotaDecision quota = DecideQuota(ctx.fleet_quota, *usage, name, spec.team, spec.count);
   json body = {{"group", name},

@@ -23,12 +23,6 @@ json ParseObject(const std::string& text) {
   return doc.is_object() ? doc : json::object();
 }
 
-// The network spec's fingerprint: EnsureNetwork runs again when it changes.
-std::string NetworkKey(const ServerGroupSpec& spec) {
-  json j = ParseObject(EncodeServerGroupSpec(spec));
-  return spec.provider + "|" + spec.region + "|" + spec.zone + "|" + (j.contains("network") ? j["network"].dump() : "");
-}
-
 bool Permanent(const Status& s) {
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kUnauthenticated ||
          s.code() == StatusCode::kPermissionDenied || s.code() == StatusCode::kFailedPrecondition;
@@ -62,14 +56,7 @@ class GroupController::Pass {
     in.observed = *observed;
     in.destroying = destroying;
     in.now = options_.clock->Now();
-    in.network_exists = status_.contains("network") && status_.value("networkKey", "") == NetworkKey(spec_);
-    if (status_.contains("recentReplacements") && status_["recentReplacements"].is_array()) {
-      for (const json& t : status_["recentReplacements"]) {
-        if (auto w = ParseRfc3339(t.is_string() ? t.get<std::string>() : ""); w.ok())
-          in.recent_replacements.push_back(*w);
-      }
-    }
-    if (destroying && !in.network_exists && status_.contains("network")) in.network_exists = true;
+    ReadGroupStatusIntoPlan(status_.dump(), in);
     for (const Resource& r : host_resources) hosts_[r.name] = r;
 
     const GroupPlan plan = PlanGroup(in);
@@ -212,7 +199,7 @@ class GroupController::Pass {
     auto net = provider_->EnsureNetwork(spec_);
     if (!net.ok()) return net.status().WithContext("creating the network");
     status_["network"] = net->ids;
-    status_["networkKey"] = NetworkKey(spec_);
+    status_["networkKey"] = GroupNetworkKey(spec_);
     network_ = *net;
     return PutGroupStatus();
   }

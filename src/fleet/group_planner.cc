@@ -274,6 +274,25 @@ std::string EncodePlanJson(const GroupPlan& plan) {
       .dump();
 }
 
+std::string GroupNetworkKey(const ServerGroupSpec& spec) {
+  json j = json::parse(EncodeServerGroupSpec(spec), nullptr, false);
+  return spec.provider + "|" + spec.region + "|" + spec.zone + "|" +
+         (j.is_object() && j.contains("network") ? j["network"].dump() : "");
+}
+
+void ReadGroupStatusIntoPlan(const std::string& status_json, PlanInput& in) {
+  json status = json::parse(status_json, nullptr, false);
+  if (!status.is_object()) return;
+  const bool recorded = status.contains("network") && status["network"].is_object();
+  in.network_exists = recorded && (status.value("networkKey", "") == GroupNetworkKey(in.spec) || in.destroying);
+  if (status.contains("recentReplacements") && status["recentReplacements"].is_array()) {
+    for (const json& t : status["recentReplacements"]) {
+      if (!t.is_string()) continue;
+      if (auto w = ParseRfc3339(t.get<std::string>()); w.ok()) in.recent_replacements.push_back(*w);
+    }
+  }
+}
+
 std::vector<FleetHostView> FleetHostViews(const std::vector<Resource>& hosts) {
   std::vector<FleetHostView> out;
   for (const Resource& r : hosts) {

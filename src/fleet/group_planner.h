@@ -89,6 +89,15 @@ std::string RenderPlan(const std::string& group, const GroupPlan& plan);
 std::string EncodePlanJson(const GroupPlan& plan);
 std::string_view PlanActionKindName(PlanAction::Kind kind);  // "create", "remove", ...
 
+// The network spec's fingerprint: the group controller records it as
+// status.networkKey and creates the network again when it changes.
+std::string GroupNetworkKey(const ServerGroupSpec& spec);
+
+// What the group controller recorded in a ServerGroup's status and planning
+// needs (the network for this network spec, the self-healing replacements),
+// read into `in`, whose spec and destroying are already set.
+void ReadGroupStatusIntoPlan(const std::string& status_json, PlanInput& in);
+
 // FleetHostViews from the group's Host resources (those whose status does
 // not decode are treated as Requested).
 std::vector<FleetHostView> FleetHostViews(const std::vector<Resource>& hosts);
