@@ -98,7 +98,12 @@ Result<Candidate> DecodeCandidate(ApiContext& ctx, const std::string& body, cons
 HttpResponse Write(ApiContext& ctx, HttpRequest& req, const Principal& who, bool create_only) {
   const std::string path_name = create_only ? "" : req.path_params.at("name");
   auto candidate = DecodeCandidate(ctx, req.body, path_name);
-  if (!candidate.ok()) return ErrorResponse(candidate.status());
+  if (!candidate.ok()) {
+    // Refused specs leave a trace, as a refused quota does: who asked for what and why not.
+    (void)AppendEvent(ctx, "audit.fleet.group-rejected", path_name.empty() ? "(unnamed)" : path_name, who,
+                      {{"reason", candidate.status().message()}});
+    return ErrorResponse(candidate.status());
+  }
   const ApiObject& obj = candidate->object;
   const std::string describe = "server group \"" + obj.name + "\"";
 

@@ -159,6 +159,9 @@ TEST_F(ServerGroupHandlersTest, BadGroupsAreRefusedNamingTheField) {
     EXPECT_NE(Message(r).find(c.detail), std::string::npos) << c.what << ": " << r.body;
   }
   EXPECT_EQ(api_.Call("GET", "/v1/server-groups/bad").status, 404);  // nothing half-stored
+  auto rejected = Events("audit.fleet.group-rejected");
+  ASSERT_EQ(rejected.size(), cases.size());
+  EXPECT_NE(rejected[0].data_json.find("overlaps"), std::string::npos) << rejected[0].data_json;
 }
 
 TEST_F(ServerGroupHandlersTest, OnlyOperatorsWrite) {
