@@ -102,7 +102,11 @@ Result<WallTime> ParseEngineTime(std::string_view text) {
       used != 19) {
     return InvalidArgumentError("timestamp \"" + s.substr(0, 64) + "\" is not RFC 3339");
   }
-  if (year <= 1) return WallTime{};
+  if (year <= 1) return WallTime{};  // the engine's zero time, "0001-01-01T00:00:00Z": never
+  // Nanoseconds since 1970 in 64 bits reach only 1677 to 2262.
+  if (year < 1970 || year > 2200) {
+    return InvalidArgumentError("timestamp \"" + s.substr(0, 64) + "\": the year must be 1970 to 2200");
+  }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return InvalidArgumentError("timestamp \"" + s.substr(0, 64) + "\" is out of range");
   }

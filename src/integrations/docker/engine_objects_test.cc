@@ -83,6 +83,9 @@ TEST(EngineObjects, BadAnswersAreErrorsNamingWhat) {
 
 TEST(EngineObjects, Times) {
   EXPECT_EQ(*ParseEngineTime("0001-01-01T00:00:00Z"), WallTime{});
+  // Found by docker_engine_objects_fuzz: nanoseconds since 1970 overflowed.
+  EXPECT_EQ(ParseEngineTime("1014-01-01T00:00:00Z").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseEngineTime("2263-01-01T00:00:00Z").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(*ParseEngineTime("1970-01-01T00:00:01Z"), WallTime(std::chrono::seconds(1)));
   EXPECT_EQ(*ParseEngineTime("1970-01-01T01:00:01+01:00"), WallTime(std::chrono::seconds(1)));
   EXPECT_EQ(*ParseEngineTime("1970-01-01T00:00:00.123456789123Z"),
