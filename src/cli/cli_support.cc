@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "base/config.h"
 #include "base/logging.h"
@@ -17,6 +19,18 @@ int ExitCodeFor(const Status& s) {
 int ReportError(const Status& s) {
   std::cerr << "error: " << s.message() << "\n";
   return ExitCodeFor(s);
+}
+
+Result<std::string> ReadInputFile(const std::string& path) {
+  std::stringstream ss;
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return InvalidArgumentError(path + ": cannot read the file");
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 Result<std::unique_ptr<ApiClient>> MakeApiClient(const GlobalFlags& flags) {

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/status.h"
@@ -15,6 +16,10 @@
 namespace kelola {
 
 Result<std::unique_ptr<ApiClient>> MakeApiClient(const GlobalFlags& flags);
+
+// The whole content of a file named on the command line ("-" = stdin);
+// InvalidArgument "PATH: cannot read the file" (exit 2) when it cannot.
+Result<std::string> ReadInputFile(const std::string& path);
 
 // Parses the log format and level and starts logging with them; the error of
 // the first one that does not parse, and logging untouched.

@@ -2,9 +2,7 @@
 // server (POST /v1/executions), following the run's events as they come.
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -119,18 +117,10 @@ int Run(const GlobalFlags& flags, const json& body) {
   return status.value("phase", "") == "Succeeded" ? 0 : 1;
 }
 
-Result<std::string> ReadLocalFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return InvalidArgumentError(path + ": cannot read the file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 // PUT /v1/files/sha256:<hex> unless the server has it already; returns
 // "sha256:<hex>".
 Result<std::string> UploadFile(const GlobalFlags& flags, const std::string& path) {
-  KELOLA_ASSIGN_OR_RETURN(std::string content, ReadLocalFile(path));
+  KELOLA_ASSIGN_OR_RETURN(std::string content, ReadInputFile(path));
   const std::string digest = "sha256:" + Sha256Hex(content);
   KELOLA_ASSIGN_OR_RETURN(auto client, MakeApiClient(flags));
   auto known = client->Get("/v1/files/" + digest);
@@ -194,7 +184,7 @@ void AddExecCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
   apply->add_option("file", *book, "runbook YAML")->required();
   AddTargetFlags(apply, *book_target);
   apply->callback([&flags, &exit_code, book_target, book] {
-    auto text = ReadLocalFile(*book);
+    auto text = ReadInputFile(*book);
     if (!text.ok()) {
       exit_code = ReportError(text.status());
       return;

@@ -1,10 +1,8 @@
 // kelola fleet plan|apply|destroy: ServerGroups from YAML files, and the
 // wait for a group to converge or vanish (docs/fleet.md). The read-only
 // verbs (get, hosts, describe) are in fleet_view_commands.cc.
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -27,22 +25,10 @@ struct GroupDocument {
   std::string where;  // "group.yaml:3"
 };
 
-Result<std::string> ReadFileOrStdin(const std::string& path) {
-  std::stringstream ss;
-  if (path == "-") {
-    ss << std::cin.rdbuf();
-    return ss.str();
-  }
-  std::ifstream f(path);
-  if (!f) return InvalidArgumentError(path + ": cannot read the file");
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 // Every document of the file must be a ServerGroup with a name; errors name
 // the file and line (exit 2) before anything is sent.
 Result<std::vector<GroupDocument>> LoadGroups(const std::string& path) {
-  KELOLA_ASSIGN_OR_RETURN(std::string text, ReadFileOrStdin(path));
+  KELOLA_ASSIGN_OR_RETURN(std::string text, ReadInputFile(path));
   const std::string source = path == "-" ? "<stdin>" : path;
   KELOLA_ASSIGN_OR_RETURN(YamlDocuments docs, ParseYamlDocuments(text, source));
   if (docs.docs.empty()) return InvalidArgumentError(source + ": no documents found");

@@ -1,7 +1,5 @@
 // kelola apply -f FILE | get KIND [NAME] | delete KIND NAME (or -f FILE)
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -14,18 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Result<std::string> ReadInput(const std::string& path) {
-  std::stringstream ss;
-  if (path == "-") {
-    ss << std::cin.rdbuf();
-    return ss.str();
-  }
-  std::ifstream f(path);
-  if (!f) return InvalidArgumentError(path + ": cannot read the file");
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 struct Document {
   const KindInfo* kind;
   std::string name;
@@ -36,7 +22,7 @@ struct Document {
 // Reads every document of a file and checks the parts the client can check
 // (kind known, name present) before anything is sent.
 Result<std::vector<Document>> LoadDocuments(const KindRegistry& kinds, const std::string& path) {
-  KELOLA_ASSIGN_OR_RETURN(std::string text, ReadInput(path));
+  KELOLA_ASSIGN_OR_RETURN(std::string text, ReadInputFile(path));
   std::string source = path == "-" ? "<stdin>" : path;
   KELOLA_ASSIGN_OR_RETURN(YamlDocuments docs, ParseYamlDocuments(text, source));
   if (docs.docs.empty()) return InvalidArgumentError(source + ": no documents found");
