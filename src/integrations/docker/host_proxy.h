@@ -1,0 +1,54 @@
+// HostProxy: the host's reverse proxy (Debian's nginx) as a deploy drives
+// it over SSH — Kamal's "switch traffic" step.
+//
+// Switch(site): the site file (nginx_site.h) is written atomically over
+// SFTP (temporary name, checksum, rename: SshSession::UploadContent), then
+// `nginx -t`; a config nginx refuses is replaced by the previous file
+// again and the switch fails (FailedPrecondition with nginx's words), so
+// the proxy never runs a half-written or invalid config. Then nginx is
+// started when it does not run (first deploy: idempotent, by its pid file)
+// or reloaded gracefully (`nginx -s reload`: old workers finish their
+// requests, new ones route to the new upstream). Commands are fixed argument
+// vectors; nothing from input reaches a shell unquoted.
+// WaitRoutes(site, path): polls the proxy from the host itself
+// (curl 127.0.0.1:<port><path>) until its answers carry
+// X-Kelola-Release: <release> — the reload took effect.
+// Thread-safety: one thread at a time per SshSession.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "integrations/docker/nginx_site.h"
+#include "ssh/ssh_session.h"
+
+namespace kelola::docker {
+
+struct HostProxyOptions {
+  std::string conf_dir = "/etc/nginx/conf.d";
+  bool sudo = false;  // the login user is not root
+  Duration command_timeout = std::chrono::seconds(30);
+};
+
+class HostProxy {
+ public:
+  HostProxy(SshSession& ssh, std::string host, HostProxyOptions options)
+      : ssh_(ssh), host_(std::move(host)), options_(std::move(options)) {}
+
+  Status Switch(const NginxSite& site);
+  Status WaitRoutes(const NginxSite& site, const std::string& path, Duration timeout,
+                    const std::function<bool()>& keep_going);
+
+ private:
+  Result<ExecResult> Run(const std::vector<std::string>& argv);
+  Status StartOrReload();
+
+  SshSession& ssh_;
+  std::string host_;
+  HostProxyOptions options_;
+};
+
+}  // namespace kelola::docker
