@@ -1,5 +1,6 @@
 #include "integrations/docker/dockerhosts_rollout.h"
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -129,6 +130,10 @@ Status DockerHostsRollout::DeployHosts(const RolloutContext& ctx, const ReleaseS
     }
     run.env[ref.env] = *value;
   }
+  // Every host's SSH and engine first, in parallel: an unreachable host
+  // stops the rollout before anything changed anywhere, and the batches
+  // do not wait for handshakes.
+  KELOLA_ASSIGN_OR_RETURN(auto engines, ConnectHosts(ctx, resolved));
   run.Progress([&](ReleaseProgress& p) {
     p.total = static_cast<int>(hosts.size());
     p.old_remaining = p.total;
@@ -151,9 +156,10 @@ Status DockerHostsRollout::DeployHosts(const RolloutContext& ctx, const ReleaseS
     std::vector<std::thread> threads;
     for (size_t i = 0; i < batch.size(); ++i) {
       const FleetHost* host = ctx.hosts->Find(batch[i]);
-      threads.emplace_back([&, i, host] {
+      HostEngine* engine = engines.at(batch[i]).get();
+      threads.emplace_back([&, i, host, engine] {
         bool sw = false;
-        results[i] = DeployHost(ctx, release, *host, run, sw);
+        results[i] = DeployHost(ctx, release, *host, *engine, run, sw);
         host_switched[i] = sw ? 1 : 0;
       });
     }
@@ -180,8 +186,45 @@ Status DockerHostsRollout::DeployHosts(const RolloutContext& ctx, const ReleaseS
   return OkStatus();
 }
 
+Result<std::map<std::string, std::unique_ptr<HostEngine>>> DockerHostsRollout::ConnectHosts(
+    const RolloutContext& ctx, const std::vector<const FleetHost*>& hosts) {
+  const auto start = Clock::now();
+  SecretResolver resolver = [&ctx](const std::string& name) -> Result<std::string> {
+    if (!ctx.secret) return FailedPreconditionError("no secret store to read secret " + name + " from");
+    return ctx.secret(name, "");
+  };
+  std::vector<Result<std::unique_ptr<HostEngine>>> results;
+  results.reserve(hosts.size());
+  for (size_t i = 0; i < hosts.size(); ++i) results.emplace_back(UnknownError("not connected"));
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  const size_t workers = std::min<size_t>(hosts.size(), std::max(1, options_.connect_parallelism));
+  for (size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < hosts.size(); i = next++) {
+        results[i] = HostEngine::Connect(*ctx.hosts, *hosts[i], resolver, options_.engine);
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  std::map<std::string, std::unique_ptr<HostEngine>> engines;
+  std::string errors;
+  StatusCode code = StatusCode::kOk;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    if (results[i].ok()) {
+      engines[hosts[i]->name] = std::move(*results[i]);
+      continue;
+    }
+    if (code == StatusCode::kOk) code = results[i].status().code();
+    errors += (errors.empty() ? "" : "; ") + results[i].status().message();
+  }
+  if (code != StatusCode::kOk) return Status(code, errors + " (nothing was changed)");
+  if (options_.on_step_time) options_.on_step_time("", "connect", Clock::now() - start);
+  return engines;
+}
+
 Status DockerHostsRollout::DeployHost(const RolloutContext& ctx, const ReleaseSpec& release, const FleetHost& host,
-                                      Run& run, bool& switched) {
+                                      HostEngine& host_engine, Run& run, bool& switched) {
   const DockerHostsTarget& t = ctx.target->dockerhosts;
   const std::string& target = ctx.target->name;
   const std::string who = "host " + host.name;
@@ -191,14 +234,8 @@ Status DockerHostsRollout::DeployHost(const RolloutContext& ctx, const ReleaseSp
     if (options_.on_step_time) options_.on_step_time(host.name, step, now - step_start);
     step_start = now;
   };
-  SecretResolver resolver = [&ctx](const std::string& name) -> Result<std::string> {
-    if (!ctx.secret) return FailedPreconditionError("no secret store to read secret " + name + " from");
-    return ctx.secret(name, "");
-  };
-  KELOLA_ASSIGN_OR_RETURN(std::unique_ptr<HostEngine> engine,
-                          HostEngine::Connect(*ctx.hosts, host, resolver, options_.engine));
+  HostEngine* engine = &host_engine;
   DockerClient& docker = engine->docker();
-  step_done("connect");
 
   // 1. The image, by digest.
   if (Status pulled = docker.Pull(release.image_digest, {}, nullptr); !pulled.ok()) {

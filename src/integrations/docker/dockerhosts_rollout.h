@@ -2,7 +2,9 @@
 // zero-downtime deploys to plain Docker hosts, Kamal's way
 // (docs/deploys-dockerhosts.md).
 //
-// Per host (HostEngine: SSH, and the host's engine through SSH):
+// First every host is connected, in parallel (HostEngine: SSH, and the
+// host's engine through SSH): an unreachable host stops the rollout before
+// anything changed. Then per host:
 //   1. pull ctx.release.image_digest (never a tag);
 //   2. start the new container beside the old one: named
 //      <target>-<release>-<host>, labels io.kelola.target / .release /
@@ -29,6 +31,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,8 +55,12 @@ struct DockerHostsRolloutOptions {
   // How long a host may take from the reload until its proxy routes to the
   // new container.
   Duration switch_timeout = std::chrono::seconds(10);
-  // Seconds of kelola's own work per step and host, for bench/: "connect",
-  // "pull", "start", "health", "switch", "drain", "stop".
+  // Hosts connected at once before the first batch (each holds two SSH
+  // sessions until the rollout ends).
+  int connect_parallelism = 16;
+  // Time per step and host, for bench/: "pull", "start", "health",
+  // "switch", "drain", "stop"; and "connect" once per rollout (host "": all
+  // hosts are connected in parallel before the first batch).
   std::function<void(const std::string& host, std::string_view step, Duration took)> on_step_time;
 };
 
@@ -67,9 +74,12 @@ class DockerHostsRollout : public RolloutStrategy {
   struct Run;
   Status DeployHosts(const RolloutContext& ctx, const ReleaseSpec& release, const std::vector<std::string>& hosts,
                      std::vector<std::string>& switched);
+  // Connects every host (SSH + engine), connect_parallelism at a time.
+  Result<std::map<std::string, std::unique_ptr<HostEngine>>> ConnectHosts(const RolloutContext& ctx,
+                                                                          const std::vector<const FleetHost*>& hosts);
   // `switched` is set once the host's proxy took the new config.
-  Status DeployHost(const RolloutContext& ctx, const ReleaseSpec& release, const FleetHost& host, Run& run,
-                    bool& switched);
+  Status DeployHost(const RolloutContext& ctx, const ReleaseSpec& release, const FleetHost& host, HostEngine& engine,
+                    Run& run, bool& switched);
 
   DockerHostsRolloutOptions options_;
 };

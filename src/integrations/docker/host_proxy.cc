@@ -5,10 +5,23 @@
 namespace kelola::docker {
 namespace {
 
-// Fixed text (no input): start nginx unless its master runs, else reload.
-constexpr const char* kStartOrReload =
-    "if [ -s /run/nginx.pid ] && kill -0 \"$(cat /run/nginx.pid)\" 2>/dev/null; then exec nginx -s reload; "
-    "else exec nginx; fi";
+// Fixed text (no input; the paths come as "$1" "$2"): put the staged file
+// in place keeping the live one aside, `nginx -t`, put the old one back
+// when nginx refuses (exit 65), else start nginx unless its master runs,
+// or reload it gracefully.
+constexpr const char* kSwapTestReload = R"sh(set -u
+new="$1"; live="$2"; old="$2.kelola-old"
+if [ -e "$live" ]; then cp -p "$live" "$old"; else rm -f "$old"; fi
+mv -f "$new" "$live"
+if ! out=$(nginx -t -q 2>&1); then
+  if [ -e "$old" ]; then mv -f "$old" "$live"; else rm -f "$live"; fi
+  printf '%s\n' "$out" >&2
+  exit 65
+fi
+rm -f "$old"
+if [ -s /run/nginx.pid ] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then exec nginx -s reload; fi
+exec nginx)sh";
+constexpr int kRefused = 65;
 
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -26,38 +39,29 @@ Result<ExecResult> HostProxy::Run(const std::vector<std::string>& argv) {
   return r;
 }
 
-Status HostProxy::StartOrReload() {
-  KELOLA_ASSIGN_OR_RETURN(ExecResult r, Run({"/bin/sh", "-c", kStartOrReload}));
-  if (!r.ok()) {
-    return UnavailableError("host " + host_ + ": starting or reloading nginx failed (" + r.Describe() +
-                            "): " + Trimmed(r.err));
-  }
-  return OkStatus();
-}
-
 Status HostProxy::Switch(const NginxSite& site) {
   KELOLA_ASSIGN_OR_RETURN(std::string text, RenderNginxSite(site));
   const std::string path = NginxSitePath(options_.conf_dir, site.target);
-  // What nginx runs now, to put back when the new file is refused.
-  KELOLA_ASSIGN_OR_RETURN(ExecResult old, Run({"cat", path}));
-  const bool had_old = old.ok();
+  // Staged beside the live file under a name nginx does not include.
+  const std::string staged = path + ".kelola-new";
   UploadOptions upload;
-  upload.remote_path = path;
+  upload.remote_path = staged;
   upload.mode = 0644;
   upload.sudo = options_.sudo;
   auto written = ssh_.UploadContent(text, upload);
   if (!written.ok()) {
-    return Status(written.status().code(), "host " + host_ + ": writing " + path + ": " + written.status().message());
+    return Status(written.status().code(), "host " + host_ + ": writing " + staged + ": " + written.status().message());
   }
-  KELOLA_ASSIGN_OR_RETURN(ExecResult tested, Run({"nginx", "-t", "-q"}));
-  if (!tested.ok()) {
-    Status restored = had_old ? ssh_.UploadContent(old.out, upload).status() : Run({"rm", "-f", path}).status();
-    return FailedPreconditionError("host " + host_ + ": nginx refuses the new config (" + tested.Describe() +
-                                   "): " + Trimmed(tested.err) +
-                                   (restored.ok() ? "; the previous config is back"
-                                                  : "; restoring the previous config failed: " + restored.message()));
+  KELOLA_ASSIGN_OR_RETURN(ExecResult r, Run({"/bin/sh", "-c", kSwapTestReload, "kelola-proxy", staged, path}));
+  if (r.exit_code == kRefused) {
+    return FailedPreconditionError("host " + host_ + ": nginx refuses the new config: " + Trimmed(r.err) +
+                                   "; the previous config is back");
   }
-  return StartOrReload();
+  if (!r.ok()) {
+    return UnavailableError("host " + host_ + ": switching nginx to " + site.upstream + " failed (" + r.Describe() +
+                            "): " + Trimmed(r.err));
+  }
+  return OkStatus();
 }
 
 Status HostProxy::WaitRoutes(const NginxSite& site, const std::string& path, Duration timeout,

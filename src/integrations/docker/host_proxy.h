@@ -1,15 +1,17 @@
 // HostProxy: the host's reverse proxy (Debian's nginx) as a deploy drives
 // it over SSH — Kamal's "switch traffic" step.
 //
-// Switch(site): the site file (nginx_site.h) is written atomically over
-// SFTP (temporary name, checksum, rename: SshSession::UploadContent), then
-// `nginx -t`; a config nginx refuses is replaced by the previous file
-// again and the switch fails (FailedPrecondition with nginx's words), so
-// the proxy never runs a half-written or invalid config. Then nginx is
-// started when it does not run (first deploy: idempotent, by its pid file)
-// or reloaded gracefully (`nginx -s reload`: old workers finish their
-// requests, new ones route to the new upstream). Commands are fixed argument
-// vectors; nothing from input reaches a shell unquoted.
+// Switch(site): the site file (nginx_site.h) is staged over SFTP beside
+// the live one (SshSession::UploadContent: temporary name, checksum,
+// rename; "<file>.kelola-new", a name nginx does not include), then one
+// fixed script moves it in place (the live file kept aside), runs
+// `nginx -t`, and puts the previous file back when nginx refuses
+// (FailedPrecondition with nginx's words) — the proxy never runs a
+// half-written or invalid config. Then nginx is started when it does not
+// run (first deploy: idempotent, by its pid file) or reloaded gracefully
+// (`nginx -s reload`: old workers finish their requests, new ones route to
+// the new upstream). Paths go to the script as arguments, quoted
+// (ExecArgv); nothing from input is shell text.
 // WaitRoutes(site, path): polls the proxy from the host itself
 // (curl 127.0.0.1:<port><path>) until its answers carry
 // X-Kelola-Release: <release> — the reload took effect.
@@ -44,7 +46,6 @@ class HostProxy {
 
  private:
   Result<ExecResult> Run(const std::vector<std::string>& argv);
-  Status StartOrReload();
 
   SshSession& ssh_;
   std::string host_;
