@@ -5,11 +5,14 @@
 // fleet hosts with sshd + nginx, the engine over SSH, a docker-registry,
 // busybox httpd images), deploys v1, then alternates v2/v1 for ROUNDS
 // rollouts (batch 1: hosts one after the other, so the wall time is the sum
-// of the hosts' steps). Per rollout: the wall time, the time spent in the
-// steps that are not kelola's (pull, the app's start-to-healthy, the
-// configured drain), kelola's overhead = wall - those, and a tight probe
-// loop (one thread per host, a fresh connection per request) counting
-// failed requests and the longest run of them on a host.
+// of the hosts' steps). Per rollout: the wall time; the steps that are not
+// kelola's own work — the pull, the engine creating and starting the
+// application container and the application getting healthy, the
+// configured drain, the engine stopping and removing the old container;
+// kelola's own overhead = wall - those (SSH connects, engine lookups, the
+// proxy switch, coordination); and a tight probe loop (one thread per host,
+// a fresh connection per request) counting failed requests and the longest
+// run of them on a host.
 // Usage: kelola_dockerhosts_bench [ROUNDS=3] [DRAIN_MS=1000]
 #include <unistd.h>
 
@@ -75,8 +78,8 @@ int Main(int argc, char** argv) {
     return 1;
   }
   std::printf(
-      "round,wall_ms,pull_ms,app_health_ms,drain_ms,overhead_ms,connect_ms,start_ms,switch_ms,stop_ms,"
-      "probe_requests,probe_failures,longest_outage_ms\n");
+      "round,wall_ms,pull_ms,container_start_ms,app_health_ms,drain_ms,old_removal_ms,own_overhead_ms,connect_ms,"
+      "prepare_ms,switch_ms,probe_requests,probe_failures,longest_outage_ms\n");
   const char* current = "v1";
   for (int round = 1; round <= rounds; ++round) {
     const char* next = std::string(current) == "v1" ? "v2" : "v1";
@@ -94,11 +97,12 @@ int Main(int argc, char** argv) {
       return 1;
     }
     std::lock_guard lock(mu);
-    const Duration not_ours = steps["pull"] + steps["health"] + steps["drain"];
-    std::printf("%d,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%lld,%lld,%.1f\n", round, Ms(wall), Ms(steps["pull"]),
-                Ms(steps["health"]), Ms(steps["drain"]), Ms(wall - not_ours), Ms(steps["connect"]), Ms(steps["start"]),
-                Ms(steps["switch"]), Ms(steps["stop"]), static_cast<long long>(stats.requests),
-                static_cast<long long>(stats.failures), Ms(stats.longest_outage));
+    const Duration not_ours = steps["pull"] + steps["start"] + steps["health"] + steps["drain"] + steps["stop"];
+    std::printf("%d,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%lld,%lld,%.1f\n", round, Ms(wall),
+                Ms(steps["pull"]), Ms(steps["start"]), Ms(steps["health"]), Ms(steps["drain"]), Ms(steps["stop"]),
+                Ms(wall - not_ours), Ms(steps["connect"]), Ms(steps["prepare"]), Ms(steps["switch"]),
+                static_cast<long long>(stats.requests), static_cast<long long>(stats.failures),
+                Ms(stats.longest_outage));
     std::fflush(stdout);
     current = next;
   }

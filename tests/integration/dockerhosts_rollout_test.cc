@@ -249,6 +249,38 @@ TEST_F(DockerHostsRolloutTest, ImageMissingFromTheRegistryChangesNothing) {
   ExpectServing("v1", r1.name);
 }
 
+TEST_F(DockerHostsRolloutTest, ConfigNginxRefusesLeavesTheOldOneServing) {
+  ASSERT_TRUE(env_->RemoveAppContainers().ok());
+  docker::DockerHostsRollout strategy;
+  const ReleaseSpec r1 = Release("v1", 41), r2 = Release("v2", 42);
+  Deploy(strategy, r1, nullptr);
+  // Someone left a broken file in the first host's nginx config.
+  const FleetHost& first = env_->inventory().hosts[0];
+  auto options = SshOptionsForHost(env_->inventory(), first, nullptr);
+  ASSERT_TRUE(options.ok());
+  auto ssh = SshSession::Connect(*options);
+  ASSERT_TRUE(ssh.ok()) << ssh.status().ToString();
+  const std::string broken = "/etc/nginx/conf.d/zz-broken.conf";
+  ASSERT_TRUE((*ssh)->UploadContent("this is not nginx;\n", {.remote_path = broken}).ok());
+
+  LoadGenerator load(env_->addresses(), 80, 1);
+  RolloutContext ctx = Context(&r2, &r1);
+  RolloutOutcome outcome;
+  Status s = strategy.Rollout(ctx, outcome);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("host " + first.name + ": nginx refuses the new config"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("the previous config is back"), std::string::npos) << s.message();
+  EXPECT_TRUE(outcome.touched.empty());
+  ExpectServing("v1", r1.name);  // and the new container is gone again
+  auto live = (*ssh)->ExecArgv({"cat", "/etc/nginx/conf.d/kelola-web.conf"});
+  ASSERT_TRUE(live.ok());
+  EXPECT_NE(live->out.find("release " + r1.name), std::string::npos) << live->out;
+  ASSERT_TRUE((*ssh)->ExecArgv({"rm", "-f", broken}).ok());
+  ExpectNoFailures(load.Stop(), 20);
+}
+
 TEST_F(DockerHostsRolloutTest, UnreachableHostAndNoHostsAreClearErrors) {
   docker::DockerHostsRollout strategy;
   const ReleaseSpec r1 = Release("v1", 31);

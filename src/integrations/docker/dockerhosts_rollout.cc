@@ -279,6 +279,7 @@ Status DockerHostsRollout::DeployHost(const RolloutContext& ctx, const ReleaseSp
       return Status(removed.code(), who + ": removing the stopped container " + name + ": " + removed.message());
     }
   }
+  step_done("prepare");
   if (!reused) {
     ContainerParams params;
     params.image = release.image_digest;

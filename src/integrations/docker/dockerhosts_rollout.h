@@ -58,9 +58,11 @@ struct DockerHostsRolloutOptions {
   // Hosts connected at once before the first batch (each holds two SSH
   // sessions until the rollout ends).
   int connect_parallelism = 16;
-  // Time per step and host, for bench/: "pull", "start", "health",
-  // "switch", "drain", "stop"; and "connect" once per rollout (host "": all
-  // hosts are connected in parallel before the first batch).
+  // Time per step and host, for bench/: "pull", "prepare" (network and
+  // container lookups), "start" (the engine creates and starts the
+  // container), "health", "switch", "drain", "stop" (the engine removes the
+  // old container); and "connect" once per rollout (host "": all hosts are
+  // connected in parallel before the first batch).
   std::function<void(const std::string& host, std::string_view step, Duration took)> on_step_time;
 };
 
