@@ -359,17 +359,18 @@ Status DockerHostsRollout::DeployHost(const RolloutContext& ctx, const ReleaseSp
   proxy_options.sudo = engine->needs_sudo();
   HostProxy proxy(engine->ssh(), host.name, proxy_options);
   const NginxSite site{target, release.name, t.proxy_port, upstream};
-  if (Status s = proxy.Switch(site); !s.ok()) {
-    run.Progress([](ReleaseProgress& p) { --p.healthy; });
-    return fail(s);
-  }
-  // nginx took the new config: whatever WaitRoutes says, RollBack must
-  // treat this host as switched.
-  switched = true;
-  if (Status s = proxy.WaitRoutes(site, t.health.path, options_.switch_timeout, ctx.keep_going); !s.ok()) {
+  bool took_config = false;
+  if (Status s = proxy.Switch(site, t.health.path, options_.switch_timeout, &took_config); !s.ok()) {
+    if (!took_config) {
+      run.Progress([](ReleaseProgress& p) { --p.healthy; });
+      return fail(s);
+    }
+    // nginx runs the new config: RollBack must treat this host as switched.
+    switched = true;
     run.Event("deploy.host.failed", host.name, s.message());
     return s;
   }
+  switched = true;
   run.Event("deploy.host.switched", host.name,
             "proxy port " + std::to_string(t.proxy_port) + " routes to " + name + " (" + upstream + ")");
   run.Progress([](ReleaseProgress& p) { --p.old_remaining; });

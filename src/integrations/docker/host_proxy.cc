@@ -1,27 +1,37 @@
 #include "integrations/docker/host_proxy.h"
 
-#include <thread>
+#include <algorithm>
 
 namespace kelola::docker {
 namespace {
 
-// Fixed text (no input; the paths come as "$1" "$2"): put the staged file
-// in place keeping the live one aside, `nginx -t`, put the old one back
-// when nginx refuses (exit 65), else start nginx unless its master runs,
-// or reload it gracefully.
-constexpr const char* kSwapTestReload = R"sh(set -u
+// Fixed text (no input; values come as quoted positional parameters):
+// $1 staged file, $2 live file, $3 proxy port, $4 check path, $5 release,
+// $6 tries. Puts the staged file in place keeping the live one aside,
+// `nginx -t` (refused: the old file back, exit 65), starts nginx unless its
+// master runs or reloads it gracefully (failing: the old file back, exit
+// 67), then asks the proxy until it answers with the new release (exit 66
+// when it does not in time, printing what it routes to).
+constexpr const char* kSwitchScript = R"sh(set -u
 new="$1"; live="$2"; old="$2.kelola-old"
 if [ -e "$live" ]; then cp -p "$live" "$old"; else rm -f "$old"; fi
 mv -f "$new" "$live"
-if ! out=$(nginx -t -q 2>&1); then
-  if [ -e "$old" ]; then mv -f "$old" "$live"; else rm -f "$live"; fi
-  printf '%s\n' "$out" >&2
-  exit 65
-fi
+restore() { if [ -e "$old" ]; then mv -f "$old" "$live"; else rm -f "$live"; fi; }
+if ! out=$(nginx -t -q 2>&1); then restore; printf '%s\n' "$out" >&2; exit 65; fi
+if [ -s /run/nginx.pid ] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then
+  if ! nginx -s reload; then restore; exit 67; fi
+elif ! nginx; then restore; exit 67; fi
 rm -f "$old"
-if [ -s /run/nginx.pid ] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then exec nginx -s reload; fi
-exec nginx)sh";
+n=0; got=
+while [ "$n" -lt "$6" ]; do
+  got=$(curl -s -o /dev/null -m 2 -w '%header{x-kelola-release}' "http://127.0.0.1:$3$4") || true
+  if [ "$got" = "$5" ]; then exit 0; fi
+  n=$((n+1)); sleep 0.02
+done
+printf '%s' "$got"; exit 66)sh";
 constexpr int kRefused = 65;
+constexpr int kNotRouting = 66;
+constexpr int kReloadFailed = 67;
 
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -39,7 +49,8 @@ Result<ExecResult> HostProxy::Run(const std::vector<std::string>& argv) {
   return r;
 }
 
-Status HostProxy::Switch(const NginxSite& site) {
+Status HostProxy::Switch(const NginxSite& site, const std::string& check_path, Duration timeout, bool* took_config) {
+  *took_config = false;
   KELOLA_ASSIGN_OR_RETURN(std::string text, RenderNginxSite(site));
   const std::string path = NginxSitePath(options_.conf_dir, site.target);
   // Staged beside the live file under a name nginx does not include.
@@ -52,36 +63,29 @@ Status HostProxy::Switch(const NginxSite& site) {
   if (!written.ok()) {
     return Status(written.status().code(), "host " + host_ + ": writing " + staged + ": " + written.status().message());
   }
-  KELOLA_ASSIGN_OR_RETURN(ExecResult r, Run({"/bin/sh", "-c", kSwapTestReload, "kelola-proxy", staged, path}));
+  const auto tries = std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count() / 20);
+  KELOLA_ASSIGN_OR_RETURN(
+      ExecResult r, Run({"/bin/sh", "-c", kSwitchScript, "kelola-proxy", staged, path, std::to_string(site.listen_port),
+                         check_path, site.release, std::to_string(tries)}));
   if (r.exit_code == kRefused) {
     return FailedPreconditionError("host " + host_ + ": nginx refuses the new config: " + Trimmed(r.err) +
                                    "; the previous config is back");
+  }
+  if (r.exit_code == kReloadFailed) {
+    return UnavailableError("host " + host_ + ": nginx did not (re)start: " + Trimmed(r.err) +
+                            "; the previous config is back");
+  }
+  if (r.exit_code == 0 || r.exit_code == kNotRouting) *took_config = true;
+  if (r.exit_code == kNotRouting) {
+    return DeadlineExceededError("host " + host_ + ": the proxy on port " + std::to_string(site.listen_port) +
+                                 " does not route to " + site.release + " after the reload (it answers \"" +
+                                 Trimmed(r.out) + "\")");
   }
   if (!r.ok()) {
     return UnavailableError("host " + host_ + ": switching nginx to " + site.upstream + " failed (" + r.Describe() +
                             "): " + Trimmed(r.err));
   }
   return OkStatus();
-}
-
-Status HostProxy::WaitRoutes(const NginxSite& site, const std::string& path, Duration timeout,
-                             const std::function<bool()>& keep_going) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(site.listen_port) + path;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string last;
-  for (;;) {
-    // Headers only; -w prints the release header nginx added.
-    KELOLA_ASSIGN_OR_RETURN(ExecResult r,
-                            Run({"curl", "-s", "-o", "/dev/null", "-m", "5", "-w", "%header{x-kelola-release}", url}));
-    if (r.ok() && Trimmed(r.out) == site.release) return OkStatus();
-    last = r.ok() ? "it routes to release \"" + Trimmed(r.out) + "\"" : r.Describe() + " " + Trimmed(r.err);
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return DeadlineExceededError("host " + host_ + ": the proxy on port " + std::to_string(site.listen_port) +
-                                   " does not route to " + site.release + " after the reload: " + last);
-    }
-    if (keep_going && !keep_going()) return CancelledError("host " + host_ + ": cancelled");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
 }
 
 }  // namespace kelola::docker

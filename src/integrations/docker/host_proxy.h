@@ -12,8 +12,8 @@
 // (`nginx -s reload`: old workers finish their requests, new ones route to
 // the new upstream). Paths go to the script as arguments, quoted
 // (ExecArgv); nothing from input is shell text.
-// WaitRoutes(site, path): polls the proxy from the host itself
-// (curl 127.0.0.1:<port><path>) until its answers carry
+// Then, in the same command, the proxy is asked from the host itself
+// (curl 127.0.0.1:<port><check path>) until its answers carry
 // X-Kelola-Release: <release> — the reload took effect.
 // Thread-safety: one thread at a time per SshSession.
 #pragma once
@@ -40,9 +40,10 @@ class HostProxy {
   HostProxy(SshSession& ssh, std::string host, HostProxyOptions options)
       : ssh_(ssh), host_(std::move(host)), options_(std::move(options)) {}
 
-  Status Switch(const NginxSite& site);
-  Status WaitRoutes(const NginxSite& site, const std::string& path, Duration timeout,
-                    const std::function<bool()>& keep_going);
+  // Switches and waits (up to `timeout`) until the proxy answers
+  // `check_path` with the new release. `took_config`: nginx runs the new
+  // config (also when it then does not route in time).
+  Status Switch(const NginxSite& site, const std::string& check_path, Duration timeout, bool* took_config);
 
  private:
   Result<ExecResult> Run(const std::vector<std::string>& argv);
