@@ -381,7 +381,9 @@ Status DockerHostsRollout::DeployHost(const RolloutContext& ctx, const ReleaseSp
   for (const ContainerInfo& c : *existing) {
     if (c.id != id && c.name != name) old.push_back(c.id);
   }
-  if (!old.empty()) (void)SleepUnlessCancelled(t.drain, ctx.keep_going);
+  // The drain is served out even when cancelled: cutting it would fail
+  // requests the old container still has.
+  if (!old.empty()) (void)SleepUnlessCancelled(t.drain, nullptr);
   step_done("drain");
   std::string removed;
   for (const ContainerInfo& c : *existing) {
