@@ -8,6 +8,7 @@
 
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "integrations/docker/dockerhosts_rollout.h"
 #include "tests/harness/free_port.h"
@@ -279,6 +280,27 @@ TEST_F(DockerHostsRolloutTest, ConfigNginxRefusesLeavesTheOldOneServing) {
   EXPECT_NE(live->out.find("release " + r1.name), std::string::npos) << live->out;
   ASSERT_TRUE((*ssh)->ExecArgv({"rm", "-f", broken}).ok());
   ExpectNoFailures(load.Stop(), 20);
+}
+
+// The control for every "0 failed" above: the same load generator does
+// see a host that stops serving (its app container killed, no deploy).
+TEST_F(DockerHostsRolloutTest, LoadGeneratorSeesAnOutage) {
+  ASSERT_TRUE(env_->RemoveAppContainers().ok());
+  docker::DockerHostsRollout strategy;
+  const ReleaseSpec r1 = Release("v1", 51);
+  Deploy(strategy, r1, nullptr);
+  LoadGenerator load(env_->addresses(), 80, 1);
+  auto apps = env_->docker().ListContainerInfos(
+      {{docker::kDeployTargetLabel, "web"}, {docker::kDeployHostLabel, env_->inventory().hosts[0].name}});
+  ASSERT_TRUE(apps.ok() && apps->size() == 1u);
+  ASSERT_TRUE(env_->docker().RemoveContainer((*apps)[0].id).ok());
+  // The outage to see: the load keeps going half a second with host 1 down.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  LoadStats stats = load.Stop();
+  EXPECT_GT(stats.failures, 0);
+  EXPECT_GT(stats.longest_outage, std::chrono::milliseconds(300));
+  ASSERT_FALSE(stats.failure_samples.empty());
+  EXPECT_NE(stats.failure_samples[0].find(env_->inventory().hosts[0].address), std::string::npos);
 }
 
 TEST_F(DockerHostsRolloutTest, UnreachableHostAndNoHostsAreClearErrors) {
