@@ -123,6 +123,7 @@ struct RemoteFileState {
 };
 
 class JumpBridge;
+class UnixSocketForward;
 
 class SshSession {
  public:
@@ -168,6 +169,7 @@ class SshSession {
 
  private:
   friend class JumpBridge;
+  friend class UnixSocketForward;
   explicit SshSession(std::unique_ptr<Impl> impl);
   Result<TransferResult> UploadFrom(const std::function<Result<size_t>(char*, size_t)>& read_chunk,
                                     const UploadOptions& options);

@@ -283,6 +283,7 @@ Result<std::string> DockerFleetProvider::LaunchOne(DockerClient& docker, const S
   params.nano_cpus = context.size.nano_cpus;
   params.memory_bytes = context.size.memory_bytes;
   params.restart_policy = "no";
+  if (options_.mount_engine_socket) params.mounts.push_back({options_.socket_path, "/var/run/docker.sock", false});
   params.labels = group_labels;
   params.labels[kFleetDockerHostLabel] = host.host_name;
   params.labels[kFleetDockerSizeLabel] = spec.size.empty() ? "small" : spec.size;

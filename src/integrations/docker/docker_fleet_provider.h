@@ -54,6 +54,12 @@ struct DockerFleetProviderOptions {
   std::function<Result<std::string>(const std::string& secret_name)> resolve_secret;
   std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
   int launch_parallelism = 4;  // hosts created and started at once by one Launch
+  // Off by default. When set, every host gets the engine's socket
+  // (socket_path) bind-mounted at /var/run/docker.sock: the host's "own"
+  // Docker engine is then this machine's, reached over SSH the way a deploy
+  // reaches a real host's engine (docs/deploys-dockerhosts.md). Anyone who
+  // can log in to such a host controls this engine: for tests and demos.
+  bool mount_engine_socket = false;
 };
 
 // A size's limits: nano 0.25 CPU/128 MiB, micro 0.5/256 MiB, small 1/512 MiB,
