@@ -12,6 +12,15 @@ function fakeFetch(respond: (url: string, init?: RequestInit) => Response | Prom
   };
 }
 
+async function failure(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as ApiError;
+  }
+  throw new Error('expected a failure');
+}
+
 describe('ApiClient', () => {
   it('sends the token as a Bearer header, never in the URL', async () => {
     const f = fakeFetch(() => new Response('{"items":[]}', { status: 200 }));
@@ -26,7 +35,7 @@ describe('ApiClient', () => {
   it('turns the API error shape into an ApiError with code and message', async () => {
     const f = fakeFetch(() => new Response('{"error":{"code":"FAILED_PRECONDITION","message":"run r1 has finished","details":{}}}', { status: 422 }));
     const api = new ApiClient(() => 't', f.fetch);
-    const err = await api.post('/v1/runs/r1/cancel').catch((e) => e);
+    const err = await failure(api.post('/v1/runs/r1/cancel'));
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
     expect(err.code).toBe('FAILED_PRECONDITION');
@@ -36,14 +45,14 @@ describe('ApiClient', () => {
 
   it('reports 401 as unauthorized and 404 as notFound', async () => {
     const api401 = new ApiClient(() => 't', fakeFetch(() => new Response('{"error":{"code":"UNAUTHENTICATED","message":"bad token"}}', { status: 401 })).fetch);
-    expect((await api401.get('/v1/x').catch((e) => e)).unauthorized).toBe(true);
+    expect((await failure(api401.get('/v1/x'))).unauthorized).toBe(true);
     const api404 = new ApiClient(() => 't', fakeFetch(() => new Response('{"error":{"code":"NOT_FOUND","message":"no route"}}', { status: 404 })).fetch);
-    expect((await api404.get('/v1/releases').catch((e) => e)).notFound).toBe(true);
+    expect((await failure(api404.get('/v1/releases'))).notFound).toBe(true);
   });
 
   it('keeps a readable message for non-JSON errors (a proxy page)', async () => {
     const api = new ApiClient(() => 't', fakeFetch(() => new Response('<html>502 Bad Gateway</html>', { status: 502, statusText: 'Bad Gateway' })).fetch);
-    const err = await api.get('/v1/x').catch((e) => e);
+    const err = await failure(api.get('/v1/x'));
     expect(err.status).toBe(502);
     expect(err.code).toBe('HTTP_502');
     expect(err.message).toContain('502 Bad Gateway');
@@ -53,7 +62,7 @@ describe('ApiClient', () => {
     const api = new ApiClient(() => 't', async () => {
       throw new TypeError('Failed to fetch');
     });
-    const err = await api.get('/v1/x').catch((e) => e);
+    const err = await failure(api.get('/v1/x'));
     expect(err).toBeInstanceOf(ApiError);
     expect(err.unreachable).toBe(true);
     expect(err.message).toContain('did not answer');
@@ -61,7 +70,7 @@ describe('ApiClient', () => {
 
   it('flags a 200 answer that is not JSON', async () => {
     const api = new ApiClient(() => 't', fakeFetch(() => new Response('not json', { status: 200 })).fetch);
-    const err = await api.get('/v1/x').catch((e) => e);
+    const err = await failure(api.get('/v1/x'));
     expect(err.code).toBe('BAD_RESPONSE');
   });
 
@@ -86,7 +95,7 @@ describe('ApiClient', () => {
 
   it('rejects a stream refused by the server with its error', async () => {
     const api = new ApiClient(() => 't', fakeFetch(() => new Response('{"error":{"code":"INVALID_ARGUMENT","message":"regex: missing )"}}', { status: 400 })).fetch);
-    const err = await api.sse('/v1/logs/tail', undefined, () => {}, new AbortController().signal).catch((e) => e);
+    const err = await failure(api.sse('/v1/logs/tail', undefined, () => {}, new AbortController().signal));
     expect(err.status).toBe(400);
     expect(err.message).toBe('regex: missing )');
   });

@@ -9,14 +9,15 @@ import { Badge, ErrorNote, Panel, ago } from '../components/Common';
 import { typeStarts, useLoad, useSession } from '../hooks';
 
 interface SilenceSpec {
-  matchers: Matcher[];
+  matchers: (Matcher | string)[]; // stored silences keep them as strings: service="api"
   startsAt: string;
   endsAt: string;
   createdBy: string;
   comment: string;
 }
 
-function matcherText(m: Matcher): string {
+function matcherText(m: Matcher | string): string {
+  if (typeof m === 'string') return m;
   const op = m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=';
   return `${m.name}${op}"${m.value}"`;
 }
