@@ -238,24 +238,39 @@ try {
     await page.getByLabel('Text').fill('order=7 ');
     await page.getByRole('button', { name: 'Query' }).click();
     const lineTexts = () => page.$$eval('[data-testid="log-line"]', (els) => els.map((e) => e.textContent ?? ''));
-    await waitFor('the matching log line', async () => (await lineTexts()).some((t) => t.includes('order=7 dashboard-needle')), 10_000);
-    const n = (await lineTexts()).length;
-    if (n !== 1) throw new Error(`expected exactly the one matching line, saw ${n}`);
+    const heading = (text) => page.waitForFunction((t) => [...document.querySelectorAll('h2')].some((h) => h.textContent === t), text, { timeout: 10_000 });
+    await heading('Lines (1)');
+    const texts = await lineTexts();
+    if (texts.length !== 1 || !texts[0].includes('order=7 dashboard-needle')) throw new Error(`expected exactly the one matching line, saw ${JSON.stringify(texts)}`);
     await page.getByLabel('Text').fill('dashboard-needle');
     await page.getByRole('button', { name: 'Query' }).click();
-    await page.waitForFunction(() => [...document.querySelectorAll('h2')].some((h) => h.textContent === 'Lines (30)'), null, { timeout: 10_000 });
+    await heading('Lines (30)');
     await shot('logs-query');
     await page.getByRole('tab', { name: 'Templates' }).click();
     await page.getByTestId('templates').locator('tr', { hasText: 'payment failed' }).waitFor({ timeout: 10_000 });
     await shot('logs-templates');
   });
 
-  await step('fleet and simulator pages render', async () => {
+  await step('fleet page renders; the simulator plots an uploaded trace against a policy', async () => {
     await page.getByRole('link', { name: 'Fleet' }).click();
     await seeText(page, 'No server groups.', 10_000);
     await shot('fleet');
     await page.getByRole('link', { name: 'Simulator' }).click();
     await page.getByRole('button', { name: 'Simulate' }).waitFor();
+    // A day of load with a two-hour spike, and one target-tracking policy (docs/autoscaling/cpu60.yaml).
+    let trace = 'minute,requests\n';
+    for (let m = 0; m < 1440; m++) trace += `${m},${m >= 600 && m < 720 ? 3000 : 200}\n`;
+    writeFileSync(join(work, 'day.csv'), trace);
+    writeFileSync(
+      join(work, 'cpu60.yaml'),
+      'kind: ScalingPolicy\nmetadata: {name: cpu60}\nspec:\n  group: web\n  minHosts: 2\n  maxHosts: 150\n  targetTracking: {metric: cpu, target: 60}\n  warmupSeconds: 60\n',
+    );
+    await page.getByLabel('Trace').setInputFiles(join(work, 'day.csv'));
+    await page.getByLabel('Policy files').setInputFiles(join(work, 'cpu60.yaml'));
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.getByTestId('sim-results').locator('tr', { hasText: 'cpu60' }).waitFor({ timeout: 30_000 });
+    const rows = await page.$$eval('[data-testid="sim-results"] tbody tr', (trs) => trs.length);
+    if (rows !== 2) throw new Error(`expected cpu60 and the HPA baseline, saw ${rows} rows`);
     await shot('simulator');
   });
 
