@@ -43,6 +43,9 @@ export function useLoad<T>(
   const reload = useCallback(() => setTick((t) => t + 1), []);
   const fnRef = useRef(fn);
   fnRef.current = fn;
+  const watchRef = useRef(watch);
+  watchRef.current = watch; // the latest filter (it may close over props such as a run id)
+  const watching = watch !== undefined;
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -65,10 +68,10 @@ export function useLoad<T>(
   }, [api, tick, ...deps]);
 
   useEffect(() => {
-    if (!watch) return;
+    if (!watching) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const off = subscribe((e) => {
-      if (!watch(e)) return;
+      if (!watchRef.current?.(e)) return;
       if (timer === undefined) {
         timer = setTimeout(() => {
           timer = undefined;
@@ -80,7 +83,7 @@ export function useLoad<T>(
       off();
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [subscribe, reload]);
+  }, [subscribe, reload, watching]);
 
   useEffect(() => {
     if (!pollMs) return;
