@@ -95,7 +95,7 @@ export function Overview() {
           ))}
         </ul>
       </Panel>
-      {releases.data !== null && (
+      {releases.data !== null && (releases.data !== undefined || releases.error) && (
         <Panel title="Recent releases">
           <ErrorNote error={releases.error} what="releases" />
           <ul>
