@@ -118,7 +118,7 @@ export function Fleet() {
           <label>
             Metric{' '}
             <select value={metric} onChange={(e) => setMetric((e.target as HTMLSelectElement).value)}>
-              {['cpu_busy_percent', 'mem_used_percent', 'load1', 'disk_used_percent', 'net_rx_bytes_per_second'].map((m) => (
+              {['cpu_busy_percent', 'memory_used_percent', 'load1', 'disk_used_percent', 'network_receive_bytes_per_second', 'network_transmit_bytes_per_second'].map((m) => (
                 <option key={m}>{m}</option>
               ))}
             </select>
