@@ -13,7 +13,7 @@
 // Exit: 0 passed, 1 failed, 77 skipped (no chromium, or npm packages missing).
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -353,6 +353,8 @@ try {
   await server.stop();
   forge.close();
   if (results.some((r) => !r.ok)) console.log(`server log tail:\n${tail(server.logPath)}`);
+  server.cleanup();
+  rmSync(work, { recursive: true, force: true });
 }
 
 const passed = results.filter((r) => r.ok).length;
