@@ -13,6 +13,7 @@
 #include "api/resource_handlers.h"
 #include "api/run_handlers.h"
 #include "api/server_group_handlers.h"
+#include "api/simulate_handlers.h"
 #include "api/token_handlers.h"
 
 namespace kelola {
@@ -45,6 +46,7 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterRunRoutes(server, ctx);
   RegisterAlertRoutes(server, ctx);
   RegisterServerGroupRoutes(server, ctx);
+  RegisterSimulateRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 

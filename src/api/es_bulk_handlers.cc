@@ -269,6 +269,8 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, BulkState& state, HttpReques
 
 }  // namespace
 
+HttpResponse EsBanner(ApiContext& ctx, HttpRequest& req) { return Banner(ctx, req); }
+
 void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics) {
   auto state = std::make_shared<BulkState>(metrics);
   server.Route("GET", "/", [&ctx](HttpRequest& r) { return Banner(ctx, r); });

@@ -22,6 +22,10 @@
 
 namespace kelola {
 
+// The banner answered at GET / (viewer token), for RegisterUiRoutes to hand
+// non-browser requests of / to (api/ui_handlers.h).
+HttpResponse EsBanner(ApiContext& ctx, HttpRequest& req);
+
 // Register before RegisterApiRoutes. `store` and `metrics` outlive the server.
 void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics);
 

@@ -28,6 +28,7 @@
 #include "api/run_log_handlers.h"
 #include "api/secret_sealer.h"
 #include "api/sink_handlers.h"
+#include "api/ui_handlers.h"
 #include "base/metrics.h"
 #include "daemon/fleet_service.h"
 #include "engine/controller_manager.h"
@@ -178,6 +179,8 @@ class ServerDaemon::Impl {
     RegisterLogRoutes(*server, *ctx, *logs, metrics);
     RegisterLogTemplateRoutes(*server, *ctx, *templates);
     RegisterLokiPushRoutes(*server, *ctx, *logs, metrics);
+    // Before the ES banner at GET /: browsers get the web UI there (api/ui_handlers.h).
+    RegisterUiRoutes(*server, EmbeddedUiAssets(), [this](HttpRequest& r) { return EsBanner(*ctx, r); });
     RegisterEsBulkRoutes(*server, *ctx, *logs, metrics);
     KELOLA_RETURN_IF_ERROR(OpenMetricsStore());
     RegisterMetricsRoutes(*server, *ctx, *metrics_store, metrics);

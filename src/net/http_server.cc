@@ -95,6 +95,7 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
     file_bodies_.push_back(std::move(file_body));
   }
 
+  void Fallback(HttpHandler fn) { fallback_ = std::move(fn); }
   void OnResponse(std::function<void(const std::string&, const std::string&, int, double)> fn) {
     on_response_ = std::move(fn);
   }
@@ -133,6 +134,7 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
   std::vector<std::optional<FileBodyOptions>> file_bodies_;  // by route index
   Status route_error_;
   std::function<void(const std::string&, const std::string&, int, double)> on_response_;
+  HttpHandler fallback_;  // GET/HEAD with no matching route; null = 404
   std::shared_ptr<ServerShared> shared_ = std::make_shared<ServerShared>();
 
   std::mutex lifecycle_mu_;  // serializes Start() and Stop()
@@ -150,6 +152,16 @@ class HttpServer::Impl final : public http_internal::ConnectionHost {
 
 HttpResponse HttpServer::Impl::Dispatch(HttpRequest& request, std::string_view raw_path, std::string* pattern) {
   const Router::Match match = router_.Find(request.method, raw_path);
+  if (match.outcome == Router::Outcome::kNotFound && fallback_ &&
+      (request.method == "GET" || request.method == "HEAD")) {
+    *pattern = "(fallback)";
+    try {
+      return fallback_(request);
+    } catch (const std::exception& e) {
+      LogError("http fallback handler threw", {{"method", request.method}, {"error", e.what()}});
+    }
+    return HttpResponse::Error(500, "INTERNAL", "internal error");
+  }
   switch (match.outcome) {
     case Router::Outcome::kNotFound: return HttpResponse::Error(404, "NOT_FOUND", "no route for path " + request.path);
     case Router::Outcome::kMethodNotAllowed: {
@@ -347,6 +359,8 @@ void HttpServer::Route(const std::string& method, const std::string& pattern, Fi
                        HttpHandler handler) {
   impl_->Route(method, pattern, std::move(file_body), std::move(handler));
 }
+
+void HttpServer::Fallback(HttpHandler handler) { impl_->Fallback(std::move(handler)); }
 
 void HttpServer::OnResponse(std::function<void(const std::string&, const std::string&, int, double)> fn) {
   impl_->OnResponse(std::move(fn));

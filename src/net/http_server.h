@@ -73,6 +73,11 @@ class HttpServer {
   void Route(const std::string& method, const std::string& pattern, HttpHandler handler);
   // Same, with the body streamed to a file (FileBodyOptions).
   void Route(const std::string& method, const std::string& pattern, FileBodyOptions file_body, HttpHandler handler);
+  // Answers GET and HEAD requests whose path no route matches (instead of the
+  // 404), e.g. the web UI's static files and client-side routes
+  // (api/ui_handlers.h). Register before Start(). The route pattern reported
+  // to OnResponse is "(fallback)".
+  void Fallback(HttpHandler handler);
   // Called for every response: method, route pattern ("" when unmatched), status, seconds.
   void OnResponse(std::function<void(const std::string&, const std::string&, int, double)> fn);
 
