@@ -12,6 +12,7 @@
 #include "api/openapi.h"
 #include "api/resource_handlers.h"
 #include "api/run_handlers.h"
+#include "api/scaling_policy_handlers.h"
 #include "api/server_group_handlers.h"
 #include "api/token_handlers.h"
 
@@ -45,6 +46,7 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterRunRoutes(server, ctx);
   RegisterAlertRoutes(server, ctx);
   RegisterServerGroupRoutes(server, ctx);
+  RegisterScalingPolicyRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 
