@@ -35,8 +35,7 @@ class ScalingPolicyHandlersTest : public ::testing::Test {
 };
 
 TEST_F(ScalingPolicyHandlersTest, UnknownGroupOrMetricIsA400NamingTheField) {
-  auto group = api_.Call("PUT", "/v1/scaling-policies/p",
-                         Policy(R"({"group":"nope","maxHosts":4,
+  auto group = api_.Call("PUT", "/v1/scaling-policies/p", Policy(R"({"group":"nope","maxHosts":4,
                                     "targetTracking":{"metric":"cpu_busy_percent","target":50}})"));
   EXPECT_EQ(group.status, 400) << group.body;
   EXPECT_EQ(ErrorOf(group), "spec.group: server group \"nope\" not found; create the ServerGroup first");
@@ -49,15 +48,13 @@ TEST_F(ScalingPolicyHandlersTest, UnknownGroupOrMetricIsA400NamingTheField) {
             std::string::npos)
       << metric.body;
 
-  auto step = api_.Call("PUT", "/v1/scaling-policies/p",
-                        Policy(R"({"group":"web","maxHosts":4,
+  auto step = api_.Call("PUT", "/v1/scaling-policies/p", Policy(R"({"group":"web","maxHosts":4,
                                    "stepScaling":{"metric":"requests","steps":[{"lower":1,"adjustment":1}]}})"));
   EXPECT_EQ(step.status, 400);
   EXPECT_NE(ErrorOf(step).find("spec.stepScaling.metric: unknown metric \"requests\""), std::string::npos);
 
   // The decoder's checks come first, still naming the field.
-  auto bounds = api_.Call("PUT", "/v1/scaling-policies/p",
-                          Policy(R"({"group":"nope","minHosts":5,"maxHosts":2,
+  auto bounds = api_.Call("PUT", "/v1/scaling-policies/p", Policy(R"({"group":"nope","minHosts":5,"maxHosts":2,
                                      "targetTracking":{"metric":"cpu","target":50}})"));
   EXPECT_EQ(bounds.status, 400);
   EXPECT_EQ(ErrorOf(bounds), "spec.minHosts (5) is above spec.maxHosts (2)");
