@@ -1,8 +1,9 @@
 // The live autoscaler in the real `kelola server`, without Docker: a
 // ServerGroup (provider static), a dry-run policy whose schedule asks for 2
 // hosts, and `kelola scale explain` printing the decision the controller
-// recorded (table and -o json) while the count stays 1; `kelola apply` of a
-// policy naming an unknown group or metric fails with the field named.
+// recorded (table and -o json) while the count stays 1; without dry-run the
+// count changes; `kelola apply` of a policy naming an unknown group or metric
+// fails with the field named.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -91,6 +92,41 @@ TEST_F(AutoscaleCliTest, ExplainShowsTheRecordedDryRunDecision) {
   ASSERT_TRUE(missing.ok());
   EXPECT_NE(missing->exit_code, 0);
   EXPECT_NE(missing->err.find("server group \"nope\" not found"), std::string::npos) << missing->err;
+}
+
+// Not a dry run: the leader-elected controller of the real server writes the
+// count (through its fenced store) and records a scale.action.
+TEST_F(AutoscaleCliTest, APolicyThatAsksForMoreHostsChangesTheCount) {
+  ASSERT_EQ(Apply("kind: ServerGroup\nmetadata: {name: web}\nspec:\n  provider: static\n  count: 1\n"
+                  "  staticHosts:\n    - {address: 127.0.0.1, port: 1}\n    - {address: 127.0.0.2, port: 1}\n")
+                .exit_code,
+            0);
+  ASSERT_EQ(Apply("kind: ScalingPolicy\nmetadata: {name: web-floor}\nspec:\n  group: web\n  minHosts: 2\n"
+                  "  maxHosts: 2\n  scheduled:\n    - {cron: '* * * * *', min: 2}\n")
+                .exit_code,
+            0);
+  int count = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto g = harness::HttpCall({.url = server_->url() + "/v1/server-groups/web",
+                                .headers = {"Authorization: Bearer " + server_->AdminToken()}});
+    ASSERT_TRUE(g.ok() && g->status == 200);
+    count = json::parse(g->body)["spec"].value("count", 0);
+    if (count == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // real time: the real controller's interval
+  }
+  ASSERT_EQ(count, 2) << server_->LogTail();
+  auto events = harness::HttpCall({.url = server_->url() + "/v1/events?type=scale.action",
+                                   .headers = {"Authorization: Bearer " + server_->AdminToken()}});
+  ASSERT_TRUE(events.ok() && events->status == 200);
+  json items = json::parse(events->body)["items"];
+  ASSERT_EQ(items.size(), 1u) << events->body;
+  EXPECT_EQ(items[0]["data"]["current"], 1);
+  EXPECT_EQ(items[0]["data"]["desired"], 2);
+  EXPECT_EQ(items[0]["data"]["acted"], true);
+  auto explain = server_->Cli({"scale", "explain", "web"});
+  ASSERT_TRUE(explain.ok() && explain->exit_code == 0);
+  EXPECT_NE(explain->out.find(": 1 -> 2 (acted)"), std::string::npos) << explain->out;
 }
 
 TEST_F(AutoscaleCliTest, ApplyRefusesAnUnknownGroupOrMetric) {
