@@ -19,10 +19,11 @@ function(kelola_library name)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
 
-# kelola_test(NAME SOURCES a_test.cc DEPS kelola_base [LABELS unit])
+# kelola_test(NAME SOURCES a_test.cc DEPS kelola_base [LABELS unit] [SERIAL])
 # Tests are discovered when ctest runs (PRE_TEST), not at build time.
+# SERIAL: ctest runs them alone (RUN_SERIAL), for tests that measure the machine.
 function(kelola_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT KELOLA_TESTS OR NOT ARG_SOURCES)
     return()
   endif()
@@ -32,8 +33,12 @@ function(kelola_test name)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300 RUN_SERIAL ${serial}
     ENVIRONMENT "KELOLA_BINARY=$<TARGET_FILE:kelola>")
   # A list in ENVIRONMENT would be split by gtest_discover_tests: the source
   # tree reaches tests as a compile definition instead.

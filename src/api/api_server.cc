@@ -12,6 +12,7 @@
 #include "api/openapi.h"
 #include "api/resource_handlers.h"
 #include "api/run_handlers.h"
+#include "api/scaling_policy_handlers.h"
 #include "api/server_group_handlers.h"
 #include "api/simulate_handlers.h"
 #include "api/token_handlers.h"
@@ -47,6 +48,7 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterAlertRoutes(server, ctx);
   RegisterServerGroupRoutes(server, ctx);
   RegisterSimulateRoutes(server, ctx);
+  RegisterScalingPolicyRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 

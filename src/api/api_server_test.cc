@@ -267,8 +267,13 @@ TEST_F(ApiServerTest, OpenApiDocumentDescribesKinds) {
 }
 
 TEST_F(ApiServerTest, ScalingPoliciesAreValidatedWithTheFieldNamed) {
+  Resource group;  // a policy must name an existing group (scaling_policy_handlers_test.cc)
+  group.kind = "ServerGroup";
+  group.name = "web";
+  group.spec_json = R"({"provider":"static","count":2})";
+  ASSERT_TRUE(store_->PutResource(group, {}).ok());
   const std::string good = R"({"kind":"ScalingPolicy","metadata":{"name":"web-cpu"},
-      "spec":{"group":"web","minHosts":2,"maxHosts":20,"targetTracking":{"metric":"cpu","target":60},
+      "spec":{"group":"web","minHosts":2,"maxHosts":20,"targetTracking":{"metric":"cpu_busy_percent","target":60},
               "behavior":{"scaleDown":{"stabilizationWindowSeconds":600}},"warmupSeconds":60}})";
   auto ok = Call("PUT", "/v1/scaling-policies/web-cpu", operator_, good);
   ASSERT_EQ(ok.status, 201) << ok.body;

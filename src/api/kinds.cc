@@ -236,7 +236,8 @@ KindInfo ScalingPolicyKind() {
                       {"scheduled", any("[{cron, min, max, desired}]: capacity while the cron matches (UTC)")},
                       {"behavior", any("{scaleUp, scaleDown}: the HPA's stabilization windows and rate policies")},
                       {"warmupSeconds", Schema::Integer("a host's metrics count from Ready + this", 0, 3600)},
-                      {"fallback", any("\"hold\" or {desired: N} when the metric cannot be read")}},
+                      {"fallback", any("\"hold\" or {desired: N} when the metric cannot be read")},
+                      {"dryRun", Schema::Boolean("record and explain decisions, never change the group's count")}},
                      {"group", "maxHosts"}),
       false};
   k.validate_spec = [](const nlohmann::json& spec) { return DecodeScalingPolicySpec("", spec.dump()).status(); };

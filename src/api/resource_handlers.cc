@@ -154,6 +154,8 @@ HttpResponse Delete(ApiContext& ctx, HttpRequest& req, const Principal& who) {
 
 }  // namespace
 
+HttpResponse PutResourceRequest(ApiContext& ctx, HttpRequest& req, const Principal& who) { return Put(ctx, req, who); }
+
 void RegisterResourceRoutes(HttpServer& server, ApiContext& ctx) {
   server.Route("GET", "/v1/{plural}",
                Authorized(ctx, Role::kViewer, [&ctx](HttpRequest& r, const Principal&) { return List(ctx, r); }));

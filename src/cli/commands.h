@@ -44,6 +44,6 @@ void AddEvalSessionsCommand(CLI::App& analyze, int& exit_code);
 void AddAlertsCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // alerts list|silence|unsilence
 // fleet plan|apply|get|hosts|describe|destroy (src/cli/fleet_commands.cc, docs/fleet.md).
 void AddFleetCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
-void AddScaleCommands(CLI::App& app, int& exit_code);  // scale simulate (src/cli/scale_commands.cc)
+void AddScaleCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // scale simulate|explain
 
 }  // namespace kelola

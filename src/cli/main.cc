@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   kelola::AddEvalSessionsCommand(*app.get_subcommand("analyze"), exit_code);
   kelola::AddAlertsCommands(app, flags, exit_code);
   kelola::AddFleetCommands(app, flags, exit_code);
-  kelola::AddScaleCommands(app, exit_code);
+  kelola::AddScaleCommands(app, flags, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,7 @@
 // kelola scale simulate: replays a load trace through scaling policies
 // (src/scale/simulator.h) and compares them with the plain HPA.
-// docs/autoscaling.md.
+// kelola scale explain GROUP: the live autoscaler's latest decision for a
+// group (GET /v1/server-groups/{name}/scaling). docs/autoscaling.md.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -11,7 +12,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "net/http_message.h"
 #include "scale/simulation_plot.h"
 #include "scale/simulator.h"
 
@@ -114,10 +117,65 @@ int Simulate(const SimulateFlags& f) {
   return 0;
 }
 
+std::string Number(const nlohmann::json& v) {
+  if (!v.is_number()) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v.get<double>());
+  return buf;
+}
+
+int Explain(const GlobalFlags& flags, const std::string& group) {
+  using nlohmann::json;
+  auto format = ParseOutputFormat(flags.output);
+  if (!format.ok()) return ReportError(format.status());
+  auto client = MakeApiClient(flags);
+  if (!client.ok()) return ReportError(client.status());
+  auto r = (*client)->Get("/v1/server-groups/" + PercentEncode(group) + "/scaling");
+  if (!r.ok()) return ReportError(r.status());
+  if (*format == OutputFormat::kJson) {
+    std::cout << r->dump(2) << "\n";
+    return 0;
+  }
+  if (*format == OutputFormat::kYaml) {
+    std::cout << JsonToYaml(*r);
+    return 0;
+  }
+  const json& policies = (*r)["policies"];
+  std::cout << "server-group/" << group << ": count " << r->value("count", 0) << ", " << policies.size()
+            << " scaling polic" << (policies.size() == 1 ? "y" : "ies") << "\n";
+  for (const json& p : policies) {
+    if (p.contains("invalid"))
+      std::cout << "  " << p.value("name", "") << ": invalid: " << p.value("invalid", "") << "\n";
+  }
+  const json& d = (*r)["lastDecision"];
+  if (!d.is_object()) {
+    std::cout << "no decision yet (the autoscaler evaluates every autoscaler.interval)\n";
+    return 0;
+  }
+  std::string outcome = d.value("acted", false) ? "acted" : "no change";
+  if (d.value("dryRun", false)) outcome = "dry-run, not acted";
+  if (d.contains("error")) outcome += "; " + d.value("error", "");
+  std::cout << "last decision " << d.value("at", "") << ": " << d.value("current", 0) << " -> " << d.value("desired", 0)
+            << " (" << outcome << ")\n\n";
+  std::vector<std::vector<std::string>> rows = {{"POLICY", "METRIC", "VALUE", "TARGET", "HOSTS", "WARMING", "MISSING",
+                                                 "RAW", "STABILIZED", "RECOMMENDED", "LIMIT"}};
+  for (const json& p : d.value("policies", json::array())) {
+    rows.push_back({p.value("policy", ""), p.value("metric", "").empty() ? "-" : p.value("metric", ""),
+                    Number(p.value("value", json())), Number(p.value("target", json())),
+                    std::to_string(p.value("hostsCounted", 0)), std::to_string(p.value("hostsWarming", 0)),
+                    std::to_string(p.value("hostsMissing", 0)), std::to_string(p.value("raw", 0)),
+                    std::to_string(p.value("stabilized", 0)), std::to_string(p.value("recommended", 0)),
+                    p.value("limit", "")});
+  }
+  std::cout << FormatTable(rows) << "\n" << d.value("explanation", "");
+  return 0;
+}
+
 }  // namespace
 
-void AddScaleCommands(CLI::App& app, int& exit_code) {
-  auto* scale = app.add_subcommand("scale", "Autoscaling tools: replay recorded load through scaling policies");
+void AddScaleCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code) {
+  auto* scale = app.add_subcommand(
+      "scale", "Autoscaling: explain the live autoscaler's decisions, replay recorded load through policies");
   scale->require_subcommand(1);
   auto f = std::make_shared<SimulateFlags>();
   auto* sim = scale->add_subcommand(
@@ -144,6 +202,12 @@ void AddScaleCommands(CLI::App& app, int& exit_code) {
   sim->add_option("--plot", f->plot, "write an SVG of load, capacity and hosts over time");
   sim->add_option("--plot-range", f->plot_range, "FROM:MINUTES of the trace to plot (default: all)");
   sim->callback([f, &exit_code] { exit_code = Simulate(*f); });
+
+  auto group = std::make_shared<std::string>();
+  auto* explain = scale->add_subcommand(
+      "explain", "Show the autoscaler's latest decision for a ServerGroup: inputs, formula, the limit that clipped it");
+  explain->add_option("GROUP", *group, "the ServerGroup")->required();
+  explain->callback([group, &flags, &exit_code] { exit_code = Explain(flags, *group); });
 }
 
 }  // namespace kelola

@@ -112,6 +112,21 @@ const ConfigSchema& ServerConfigSchema() {
            .default_value = "5m",
            .description = "embedded host metrics store: how often it is written to DATA_DIR/metrics/series.snap "
                           "(also at shutdown) to survive restarts."});
+    s.Add({.name = "autoscaler.interval",
+           .type = ConfigType::kDuration,
+           .default_value = "15s",
+           .description = "the autoscaler (docs/autoscaling.md) evaluates every ScalingPolicy's group this often "
+                          "(the HPA's 15 s); at least 1s."});
+    s.Add({.name = "autoscaler.metric_window",
+           .type = ConfigType::kDuration,
+           .default_value = "1m",
+           .description = "the autoscaler uses each host's newest sample of a metric within this long; a host "
+                          "without one is missing."});
+    s.Add({.name = "autoscaler.dry_run",
+           .type = ConfigType::kBool,
+           .default_value = "false",
+           .description = "record and explain every autoscaling decision but never change a group's count (as "
+                          "spec.dryRun on every policy)."});
     s.Add({.name = "leader.lease_duration",
            .type = ConfigType::kDuration,
            .default_value = "15s",
@@ -222,6 +237,16 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
     return InvalidArgumentError("metrics.snapshot_interval must be >= 1s (" +
                                 config.SourceOf("metrics.snapshot_interval") + ")");
   }
+  o.autoscaler_interval = config.GetDuration("autoscaler.interval");
+  if (o.autoscaler_interval < std::chrono::seconds(1)) {
+    return InvalidArgumentError("autoscaler.interval must be >= 1s (" + config.SourceOf("autoscaler.interval") + ")");
+  }
+  o.autoscaler_metric_window = config.GetDuration("autoscaler.metric_window");
+  if (o.autoscaler_metric_window < std::chrono::seconds(1)) {
+    return InvalidArgumentError("autoscaler.metric_window must be >= 1s (" +
+                                config.SourceOf("autoscaler.metric_window") + ")");
+  }
+  o.autoscaler_dry_run = config.GetBool("autoscaler.dry_run");
   o.lease_duration = config.GetDuration("leader.lease_duration");
   o.renew_deadline = config.GetDuration("leader.renew_deadline");
   o.retry_period = config.GetDuration("leader.retry_period");

@@ -29,6 +29,8 @@
 #include "api/secret_sealer.h"
 #include "api/sink_handlers.h"
 #include "api/ui_handlers.h"
+#include "autoscale/autoscaler_controller.h"
+#include "autoscale/metric_readers.h"
 #include "base/metrics.h"
 #include "daemon/fleet_service.h"
 #include "engine/controller_manager.h"
@@ -213,6 +215,10 @@ class ServerDaemon::Impl {
         }());
     KELOLA_RETURN_IF_ERROR(fleet->Register(*controllers));
     ctx->fleet_providers = &fleet->providers();  // ServerGroup writes ask the provider too (before server->Start)
+    autoscaler_reader = std::make_unique<SeriesStoreReader>(*metrics_store, clock, options.autoscaler_metric_window);
+    KELOLA_RETURN_IF_ERROR(RegisterAutoscalerController(
+        *controllers,
+        AutoscalerOptions{&clock, autoscaler_reader.get(), options.autoscaler_interval, options.autoscaler_dry_run}));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     // A stored delivery (from this replica or, with PostgreSQL, another one)
     // wakes the inbox consumer at once; the resync catches anything missed.
@@ -361,7 +367,8 @@ class ServerDaemon::Impl {
   std::unique_ptr<SinkMetrics> sink_metrics;
   std::vector<std::unique_ptr<SinkForwarder>> forwarders;  // after `logs`: stopped and destroyed first
   std::unique_ptr<HttpServer> server;
-  std::unique_ptr<FleetService> fleet;  // before `controllers`: its reconcilers use its providers
+  std::unique_ptr<FleetService> fleet;                   // before `controllers`: its reconcilers use its providers
+  std::unique_ptr<SeriesStoreReader> autoscaler_reader;  // before `controllers`, like `fleet`
   std::unique_ptr<ControllerManager> controllers;
   std::unique_ptr<AlertingService> alerting;
   std::unique_ptr<LogWatcher> watcher;  // after `alerting`: reports to it

@@ -50,6 +50,10 @@ struct ServerOptions {
   Duration metrics_resolution = std::chrono::seconds(10);
   int64_t metrics_max_series = 10'000;
   Duration metrics_snapshot_interval = std::chrono::minutes(5);
+  // The autoscaler (src/autoscale; the autoscaler.* keys).
+  Duration autoscaler_interval = std::chrono::seconds(15);
+  Duration autoscaler_metric_window = std::chrono::minutes(1);
+  bool autoscaler_dry_run = false;
   // Controller leases (docs/operations.md).
   Duration lease_duration = std::chrono::seconds(15);
   Duration renew_deadline = std::chrono::seconds(10);

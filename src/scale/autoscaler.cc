@@ -48,7 +48,7 @@ Bounds EffectiveBounds(const ScalingPolicySpec& p, WallTime now) {
   return b;
 }
 
-bool Warm(const HostState& h, int warmup_seconds, WallTime now) {
+bool Warm(const ScalingHost& h, int warmup_seconds, WallTime now) {
   return h.ready_since && now >= *h.ready_since + std::chrono::seconds(warmup_seconds);
 }
 

@@ -36,7 +36,7 @@ namespace kelola {
 struct GroupObservation {
   std::string group;
   int current = 0;  // the group's desired count now (the HPA's currentReplicas)
-  std::vector<HostState> hosts;
+  std::vector<ScalingHost> hosts;
 };
 
 // What shaped a policy's recommendation last (the last limit that changed it).

@@ -414,7 +414,7 @@ class FixedReader : public MetricReader {
  public:
   int reads = 0;
   Result<MetricReading> Read(const std::string&, const std::string& metric,
-                             const std::vector<HostState>& hosts) override {
+                             const std::vector<ScalingHost>& hosts) override {
     ++reads;
     if (metric == "nope") return NotFoundError("unknown metric nope");
     return MetricReading{OkStatus(), true, std::vector<std::optional<double>>(hosts.size(), 30.0), 0};

@@ -18,7 +18,7 @@
 namespace kelola {
 
 // One host of the group as the autoscaler sees it.
-struct HostState {
+struct ScalingHost {
   std::string name;
   // When the host became Ready (health check passed); nullopt while it is
   // still booting or bootstrapping. Its metrics count from ready_since +
@@ -47,7 +47,7 @@ class MetricReader {
   // The current value of `metric` for `group`, per host when the source
   // can tell hosts apart. Never throws; errors go into the Status.
   virtual Result<MetricReading> Read(const std::string& group, const std::string& metric,
-                                     const std::vector<HostState>& hosts) = 0;
+                                     const std::vector<ScalingHost>& hosts) = 0;
 };
 
 }  // namespace kelola

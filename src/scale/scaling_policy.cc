@@ -265,7 +265,7 @@ Result<ScalingPolicySpec> DecodeScalingPolicySpec(const std::string& name, const
   if (doc.is_discarded()) return InvalidArgumentError("spec: not valid JSON");
   Fields f(doc, "spec");
   KELOLA_RETURN_IF_ERROR(f.CheckKeys({"group", "minHosts", "maxHosts", "targetTracking", "stepScaling", "scheduled",
-                                      "behavior", "warmupSeconds", "fallback"}));
+                                      "behavior", "warmupSeconds", "fallback", "dryRun"}));
   ScalingPolicySpec p;
   p.name = name;
   KELOLA_ASSIGN_OR_RETURN(p.group, f.Name("group", true));
@@ -322,6 +322,11 @@ Result<ScalingPolicySpec> DecodeScalingPolicySpec(const std::string& name, const
     } else {
       return InvalidArgumentError("spec.fallback must be \"hold\" or {desired: N}");
     }
+  }
+  if (f.Has("dryRun")) {
+    const json& v = f.At("dryRun");
+    if (!v.is_boolean()) return InvalidArgumentError("spec.dryRun must be true or false");
+    p.dry_run = v.get<bool>();
   }
   return p;
 }

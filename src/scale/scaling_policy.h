@@ -97,6 +97,9 @@ struct ScalingPolicySpec {
   ScalingRules scale_down = DefaultScaleDownRules();
   int warmup_seconds = 0;  // 0..3600
   FallbackSpec fallback;
+  // Decisions are recorded and explained but the group's count is never
+  // changed (the live controller; one dry-run policy makes its group dry-run).
+  bool dry_run = false;
 
   // The metric the policy reads ("" for a purely scheduled policy).
   const std::string& metric() const;

@@ -125,6 +125,8 @@ TEST(ScalingPolicyTest, ErrorsNameTheField) {
        "spec.fallback must be \"hold\" or {desired: N}"},
       {R"({"group":"web","maxHosts":2,"targetTracking":{"metric":"cpu","target":60},"warmupSeconds":-1})",
        "spec.warmupSeconds must be between 0 and 3600"},
+      {R"({"group":"web","maxHosts":2,"targetTracking":{"metric":"cpu","target":60},"dryRun":"yes"})",
+       "spec.dryRun must be true or false"},
       {R"([1,2])", "spec must be an object"},
       {R"({"group":)", "spec: not valid JSON"},
   };
@@ -134,6 +136,17 @@ TEST(ScalingPolicyTest, ErrorsNameTheField) {
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find(c.message), std::string::npos) << r.status().message();
   }
+}
+
+TEST(ScalingPolicyTest, DryRunIsOffUnlessAsked) {
+  auto live =
+      DecodeScalingPolicySpec("p", R"({"group":"web","maxHosts":2,"targetTracking":{"metric":"cpu","target":60}})");
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  EXPECT_FALSE(live->dry_run);
+  auto dry = DecodeScalingPolicySpec(
+      "p", R"({"group":"web","maxHosts":2,"targetTracking":{"metric":"cpu","target":60},"dryRun":true})");
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_TRUE(dry->dry_run);
 }
 
 TEST(ScalingPolicyTest, FileErrorsCarryTheLine) {

@@ -21,7 +21,7 @@ class CapacityModelReader final : public MetricReader {
   WallTime now;
 
   Result<MetricReading> Read(const std::string&, const std::string& metric,
-                             const std::vector<HostState>& hosts) override {
+                             const std::vector<ScalingHost>& hosts) override {
     MetricReading r;
     r.per_host = true;
     double v = 0;
