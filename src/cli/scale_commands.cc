@@ -7,7 +7,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -30,14 +29,6 @@ struct SimulateFlags {
   bool no_baseline = false;
   CapacityModel model;
 };
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return InvalidArgumentError(path + ": cannot read the file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // "FROM:MINUTES" in minutes of the trace.
 Status ParseRange(const std::string& text, size_t& from, size_t& minutes) {
@@ -65,7 +56,7 @@ int Simulate(const SimulateFlags& f) {
   }
   std::vector<PolicySet> sets;
   for (const auto& path : f.policies) {
-    auto text = ReadFile(path);
+    auto text = ReadInputFile(path);
     if (!text.ok()) return ReportError(text.status());
     auto policies = ParseScalingPolicyFile(*text, path);
     if (!policies.ok()) return ReportError(policies.status());
@@ -83,7 +74,7 @@ int Simulate(const SimulateFlags& f) {
     }
     sets.push_back(HpaBaseline(*like));
   }
-  auto trace_text = ReadFile(f.trace);
+  auto trace_text = ReadInputFile(f.trace);
   if (!trace_text.ok()) return ReportError(trace_text.status());
   auto trace = ParseLoadTrace(*trace_text, f.trace, *start);
   if (!trace.ok()) return ReportError(trace.status());
