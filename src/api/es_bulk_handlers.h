@@ -19,10 +19,14 @@
 #include "api/api_server.h"
 #include "base/metrics.h"
 #include "logs/log_store.h"
+#include "logs/shared_log_publisher.h"
 
 namespace kelola {
 
-// Register before RegisterApiRoutes. `store` and `metrics` outlive the server.
-void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics);
+// Register before RegisterApiRoutes. `store`, `metrics` and `shared` outlive
+// the server. With `shared` (replicas on PostgreSQL) each batch is published
+// there before it is stored locally; a failed publish is a 503.
+void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics,
+                          LogBatchPublisher* shared = nullptr);
 
 }  // namespace kelola

@@ -106,7 +106,8 @@ struct LogMetrics {
   GaugeFamily& store_bytes;
 };
 
-HttpResponse Ingest(ApiContext& ctx, LogStore& store, LogMetrics& metrics, HttpRequest& req) {
+HttpResponse Ingest(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared, LogMetrics& metrics,
+                    HttpRequest& req) {
   auto principal = Authenticate(ctx, req, Role::kOperator);
   if (!principal.ok()) {
     metrics.batches.WithLabels({"unauthorized"}).Inc();
@@ -116,6 +117,13 @@ HttpResponse Ingest(ApiContext& ctx, LogStore& store, LogMetrics& metrics, HttpR
   if (!batch.ok()) {
     metrics.batches.WithLabels({"malformed"}).Inc();
     return ErrorResponse(batch.status());
+  }
+  if (shared != nullptr) {
+    // In the shared store before anywhere else: acknowledged means every replica will have it.
+    if (Status s = shared->Publish(*batch, req.body); !s.ok()) {
+      metrics.batches.WithLabels({"share_failed"}).Inc();
+      return ErrorResponse(UnavailableError("storing logs: " + s.message()));
+    }
   }
   std::optional<CompressedPayload> as_sent = StorableFramePayload(req.body);
   auto result = store.Append(*batch, as_sent ? &*as_sent : nullptr);
@@ -189,10 +197,11 @@ HttpResponse Tail(ApiContext& ctx, LogStore& store, HttpRequest& req) {
 
 }  // namespace
 
-void RegisterLogRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& registry) {
+void RegisterLogRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& registry,
+                       LogBatchPublisher* shared) {
   auto metrics = std::make_shared<LogMetrics>(registry);
   server.Route("POST", "/v1/logs/ingest",
-               [&ctx, &store, metrics](HttpRequest& r) { return Ingest(ctx, store, *metrics, r); });
+               [&ctx, &store, shared, metrics](HttpRequest& r) { return Ingest(ctx, store, shared, *metrics, r); });
   server.Route("GET", "/v1/logs/query", [&ctx, &store](HttpRequest& r) { return Query(ctx, store, r); });
   server.Route("GET", "/v1/logs/tail", [&ctx, &store](HttpRequest& r) { return Tail(ctx, store, r); });
 }

@@ -33,8 +33,8 @@ Result<std::string> BearerFromAuthorization(const std::string& header) {
   return "Bearer " + decoded->substr(colon + 1);
 }
 
-HttpResponse Push(ApiContext& ctx, LogStore& store, LokiPushMetrics& metrics, const LokiPushLimits& limits,
-                  HttpRequest& req) {
+HttpResponse Push(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared, LokiPushMetrics& metrics,
+                  const LokiPushLimits& limits, HttpRequest& req) {
   auto fail = [&](const char* outcome, const Status& s, int http_status) {
     metrics.requests.WithLabels({outcome}).Inc();
     HttpResponse r = ErrorResponse(s);
@@ -63,6 +63,11 @@ HttpResponse Push(ApiContext& ctx, LogStore& store, LokiPushMetrics& metrics, co
   if (!batches.ok()) return fail("malformed", batches.status(), 400);
   uint64_t stored = 0, duplicates = 0;
   for (const auto& batch : batches->batches) {
+    if (shared != nullptr) {
+      if (Status s = shared->Publish(batch, {}); !s.ok()) {
+        return fail("store_failed", UnavailableError("storing logs: " + s.message()), 503);
+      }
+    }
     auto result = store.Append(batch);
     if (!result.ok()) {
       // Batches appended before this one are deduplicated when the client retries.
@@ -85,10 +90,11 @@ HttpResponse Push(ApiContext& ctx, LogStore& store, LokiPushMetrics& metrics, co
 }  // namespace
 
 void RegisterLokiPushRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& registry,
-                            LokiPushLimits limits) {
+                            LokiPushLimits limits, LogBatchPublisher* shared) {
   auto metrics = std::make_shared<LokiPushMetrics>(registry);
-  server.Route("POST", std::string(kLokiPushPath),
-               [&ctx, &store, metrics, limits](HttpRequest& r) { return Push(ctx, store, *metrics, limits, r); });
+  server.Route("POST", std::string(kLokiPushPath), [&ctx, &store, shared, metrics, limits](HttpRequest& r) {
+    return Push(ctx, store, shared, *metrics, limits, r);
+  });
 }
 
 }  // namespace kelola
