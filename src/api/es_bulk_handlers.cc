@@ -203,6 +203,9 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared, B
       b.records.push_back(item.record);
     }
     for (const auto& [key, batch] : batches) {
+      // Shared before the local append, unlike agent frames: a _bulk batch's
+      // offsets are not the client's, so a retry after a failed share would
+      // be stored again here; sharing first leaves nothing behind.
       if (shared != nullptr) {
         if (Status s = shared->Publish(batch, {}); !s.ok()) {
           state.requests.WithLabels({"store_failed"}).Inc();
