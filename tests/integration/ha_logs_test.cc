@@ -8,6 +8,8 @@
 // itself is exercised in ha_agent_failover_test.cc).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -100,6 +102,42 @@ class HaLogsTest : public HaClusterTest {
     EXPECT_EQ(duplicated, 0) << "replica " << replica;
     EXPECT_EQ(unexpected, 0) << "replica " << replica;
   }
+
+  // Appends lines [from, to) to logs/app.log as an application would.
+  void WriteAppLines(int from, int to) {
+    std::string chunk;
+    for (int i = from; i < to; ++i) chunk += "line " + std::to_string(i) + " from the agent\n";
+    std::ofstream out(dir_->File("logs/app.log"), std::ios::app | std::ios::binary);
+    out << chunk;
+    ASSERT_TRUE(out.good());
+  }
+
+  // A real `kelola agent` (name agent-x) tailing logs/app.log, shipping to `servers` in order.
+  void StartAgent(const std::vector<size_t>& servers) {
+    std::filesystem::create_directories(dir_->File("logs"));
+    auto token = Call(servers.at(0), "POST", "/v1/tokens", R"({"name":"agent-x","role":"operator"})");
+    ASSERT_EQ(token.status, 201) << token.body;
+    std::string urls;
+    for (size_t s : servers) urls += (urls.empty() ? "" : ",") + replicas_.at(s).url;
+    const std::string yaml = "name: agent-x\nserver: '" + urls +
+                             "'\ntoken: " + json::parse(token.body)["token"].get<std::string>() +
+                             "\ndata_dir: " + dir_->File("agent") +
+                             "\nmetrics_listen: 127.0.0.1:0\npoll_interval: 50ms\n"
+                             "file:\n  include: ['" +
+                             dir_->File("logs/app.log") +
+                             "']\n  read_from: head\n"
+                             "batch:\n  max_records: 100\n  max_wait: 100ms\n"
+                             "retry:\n  initial_backoff: 100ms\n  max_backoff: 1s\n";
+    ASSERT_TRUE(harness::WriteFile(dir_->File("agent.yaml"), yaml).ok());
+    const char* binary = std::getenv("KELOLA_BINARY");
+    auto agent = harness::ChildProcess::Spawn(
+        {.argv = {binary ? binary : "kelola", "agent", "--config", dir_->File("agent.yaml")},
+         .log_path = dir_->File("agent.log")});
+    ASSERT_TRUE(agent.ok()) << agent.status().ToString();
+    agent_ = std::move(*agent);
+  }
+
+  std::unique_ptr<harness::ChildProcess> agent_;
 
   // The value of an unlabelled or labelled sample in `replica`'s /metrics.
   double Metric(size_t replica, const std::string& sample) {
@@ -198,6 +236,33 @@ TEST_F(HaLogsTest, ABatchIsNotAcknowledgedWhilePostgresIsDownAndIsStoredOnceWhen
   EXPECT_EQ(again.status, 200) << again.body;
   ExpectEveryLineOnce(0, 2 * kLinesPerBatch);
   ExpectEveryLineOnce(1, 2 * kLinesPerBatch);
+}
+
+TEST_F(HaLogsTest, AnAgentKeepsItsLinesWhilePostgresIsDownAndEveryReplicaHasThemOnceAfterwards) {
+  ASSERT_NO_FATAL_FAILURE(StartReplicas(2));
+  ASSERT_NO_FATAL_FAILURE(StartAgent({0, 1}));
+  ASSERT_NO_FATAL_FAILURE(WriteAppLines(0, 1000));
+  ExpectEveryLineOnce(1, 1000);
+
+  ASSERT_TRUE(pg_->Stop().ok());
+  ASSERT_NO_FATAL_FAILURE(WriteAppLines(1000, 2000));
+  // The agent is refused (503: sharing failed, or its token could not be
+  // checked once the replica's token cache expired) while PostgreSQL is down.
+  auto refusals = [&] {
+    double n = 0;
+    for (size_t r = 0; r < 2; ++r) {
+      for (const char* outcome : {"share_failed", "unauthorized"}) {
+        n += Metric(r, std::string("kelola_log_ingest_batches_total{outcome=\"") + outcome + "\"}");
+      }
+    }
+    return n;
+  };
+  const bool refused = WaitFor([&] { return refusals() >= 3; }, seconds(30));
+  ASSERT_TRUE(pg_->Restart().ok());
+  EXPECT_TRUE(refused) << harness::TailOfFile(dir_->File("agent.log")) << Logs();
+  ExpectEveryLineOnce(0, 2000);
+  ExpectEveryLineOnce(1, 2000);
+  agent_->Stop();
 }
 
 }  // namespace
