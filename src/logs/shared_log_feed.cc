@@ -96,6 +96,18 @@ Result<bool> SharedLogFeed::Step() {
     // Nothing after us: but if retention deleted everything up to the
     // newest id, the ids we missed are gone for good.
     KELOLA_ASSIGN_OR_RETURN(LogBatchTableBounds bounds, table_.Bounds());
+    if (bounds.last_id < applied_) {
+      // Ids went back: the database was restored from a backup (or the
+      // table recreated). Start again from its oldest row; what is already
+      // here is recognised by the store's offsets.
+      LogWarn(
+          "shared log feed: the table's last id is below this replica's applied id (database restored?); "
+          "applying it again from its oldest row",
+          {{"applied_id", std::to_string(applied_)}, {"table_last_id", std::to_string(bounds.last_id)}});
+      applied_ = bounds.oldest_id > 0 ? bounds.oldest_id - 1 : bounds.last_id;
+      KELOLA_RETURN_IF_ERROR(SaveCursor(applied_));
+      return true;
+    }
     if (bounds.oldest_id == 0 && bounds.last_id > applied_) {
       SkipGap(bounds.last_id + 1);
     } else if (bounds.oldest_id > applied_ + 1) {

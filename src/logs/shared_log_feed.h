@@ -21,6 +21,8 @@
 //     They are skipped, counted (gap_batches) and logged once with the range;
 //     the lines are still on the replicas that applied them in time and in
 //     the sinks.
+//   - A table whose last id is below the applied id (the database was
+//     restored from a backup) is applied again from its oldest row.
 //   - A row that does not decode (it cannot come from a kelola ingest
 //     handler) is skipped, counted and logged; a local append that fails
 //     (disk) is retried with backoff, never skipped.
