@@ -203,16 +203,8 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared, B
       b.records.push_back(item.record);
     }
     for (const auto& [key, batch] : batches) {
-      // Shared before the local append, unlike agent frames: a _bulk batch's
-      // offsets are not the client's, so a retry after a failed share would
-      // be stored again here; sharing first leaves nothing behind.
-      if (shared != nullptr) {
-        if (Status s = shared->Publish(batch, {}); !s.ok()) {
-          state.requests.WithLabels({"store_failed"}).Inc();
-          return EsError(503, "unavailable_shards_exception", "storing logs: " + s.message());
-        }
-      }
-      auto appended = store.Append(batch);
+      // With replicas: shared, then applied here by the feed (log_handlers.cc).
+      auto appended = shared != nullptr ? shared->Publish(batch, {}) : store.Append(batch);
       if (!appended.ok()) {
         state.requests.WithLabels({"store_failed"}).Inc();
         return EsError(503, "unavailable_shards_exception", "storing logs: " + appended.status().message());

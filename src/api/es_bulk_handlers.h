@@ -24,8 +24,8 @@
 namespace kelola {
 
 // Register before RegisterApiRoutes. `store`, `metrics` and `shared` outlive
-// the server. With `shared` (replicas on PostgreSQL) each batch is published
-// there before it is stored locally; a failed publish is a 503.
+// the server. With `shared` (replicas on PostgreSQL) each batch is stored
+// through it (shared, then applied here by the feed); a failure is a 503.
 void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics,
                           LogBatchPublisher* shared = nullptr);
 

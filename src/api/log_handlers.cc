@@ -118,22 +118,22 @@ HttpResponse Ingest(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared,
     metrics.batches.WithLabels({"malformed"}).Inc();
     return ErrorResponse(batch.status());
   }
-  std::optional<CompressedPayload> as_sent = StorableFramePayload(req.body);
-  auto result = store.Append(*batch, as_sent ? &*as_sent : nullptr);
+  Result<AppendResult> result = AppendResult{};
+  if (shared != nullptr) {
+    // Shared, then applied here by the feed in table order; acknowledged means both.
+    result = shared->Publish(*batch, req.body);
+    if (!result.ok()) {
+      metrics.batches.WithLabels({"share_failed"}).Inc();
+      return ErrorResponse(UnavailableError("storing logs: " + result.status().message()));
+    }
+  } else {
+    std::optional<CompressedPayload> as_sent = StorableFramePayload(req.body);
+    result = store.Append(*batch, as_sent ? &*as_sent : nullptr);
+  }
   if (!result.ok()) {
     metrics.batches.WithLabels({"store_failed"}).Inc();
     // Retryable for the agent: nothing of the batch was stored.
     return ErrorResponse(UnavailableError("storing logs: " + result.status().message()));
-  }
-  // Shared after the local append (so this replica's own batch coming back
-  // through its feed is the duplicate, never the handler's append), and in
-  // full even when every record was a duplicate here: an earlier attempt may
-  // have stored it locally and failed to share it. Acknowledged means shared.
-  if (shared != nullptr) {
-    if (Status s = shared->Publish(*batch, req.body); !s.ok()) {
-      metrics.batches.WithLabels({"share_failed"}).Inc();
-      return ErrorResponse(UnavailableError("storing logs: " + s.message()));
-    }
   }
   metrics.batches.WithLabels({"stored"}).Inc();
   metrics.records.WithLabels({"stored"}).Inc(static_cast<double>(result->accepted));

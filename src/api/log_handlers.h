@@ -24,8 +24,8 @@
 namespace kelola {
 
 // `store`, `metrics` and `shared` must outlive the server. With `shared`
-// (several replicas on PostgreSQL), a batch is stored locally, then
-// published there, then acknowledged; a failed publish is a 503.
+// (several replicas on PostgreSQL), a batch is stored through it (shared,
+// then applied here by the feed) instead of appended locally; a failure is a 503.
 void RegisterLogRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics,
                        LogBatchPublisher* shared = nullptr);
 

@@ -63,18 +63,11 @@ HttpResponse Push(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared, L
   if (!batches.ok()) return fail("malformed", batches.status(), 400);
   uint64_t stored = 0, duplicates = 0;
   for (const auto& batch : batches->batches) {
-    auto result = store.Append(batch);
+    // With replicas: shared, then applied here by the feed (log_handlers.cc).
+    auto result = shared != nullptr ? shared->Publish(batch, {}) : store.Append(batch);
     if (!result.ok()) {
-      // Batches appended before this one are deduplicated when the client retries.
+      // Batches stored before this one are deduplicated when the client retries.
       return fail("store_failed", UnavailableError("storing logs: " + result.status().message()), 503);
-    }
-    // Shared after the local append and in full, as the agent ingest does
-    // (log_handlers.cc): entry offsets derive from timestamps, so a retry
-    // after a failed share is deduplicated everywhere.
-    if (shared != nullptr) {
-      if (Status s = shared->Publish(batch, {}); !s.ok()) {
-        return fail("store_failed", UnavailableError("storing logs: " + s.message()), 503);
-      }
     }
     stored += result->accepted;
     duplicates += result->duplicates;

@@ -26,8 +26,8 @@
 namespace kelola {
 
 // `store`, `metrics` and `shared` must outlive the server. With `shared`
-// (replicas on PostgreSQL) each batch is stored locally, then published
-// there; a failed publish is a 503.
+// (replicas on PostgreSQL) each batch is stored through it (shared, then
+// applied here by the feed); a failure is a 503.
 void RegisterLokiPushRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics,
                             LokiPushLimits limits = {}, LogBatchPublisher* shared = nullptr);
 

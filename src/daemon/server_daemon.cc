@@ -350,15 +350,14 @@ class ServerDaemon::Impl {
   // ingest handlers' publisher into it, the lease whose holder deletes its
   // expired rows, and the feed applying every row to `logs`.
   std::unique_ptr<LogBatchTable> log_batches;
-  std::unique_ptr<SharedLogPublisher> log_publisher;
   std::unique_ptr<LeaderElector> log_batches_elector;
   std::unique_ptr<SharedLogFeed> log_feed;
+  std::unique_ptr<SharedLogPublisher> log_publisher;  // waits on log_feed
 
   Status OpenSharedLogs() {
     if (!IsPostgresUrl(options.store)) return OkStatus();  // SQLite: one server, its own log store
     KELOLA_ASSIGN_OR_RETURN(log_batches, OpenPostgresLogBatchTable(options.store, clock));
     const std::string replica = StableReplicaName(options.data_dir);
-    log_publisher = std::make_unique<SharedLogPublisher>(*log_batches, replica, clock);
     log_batches_elector = std::make_unique<LeaderElector>(
         *store, clock,
         LeaderElectionOptions{"controller/log-batches", ReplicaIdentity(), options.lease_duration,
@@ -370,6 +369,7 @@ class ServerDaemon::Impl {
     fo.retention = options.log_shared_retention;
     fo.fence = [elector = log_batches_elector.get()] { return elector->Fence(); };
     KELOLA_ASSIGN_OR_RETURN(log_feed, SharedLogFeed::Create(*log_batches, *logs, fo, clock, &metrics));
+    log_publisher = std::make_unique<SharedLogPublisher>(*log_batches, log_feed.get(), replica, clock);
     LogInfo("shared logs: applying every replica's log batches from PostgreSQL",
             {{"applied_id", std::to_string(log_feed->Stats().applied_id)}});
     log_feed->Start();

@@ -50,6 +50,7 @@ SharedLogFeed::SharedLogFeed(LogBatchTable& table, LogStore& store, SharedLogFee
       fresh_(fresh),
       applied_(applied) {
   stats_.applied_id = applied;
+  applied_public_ = applied;
   if (metrics_) metrics_->applied_id.Get().Set(static_cast<double>(applied));
 }
 
@@ -81,12 +82,42 @@ void SharedLogFeed::SkipGap(int64_t first_present) {
         "them)",
         fields);
   }
+  applied_ = first_present - 1;
   {
     std::lock_guard lock(mu_);
     stats_.gap_batches += static_cast<uint64_t>(missing);
+    applied_public_ = applied_;
   }
+  applied_cv_.notify_all();
   if (metrics_) metrics_->batches.WithLabels({"gone"}).Inc(static_cast<double>(missing));
-  applied_ = first_present - 1;
+}
+
+void SharedLogFeed::Applied(int64_t id, const AppendResult& result) {
+  {
+    std::lock_guard lock(mu_);
+    applied_public_ = id;
+    recent_.emplace_back(id, result);
+    if (recent_.size() > 4096) recent_.pop_front();
+  }
+  applied_cv_.notify_all();
+}
+
+Result<AppendResult> SharedLogFeed::WaitApplied(int64_t id, Duration timeout) {
+  table_.Wake();
+  std::unique_lock lock(mu_);
+  const MonoTime deadline = clock_.Monotonic() + timeout;
+  while (applied_public_ < id && !stop_ && clock_.Monotonic() < deadline) {
+    clock_.WaitUntil(lock, applied_cv_, deadline);
+  }
+  if (applied_public_ < id) {
+    return UnavailableError("shared log batch " + std::to_string(id) +
+                            " is in PostgreSQL but was not applied to this replica's log store in time" +
+                            (stats_.last_error.empty() ? "" : " (" + stats_.last_error + ")"));
+  }
+  for (auto it = recent_.rbegin(); it != recent_.rend(); ++it) {
+    if (it->first == id) return it->second;
+  }
+  return AppendResult{};  // applied long ago: its counts are no longer kept
 }
 
 Result<bool> SharedLogFeed::Step() {
@@ -105,6 +136,11 @@ Result<bool> SharedLogFeed::Step() {
           "applying it again from its oldest row",
           {{"applied_id", std::to_string(applied_)}, {"table_last_id", std::to_string(bounds.last_id)}});
       applied_ = bounds.oldest_id > 0 ? bounds.oldest_id - 1 : bounds.last_id;
+      {
+        std::lock_guard lock(mu_);
+        applied_public_ = applied_;
+        recent_.clear();
+      }
       KELOLA_RETURN_IF_ERROR(SaveCursor(applied_));
       return true;
     }
@@ -124,10 +160,13 @@ Result<bool> SharedLogFeed::Step() {
     if (!batch.ok()) {
       LogError("shared log feed: a shared batch does not decode; skipped",
                {{"id", std::to_string(row.id)}, {"origin", row.origin}, {"error", batch.status().ToString()}});
-      std::lock_guard lock(mu_);
-      ++stats_.malformed_batches;
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.malformed_batches;
+      }
       if (metrics_) metrics_->batches.WithLabels({"malformed"}).Inc();
       applied_ = row.id;
+      Applied(row.id, AppendResult{});
       continue;
     }
     std::optional<CompressedPayload> as_sent = StorableFramePayload(row.payload);
@@ -137,6 +176,7 @@ Result<bool> SharedLogFeed::Step() {
       break;
     }
     applied_ = row.id;
+    Applied(row.id, *appended);
     const int64_t lag_ms = std::max<int64_t>(0, UnixMillis(clock_.Now()) - row.received_ms);
     {
       std::lock_guard lock(mu_);
@@ -186,7 +226,11 @@ void SharedLogFeed::Start() {
 }
 
 void SharedLogFeed::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  applied_cv_.notify_all();
   table_.Wake();
   if (thread_.joinable()) thread_.join();
 }

@@ -13,6 +13,9 @@
 //     stored already (its own, applied before it was acknowledged) or a
 //     batch re-sent by an agent to another replica is a no-op. So the cursor
 //     need not be fsynced: after a crash the feed re-applies a few batches.
+//   - The local store gets batches only from the feed, in table order, also
+//     those this replica received (SharedLogPublisher waits in WaitApplied):
+//     a stream's offsets then only grow, as the store's check requires.
 //   - Restart: resumes after the persisted id. A new replica (no cursor file)
 //     starts at the table's oldest row.
 //   - Gaps: ids have no holes (log_batch_table.h), so a first id above
@@ -35,6 +38,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -89,6 +94,10 @@ class SharedLogFeed {
   Result<bool> Step();
   // Deletes expired rows if this replica holds the fence.
   Status ApplyRetention();
+  // Waits until the row `id` (inserted by this replica) is applied to the
+  // local store and returns what the store made of it; Unavailable after
+  // `timeout` or when stopping. Wakes the feed so it looks at once.
+  Result<AppendResult> WaitApplied(int64_t id, Duration timeout);
 
   void Start();
   void Stop();
@@ -110,9 +119,15 @@ class SharedLogFeed {
   std::unique_ptr<Metrics> metrics_;
   bool fresh_;  // no cursor file at start: a new replica
 
-  mutable std::mutex mu_;  // guards stats_
+  // Marks row `id` applied with `result` and wakes WaitApplied callers.
+  void Applied(int64_t id, const AppendResult& result);
+
+  mutable std::mutex mu_;  // guards stats_, applied_public_, recent_
+  std::condition_variable applied_cv_;
   SharedLogFeedStats stats_;
-  int64_t applied_;  // the feed thread's copy
+  int64_t applied_public_ = 0;                           // applied_, for WaitApplied
+  std::deque<std::pair<int64_t, AppendResult>> recent_;  // the last rows' results, for WaitApplied
+  int64_t applied_;                                      // the feed thread's copy
   MonoTime next_retention_{};
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "logs/scratch_dir_for_test.h"
 #include "logs/shared_log_publisher.h"
@@ -107,7 +109,7 @@ class SharedLogFeedTest : public ::testing::Test {
   }
 
   void Publish(const LogBatch& b, std::string_view frame = {}) {
-    SharedLogPublisher publisher(table_, "replica-a", clock_);
+    SharedLogPublisher publisher(table_, nullptr, "replica-a", clock_);
     ASSERT_TRUE(publisher.Publish(b, frame).ok());
   }
 
@@ -246,10 +248,40 @@ TEST_F(SharedLogFeedTest, AnUnreachableTableIsAnErrorAndNothingMoves) {
 
 TEST_F(SharedLogFeedTest, PublishFailsWhenTheTableIsDown) {
   table_.down = true;
-  SharedLogPublisher publisher(table_, "replica-a", clock_);
-  Status s = publisher.Publish(Lines("web-1", "s1", 0, 1), {});
-  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  SharedLogPublisher publisher(table_, nullptr, "replica-a", clock_);
+  auto s = publisher.Publish(Lines("web-1", "s1", 0, 1), {});
+  EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(table_.rows.empty());
+}
+
+TEST_F(SharedLogFeedTest, PublishReturnsOnceTheFeedAppliedTheBatchHere) {
+  auto feed = NewFeed();
+  SharedLogPublisher publisher(table_, feed.get(), "replica-a", clock_, std::chrono::hours(1));
+  std::atomic<bool> done{false};
+  Result<AppendResult> result = AppendResult{};
+  std::thread ingest([&] {
+    result = publisher.Publish(Lines("web-1", "s1", 0, 3), {});
+    done = true;
+  });
+  while (!done) {
+    ASSERT_TRUE(feed->Step().ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ingest.join();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->accepted, 3u);
+  EXPECT_EQ(Texts().size(), 3u) << "queryable here when Publish returns";
+}
+
+TEST_F(SharedLogFeedTest, WaitAppliedGivesUpWhenTheRowIsNotApplied) {
+  Publish(Lines("web-1", "s1", 0, 1));
+  auto feed = NewFeed();
+  auto waited = feed->WaitApplied(1, Duration::zero());
+  EXPECT_EQ(waited.status().code(), StatusCode::kUnavailable);
+  ASSERT_TRUE(feed->Step().ok());
+  auto applied = feed->WaitApplied(1, Duration::zero());
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(applied->accepted, 1u);
 }
 
 TEST_F(SharedLogFeedTest, RetentionDeletesOnlyWithTheCurrentFence) {

@@ -2,8 +2,8 @@
 
 namespace kelola {
 
-Status SharedLogPublisher::Publish(const LogBatch& batch, std::string_view frame) {
-  if (batch.records.empty()) return OkStatus();
+Result<AppendResult> SharedLogPublisher::Publish(const LogBatch& batch, std::string_view frame) {
+  if (batch.records.empty()) return AppendResult{};
   SharedLogBatch row;
   row.received_ms = UnixMillis(clock_.Now());
   row.origin = origin_;
@@ -16,7 +16,8 @@ Status SharedLogPublisher::Publish(const LogBatch& batch, std::string_view frame
   }
   auto id = table_.Insert(row);
   if (!id.ok()) return id.status().WithContext("sharing the log batch");
-  return OkStatus();
+  if (feed_ == nullptr) return AppendResult{};
+  return feed_->WaitApplied(*id, apply_timeout_);
 }
 
 }  // namespace kelola

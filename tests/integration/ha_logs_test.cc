@@ -184,6 +184,20 @@ TEST_F(HaLogsTest, AReplicaSeesLinesSentToAnotherRightAfterTheirAck) {
   ExpectEveryLineOnce(1, kLinesPerBatch);
 }
 
+// Like an agent behind a round-robin load balancer: consecutive batches of one
+// stream land on different replicas, each right after the previous one's
+// acknowledgement. Each replica must store them in stream order (its feed
+// applies the table in id order), or its offset check would drop a batch
+// that reached it after a later one.
+TEST_F(HaLogsTest, ConsecutiveBatchesThroughDifferentReplicasAreAllStoredOnEach) {
+  ASSERT_NO_FATAL_FAILURE(StartReplicas(3));
+  for (int n = 0; n < 30; ++n) {
+    auto reply = Ingest(n % 3, n);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+  }
+  for (size_t r = 0; r < 3; ++r) ExpectEveryLineOnce(r, 30 * kLinesPerBatch);
+}
+
 TEST_F(HaLogsTest, AReplicaStartedLaterCatchesUpAndResumesAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(StartReplicas(2));
   for (int n = 0; n < 5; ++n) ASSERT_EQ(Ingest(n % 2, n).status, 200);
@@ -208,9 +222,8 @@ TEST_F(HaLogsTest, ABatchIsNotAcknowledgedWhilePostgresIsDownAndIsStoredOnceWhen
   std::cout << "[ ha logs ] with PostgreSQL down: " << refused.status << " " << refused.body << "\n";
   ASSERT_TRUE(pg_->Restart().ok());
 
-  // Not shared: the other replica, caught up with the table, does not have
-  // it. (Replica 0 stored it before it failed to share it: the agent's
-  // retry is a no-op there.)
+  // Stored nowhere: the other replica, caught up with the table, does not
+  // have it, and neither does replica 0 (only its feed stores).
   ASSERT_TRUE(WaitFor([&] { return Metric(1, "kelola_log_feed_applied_id") >= 1; }, seconds(60))) << Logs();
   std::optional<std::map<int, int>> on_1;
   ASSERT_TRUE(WaitFor(
@@ -221,6 +234,9 @@ TEST_F(HaLogsTest, ABatchIsNotAcknowledgedWhilePostgresIsDownAndIsStoredOnceWhen
       seconds(60)))
       << Logs();
   EXPECT_EQ(on_1->size(), static_cast<size_t>(kLinesPerBatch)) << "only batch 0";
+  auto on_0 = Lines(0);
+  ASSERT_TRUE(on_0.has_value());
+  EXPECT_EQ(on_0->size(), static_cast<size_t>(kLinesPerBatch)) << "only batch 0";
 
   // The agent retries on the next replica, and (say its answer was lost)
   // on the first one again.
