@@ -11,8 +11,9 @@ PostgreSQL and replica setup of bench/ha_api.py):
       store, then acknowledged;
   (b) replica A of two `kelola server` replicas on one private PostgreSQL:
       each batch committed to log_batches (synchronous_commit=PG_SYNC, on by
-      default: the ack means it is on PostgreSQL's disk), stored locally, then
-      acknowledged; replica B applies it through its follower;
+      default: the ack means it is on PostgreSQL's disk), applied to A's log
+      store by A's follower (fdatasync), then acknowledged; replica B applies
+      it through its own follower;
 - ingest time: from the agent's start until the receiving server counts every
   line stored (kelola_log_ingest_records_total);
 - follower: every 50 ms during the PostgreSQL run, B's kelola_log_feed_lag_seconds
@@ -144,7 +145,7 @@ def main():
         print("\n| setup | lines/s | MiB/s | seconds |")
         print("|---|---|---|---|")
         for label, secs in (("SQLite x1 (local fsync per batch)", lite),
-                            ("PostgreSQL x2 (log_batches commit, then local, per batch)", pg)):
+                            ("PostgreSQL x2 (log_batches commit, then A's feed applies it)", pg)):
             print("| %s | %.0f | %.2f | %.2f |" % (label, LINES / secs, size / secs / 2**20, secs))
         if lags:
             lags.sort()
