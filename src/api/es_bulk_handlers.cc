@@ -129,7 +129,7 @@ HttpResponse Banner(ApiContext& ctx, HttpRequest& req) {
   return r;
 }
 
-HttpResponse Bulk(ApiContext& ctx, LogStore& store, BulkState& state, HttpRequest& req) {
+HttpResponse Bulk(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared, BulkState& state, HttpRequest& req) {
   auto started = ctx.clock.Monotonic();
   if (Status s = Authorize(ctx, req, Role::kOperator); !s.ok()) {
     state.requests.WithLabels({"unauthorized"}).Inc();
@@ -203,7 +203,8 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, BulkState& state, HttpReques
       b.records.push_back(item.record);
     }
     for (const auto& [key, batch] : batches) {
-      auto appended = store.Append(batch);
+      // With replicas: shared, then applied here by the feed (log_handlers.cc).
+      auto appended = shared != nullptr ? shared->Publish(batch, {}) : store.Append(batch);
       if (!appended.ok()) {
         state.requests.WithLabels({"store_failed"}).Inc();
         return EsError(503, "unavailable_shards_exception", "storing logs: " + appended.status().message());
@@ -271,7 +272,8 @@ HttpResponse Bulk(ApiContext& ctx, LogStore& store, BulkState& state, HttpReques
 
 HttpResponse EsBanner(ApiContext& ctx, HttpRequest& req) { return Banner(ctx, req); }
 
-void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics) {
+void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics,
+                          LogBatchPublisher* shared) {
   auto state = std::make_shared<BulkState>(metrics);
   server.Route("GET", "/", [&ctx](HttpRequest& r) { return Banner(ctx, r); });
   // rsyslog's omelasticsearch checks this before sending.
@@ -286,9 +288,10 @@ void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, 
     return resp;
   });
   for (const char* method : {"POST", "PUT"}) {
-    server.Route(method, "/_bulk", [&ctx, &store, state](HttpRequest& r) { return Bulk(ctx, store, *state, r); });
+    server.Route(method, "/_bulk",
+                 [&ctx, &store, shared, state](HttpRequest& r) { return Bulk(ctx, store, shared, *state, r); });
     server.Route(method, "/{index}/_bulk",
-                 [&ctx, &store, state](HttpRequest& r) { return Bulk(ctx, store, *state, r); });
+                 [&ctx, &store, shared, state](HttpRequest& r) { return Bulk(ctx, store, shared, *state, r); });
   }
 }
 

@@ -19,6 +19,7 @@
 #include "api/api_server.h"
 #include "base/metrics.h"
 #include "logs/log_store.h"
+#include "logs/shared_log_publisher.h"
 
 namespace kelola {
 
@@ -26,7 +27,10 @@ namespace kelola {
 // non-browser requests of / to (api/ui_handlers.h).
 HttpResponse EsBanner(ApiContext& ctx, HttpRequest& req);
 
-// Register before RegisterApiRoutes. `store` and `metrics` outlive the server.
-void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics);
+// Register before RegisterApiRoutes. `store`, `metrics` and `shared` outlive
+// the server. With `shared` (replicas on PostgreSQL) each batch is stored
+// through it (shared, then applied here by the feed); a failure is a 503.
+void RegisterEsBulkRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics,
+                          LogBatchPublisher* shared = nullptr);
 
 }  // namespace kelola

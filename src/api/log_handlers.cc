@@ -106,7 +106,8 @@ struct LogMetrics {
   GaugeFamily& store_bytes;
 };
 
-HttpResponse Ingest(ApiContext& ctx, LogStore& store, LogMetrics& metrics, HttpRequest& req) {
+HttpResponse Ingest(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared, LogMetrics& metrics,
+                    HttpRequest& req) {
   auto principal = Authenticate(ctx, req, Role::kOperator);
   if (!principal.ok()) {
     metrics.batches.WithLabels({"unauthorized"}).Inc();
@@ -117,8 +118,18 @@ HttpResponse Ingest(ApiContext& ctx, LogStore& store, LogMetrics& metrics, HttpR
     metrics.batches.WithLabels({"malformed"}).Inc();
     return ErrorResponse(batch.status());
   }
-  std::optional<CompressedPayload> as_sent = StorableFramePayload(req.body);
-  auto result = store.Append(*batch, as_sent ? &*as_sent : nullptr);
+  Result<AppendResult> result = AppendResult{};
+  if (shared != nullptr) {
+    // Shared, then applied here by the feed in table order; acknowledged means both.
+    result = shared->Publish(*batch, req.body);
+    if (!result.ok()) {
+      metrics.batches.WithLabels({"share_failed"}).Inc();
+      return ErrorResponse(UnavailableError("storing logs: " + result.status().message()));
+    }
+  } else {
+    std::optional<CompressedPayload> as_sent = StorableFramePayload(req.body);
+    result = store.Append(*batch, as_sent ? &*as_sent : nullptr);
+  }
   if (!result.ok()) {
     metrics.batches.WithLabels({"store_failed"}).Inc();
     // Retryable for the agent: nothing of the batch was stored.
@@ -189,10 +200,11 @@ HttpResponse Tail(ApiContext& ctx, LogStore& store, HttpRequest& req) {
 
 }  // namespace
 
-void RegisterLogRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& registry) {
+void RegisterLogRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& registry,
+                       LogBatchPublisher* shared) {
   auto metrics = std::make_shared<LogMetrics>(registry);
   server.Route("POST", "/v1/logs/ingest",
-               [&ctx, &store, metrics](HttpRequest& r) { return Ingest(ctx, store, *metrics, r); });
+               [&ctx, &store, shared, metrics](HttpRequest& r) { return Ingest(ctx, store, shared, *metrics, r); });
   server.Route("GET", "/v1/logs/query", [&ctx, &store](HttpRequest& r) { return Query(ctx, store, r); });
   server.Route("GET", "/v1/logs/tail", [&ctx, &store](HttpRequest& r) { return Tail(ctx, store, r); });
 }

@@ -19,10 +19,14 @@
 #include "api/api_server.h"
 #include "base/metrics.h"
 #include "logs/log_store.h"
+#include "logs/shared_log_publisher.h"
 
 namespace kelola {
 
-// `store` and `metrics` must outlive the server.
-void RegisterLogRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics);
+// `store`, `metrics` and `shared` must outlive the server. With `shared`
+// (several replicas on PostgreSQL), a batch is stored through it (shared,
+// then applied here by the feed) instead of appended locally; a failure is a 503.
+void RegisterLogRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics,
+                       LogBatchPublisher* shared = nullptr);
 
 }  // namespace kelola

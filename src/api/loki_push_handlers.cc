@@ -33,8 +33,8 @@ Result<std::string> BearerFromAuthorization(const std::string& header) {
   return "Bearer " + decoded->substr(colon + 1);
 }
 
-HttpResponse Push(ApiContext& ctx, LogStore& store, LokiPushMetrics& metrics, const LokiPushLimits& limits,
-                  HttpRequest& req) {
+HttpResponse Push(ApiContext& ctx, LogStore& store, LogBatchPublisher* shared, LokiPushMetrics& metrics,
+                  const LokiPushLimits& limits, HttpRequest& req) {
   auto fail = [&](const char* outcome, const Status& s, int http_status) {
     metrics.requests.WithLabels({outcome}).Inc();
     HttpResponse r = ErrorResponse(s);
@@ -63,9 +63,10 @@ HttpResponse Push(ApiContext& ctx, LogStore& store, LokiPushMetrics& metrics, co
   if (!batches.ok()) return fail("malformed", batches.status(), 400);
   uint64_t stored = 0, duplicates = 0;
   for (const auto& batch : batches->batches) {
-    auto result = store.Append(batch);
+    // With replicas: shared, then applied here by the feed (log_handlers.cc).
+    auto result = shared != nullptr ? shared->Publish(batch, {}) : store.Append(batch);
     if (!result.ok()) {
-      // Batches appended before this one are deduplicated when the client retries.
+      // Batches stored before this one are deduplicated when the client retries.
       return fail("store_failed", UnavailableError("storing logs: " + result.status().message()), 503);
     }
     stored += result->accepted;
@@ -85,10 +86,11 @@ HttpResponse Push(ApiContext& ctx, LogStore& store, LokiPushMetrics& metrics, co
 }  // namespace
 
 void RegisterLokiPushRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& registry,
-                            LokiPushLimits limits) {
+                            LokiPushLimits limits, LogBatchPublisher* shared) {
   auto metrics = std::make_shared<LokiPushMetrics>(registry);
-  server.Route("POST", std::string(kLokiPushPath),
-               [&ctx, &store, metrics, limits](HttpRequest& r) { return Push(ctx, store, *metrics, limits, r); });
+  server.Route("POST", std::string(kLokiPushPath), [&ctx, &store, shared, metrics, limits](HttpRequest& r) {
+    return Push(ctx, store, shared, *metrics, limits, r);
+  });
 }
 
 }  // namespace kelola

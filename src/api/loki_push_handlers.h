@@ -21,11 +21,14 @@
 #include "base/metrics.h"
 #include "integrations/loki/loki_push.h"
 #include "logs/log_store.h"
+#include "logs/shared_log_publisher.h"
 
 namespace kelola {
 
-// `store` and `metrics` must outlive the server.
+// `store`, `metrics` and `shared` must outlive the server. With `shared`
+// (replicas on PostgreSQL) each batch is stored through it (shared, then
+// applied here by the feed); a failure is a 503.
 void RegisterLokiPushRoutes(HttpServer& server, ApiContext& ctx, LogStore& store, MetricsRegistry& metrics,
-                            LokiPushLimits limits = {});
+                            LokiPushLimits limits = {}, LogBatchPublisher* shared = nullptr);
 
 }  // namespace kelola

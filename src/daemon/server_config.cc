@@ -90,6 +90,12 @@ const ConfigSchema& ServerConfigSchema() {
            .type = ConfigType::kDuration,
            .default_value = "1h",
            .description = "embedded log store: a segment is sealed after this long."});
+    s.Add({.name = "logs.shared.retention",
+           .type = ConfigType::kDuration,
+           .default_value = "6h",
+           .description = "with a PostgreSQL store: how long acknowledged log batches stay in the shared table "
+                          "log_batches, from which every replica copies them into its own log store; a replica "
+                          "down for longer misses the older ones (logged as a gap). Must be positive."});
     s.Add({.name = "metrics.retention",
            .type = ConfigType::kDuration,
            .default_value = "24h",
@@ -219,6 +225,11 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   o.log_segment_max_age = config.GetDuration("logs.segment_max_age");
   if (o.log_segment_max_age <= Duration::zero()) {
     return InvalidArgumentError("logs.segment_max_age must be positive (" + config.SourceOf("logs.segment_max_age") +
+                                ")");
+  }
+  o.log_shared_retention = config.GetDuration("logs.shared.retention");
+  if (o.log_shared_retention <= Duration::zero()) {
+    return InvalidArgumentError("logs.shared.retention must be positive (" + config.SourceOf("logs.shared.retention") +
                                 ")");
   }
   o.metrics_retention = config.GetDuration("metrics.retention");

@@ -34,15 +34,19 @@
 #include "base/metrics.h"
 #include "daemon/fleet_service.h"
 #include "engine/controller_manager.h"
+#include "engine/leader_elector.h"
 #include "exec/execution_service.h"
 #include "integrations/github/delivery_reconciler.h"
 #include "integrations/registry.h"
+#include "logs/shared_log_feed.h"
+#include "logs/shared_log_publisher.h"
 #include "logs/sink_forwarder.h"
 #include "logwatch/log_watcher.h"
 #include "metrics/series_persistence.h"
 #include "net/http_server.h"
 #include "pipeline/inbox_consumer.h"
 #include "runworker/run_service.h"
+#include "store/postgres_log_batches.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
 
@@ -178,12 +182,13 @@ class ServerDaemon::Impl {
     log_options.segment_max_age = options.log_segment_max_age;
     KELOLA_RETURN_IF_ERROR(OpenTemplateMiner(log_options));
     KELOLA_ASSIGN_OR_RETURN(logs, LogStore::Open(log_options, clock));
-    RegisterLogRoutes(*server, *ctx, *logs, metrics);
+    KELOLA_RETURN_IF_ERROR(OpenSharedLogs());
+    RegisterLogRoutes(*server, *ctx, *logs, metrics, log_publisher.get());
     RegisterLogTemplateRoutes(*server, *ctx, *templates);
-    RegisterLokiPushRoutes(*server, *ctx, *logs, metrics);
+    RegisterLokiPushRoutes(*server, *ctx, *logs, metrics, {}, log_publisher.get());
     // Before the ES banner at GET /: browsers get the web UI there (api/ui_handlers.h).
     RegisterUiRoutes(*server, EmbeddedUiAssets(), [this](HttpRequest& r) { return EsBanner(*ctx, r); });
-    RegisterEsBulkRoutes(*server, *ctx, *logs, metrics);
+    RegisterEsBulkRoutes(*server, *ctx, *logs, metrics, log_publisher.get());
     KELOLA_RETURN_IF_ERROR(OpenMetricsStore());
     RegisterMetricsRoutes(*server, *ctx, *metrics_store, metrics);
     KELOLA_RETURN_IF_ERROR(OpenSinkForwarders());
@@ -255,6 +260,8 @@ class ServerDaemon::Impl {
     ready = false;
     shutting_down = true;
     if (server) server->Stop();
+    if (log_feed) log_feed->Stop();
+    if (log_batches_elector) log_batches_elector->Stop();
     for (auto& f : forwarders) f->Stop();
     if (executions) executions->Shutdown();
     if (runs) runs->Stop();
@@ -347,7 +354,36 @@ class ServerDaemon::Impl {
   std::mutex template_mu;
   std::condition_variable template_cv;
   bool template_stop = false;
-  std::unique_ptr<LogStore> logs;                       // before `server`: outlives the handlers that use it
+  std::unique_ptr<LogStore> logs;  // before `server`: outlives the handlers that use it
+  // PostgreSQL mode (docs/operations.md): the shared log_batches table, the
+  // ingest handlers' publisher into it, the lease whose holder deletes its
+  // expired rows, and the feed applying every row to `logs`.
+  std::unique_ptr<LogBatchTable> log_batches;
+  std::unique_ptr<LeaderElector> log_batches_elector;
+  std::unique_ptr<SharedLogFeed> log_feed;
+  std::unique_ptr<SharedLogPublisher> log_publisher;  // waits on log_feed
+
+  Status OpenSharedLogs() {
+    if (!IsPostgresUrl(options.store)) return OkStatus();  // SQLite: one server, its own log store
+    KELOLA_ASSIGN_OR_RETURN(log_batches, OpenPostgresLogBatchTable(options.store, clock));
+    const std::string replica = StableReplicaName(options.data_dir);
+    log_batches_elector = std::make_unique<LeaderElector>(
+        *store, clock,
+        LeaderElectionOptions{"controller/log-batches", ReplicaIdentity(), options.lease_duration,
+                              options.renew_deadline, options.retry_period},
+        LeaderCallbacks{});
+    KELOLA_RETURN_IF_ERROR(log_batches_elector->Start());
+    SharedLogFeedOptions fo;
+    fo.cursor_path = options.data_dir + "/logs-shared.applied";
+    fo.retention = options.log_shared_retention;
+    fo.fence = [elector = log_batches_elector.get()] { return elector->Fence(); };
+    KELOLA_ASSIGN_OR_RETURN(log_feed, SharedLogFeed::Create(*log_batches, *logs, fo, clock, &metrics));
+    log_publisher = std::make_unique<SharedLogPublisher>(*log_batches, log_feed.get(), replica, clock);
+    LogInfo("shared logs: applying every replica's log batches from PostgreSQL",
+            {{"applied_id", std::to_string(log_feed->Stats().applied_id)}});
+    log_feed->Start();
+    return OkStatus();
+  }
   std::unique_ptr<metrics::SeriesStore> metrics_store;  // before `server`, like `logs`
   std::unique_ptr<metrics::SeriesSnapshotter> metrics_snapshots;
 

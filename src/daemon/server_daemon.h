@@ -45,6 +45,8 @@ struct ServerOptions {
   uint64_t log_retention_bytes = 10ULL << 30;
   uint64_t log_segment_max_bytes = 64ULL << 20;
   Duration log_segment_max_age = std::chrono::hours(1);
+  // PostgreSQL mode: how long batches stay in the shared log_batches table.
+  Duration log_shared_retention = std::chrono::hours(6);
   // Embedded host metrics store (src/metrics; the metrics.* keys).
   Duration metrics_retention = std::chrono::hours(24);
   Duration metrics_resolution = std::chrono::seconds(10);

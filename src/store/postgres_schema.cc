@@ -153,6 +153,32 @@ CREATE TABLE runs (
 CREATE INDEX runs_by_status ON runs (status, seq);
 CREATE INDEX runs_by_pipeline ON runs (pipeline, seq);
 )sql"},
+      {3, "shared log batches",
+       R"sql(
+-- Every log batch a replica acknowledged, as an agent frame
+-- (docs/formats/agent-frame.md); each replica applies them all to its own
+-- log store (docs/operations.md). Ids come from the 'log_batch_id' counter
+-- row, locked until the insert commits, so they become visible in commit
+-- order and without holes: a follower reading "id > last" never skips one,
+-- and a hole it does see was deleted by retention.
+INSERT INTO counters (name, value) VALUES ('log_batch_id', 0);
+CREATE TABLE log_batches (
+  id          BIGINT PRIMARY KEY,
+  received_at BIGINT NOT NULL,  -- Unix milliseconds
+  origin      TEXT   NOT NULL,  -- the replica that received it
+  agent       TEXT   NOT NULL,
+  records     BIGINT NOT NULL,
+  payload     BYTEA  NOT NULL
+);
+CREATE INDEX log_batches_by_time ON log_batches (received_at);
+CREATE FUNCTION kelola_notify_log_batches() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('kelola_log_batches', NEW.id::text);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER log_batches_notify AFTER INSERT ON log_batches
+  FOR EACH ROW EXECUTE FUNCTION kelola_notify_log_batches();
+)sql"},
   };
   return migrations;
 }
