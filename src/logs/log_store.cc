@@ -111,6 +111,7 @@ class LogStore::Impl {
     for (size_t i = 0; i < names.size(); ++i) {
       KELOLA_RETURN_IF_ERROR(LoadSegment(options.dir + "/" + names[i], i + 1 == names.size()));
     }
+    visible_next_id = next_id;  // what is on disk now counts as durable
     return OkStatus();
   }
 
@@ -196,7 +197,8 @@ class LogStore::Impl {
   }
 
   Result<AppendResult> Append(const LogBatch& batch, const CompressedPayload* as_sent) {
-    std::lock_guard<std::mutex> lock(mu);
+    std::unique_lock<std::mutex> lock(mu);
+    KELOLA_RETURN_IF_ERROR(write_failure);
     AppendResult result;
     // Marks move only when the block is durable; a batch may repeat a stream.
     std::unordered_map<std::string, uint64_t> pending;
@@ -223,7 +225,12 @@ class LogStore::Impl {
       *mark = r.end_offset;
     }
     stats.duplicates_dropped += result.duplicates;
-    if (result.duplicates == batch.records.size()) return result;
+    if (result.duplicates == batch.records.size()) {
+      // The marks that made them duplicates may belong to a block still
+      // waiting for its sync: acknowledge only once that is durable.
+      KELOLA_RETURN_IF_ERROR(WaitDurableLocked(lock, written_seq));
+      return result;
+    }
     // Copy only when some records are dropped; usually the batch is stored as it came.
     LogBatch filtered;
     if (result.duplicates > 0) {
@@ -243,7 +250,10 @@ class LogStore::Impl {
 
     bool roll = active_fd < 0 || segments.empty() || segments.back().bytes >= options.segment_max_bytes ||
                 (segments.back().bytes > 0 && clock.Now() - segments.back().created >= options.segment_max_age);
-    if (roll) KELOLA_RETURN_IF_ERROR(StartSegment());
+    if (roll) {
+      KELOLA_RETURN_IF_ERROR(SealActiveLocked(lock));
+      KELOLA_RETURN_IF_ERROR(StartSegment());
+    }
     Segment& seg = segments.back();
     // The agent's compressed payload is the block's body when the block holds
     // exactly that batch; annotations (template ids) live in the meta.
@@ -256,15 +266,11 @@ class LogStore::Impl {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         Status s = InternalError(Errno("writing " + seg.path));
-        (void)::ftruncate(active_fd, static_cast<off_t>(seg.bytes));  // leave no torn block behind
+        // Leave no torn block behind; blocks before it (still syncing) are whole.
+        (void)::ftruncate(active_fd, static_cast<off_t>(seg.bytes));
         return s;
       }
       done += static_cast<size_t>(n);
-    }
-    if (options.fsync && ::fdatasync(active_fd) != 0) {
-      Status s = InternalError(Errno("fdatasync " + seg.path));
-      (void)::ftruncate(active_fd, static_cast<off_t>(seg.bytes));
-      return s;
     }
     auto header = DecodeBlockHeader(std::string_view(block).substr(0, kBlockHeaderBytes));
     auto meta = DecodeBlockMeta(std::string_view(block).substr(kBlockHeaderBytes, header->meta_len));
@@ -276,10 +282,78 @@ class LogStore::Impl {
     next_id += accepted.records.size();
     result.accepted = accepted.records.size();
     stats.records_appended += result.accepted;
-    cv.notify_all();
+    const uint64_t my_seq = ++written_seq;
+    if (!options.fsync) {
+      synced_seq = written_seq;
+      visible_next_id = next_id;
+      cv.notify_all();
+    }
     RetainLocked();
+    KELOLA_RETURN_IF_ERROR(WaitDurableLocked(lock, my_seq));
     return result;
   }
+
+  // Group commit: returns once every block up to `seq` is durable. The first
+  // waiter runs one fdatasync for every block written so far, outside the
+  // lock; appends arriving meanwhile write their blocks and wait for the
+  // next one, which covers them all.
+  Status WaitDurableLocked(std::unique_lock<std::mutex>& lock, uint64_t seq) {
+    while (synced_seq < seq) {
+      KELOLA_RETURN_IF_ERROR(write_failure);
+      if (syncing) {
+        sync_cv.wait(lock);
+        continue;
+      }
+      syncing = true;
+      const uint64_t target_seq = written_seq;
+      const uint64_t target_next_id = next_id;
+      const int fd = active_fd;  // rolls wait for `syncing` to clear before closing it
+      const std::string path = segments.back().path;
+      lock.unlock();
+      const int rc = SyncFd(fd);
+      const int err = errno;
+      lock.lock();
+      syncing = false;
+      ++stats.syncs;
+      if (rc != 0) {
+        errno = err;
+        write_failure =
+            InternalError(Errno("fdatasync " + path) + "; the log store takes no more writes until it is reopened");
+      } else {
+        MarkDurableLocked(target_seq, target_next_id);
+      }
+      sync_cv.notify_all();
+    }
+    return OkStatus();
+  }
+
+  // Before a roll closes the active segment: nothing of it may still wait
+  // for a sync (the next sync would go to the new segment's fd).
+  Status SealActiveLocked(std::unique_lock<std::mutex>& lock) {
+    while (syncing) sync_cv.wait(lock);
+    KELOLA_RETURN_IF_ERROR(write_failure);
+    if (synced_seq == written_seq || active_fd < 0) return OkStatus();
+    ++stats.syncs;
+    if (SyncFd(active_fd) != 0) {
+      write_failure = InternalError(Errno("fdatasync " + segments.back().path) +
+                                    "; the log store takes no more writes until it is reopened");
+      sync_cv.notify_all();
+      return write_failure;
+    }
+    MarkDurableLocked(written_seq, next_id);
+    sync_cv.notify_all();
+    return OkStatus();
+  }
+
+  void MarkDurableLocked(uint64_t seq, uint64_t durable_next_id) {
+    synced_seq = std::max(synced_seq, seq);
+    if (durable_next_id > visible_next_id) {
+      visible_next_id = durable_next_id;
+      cv.notify_all();
+    }
+  }
+
+  int SyncFd(int fd) const { return options.sync_fd ? options.sync_fd(fd) : ::fdatasync(fd); }
 
   // Ids [first, last] of a segment: it ends where the next one starts.
   uint64_t SegmentLastIdLocked(size_t i) const {
@@ -331,6 +405,7 @@ class LogStore::Impl {
       std::lock_guard<std::mutex> lock(mu);
       for (const auto& seg : segments) {
         for (const auto& b : seg.blocks) {
+          if (b.header.first_id >= visible_next_id) break;  // written, not durable yet
           if (BlockMayMatch(b, q)) candidates.push_back({seg.path, b});
         }
       }
@@ -381,8 +456,8 @@ class LogStore::Impl {
 
   uint64_t WaitForNewer(uint64_t after_id, MonoTime deadline) {
     std::unique_lock<std::mutex> lock(mu);
-    while (next_id <= after_id + 1 && clock.Monotonic() < deadline) clock.WaitUntil(lock, cv, deadline);
-    return next_id;
+    while (visible_next_id <= after_id + 1 && clock.Monotonic() < deadline) clock.WaitUntil(lock, cv, deadline);
+    return visible_next_id;
   }
 
   LogStoreStats Stats() const {
@@ -391,8 +466,8 @@ class LogStore::Impl {
     s.segments = segments.size();
     s.bytes = total_bytes;
     for (const auto& seg : segments) s.blocks += seg.blocks.size();
-    s.next_id = next_id;
-    s.first_id = segments.empty() ? next_id : segments.front().first_id;
+    s.next_id = visible_next_id;
+    s.first_id = segments.empty() ? visible_next_id : std::min(segments.front().first_id, visible_next_id);
     s.corrupt_blocks += corrupt_seen;
     return s;
   }
@@ -400,11 +475,19 @@ class LogStore::Impl {
   LogStoreOptions options;
   Clock& clock;
   mutable std::mutex mu;
-  std::condition_variable cv;
+  std::condition_variable cv;     // readers: visible_next_id moved
   std::vector<Segment> segments;  // oldest first; the last one is written
   int active_fd = -1;
   uint64_t total_bytes = 0;
-  uint64_t next_id = 1;
+  uint64_t next_id = 1;  // the id the next written record gets
+  // Group commit (docs/formats/log-store.md): blocks written and blocks
+  // known durable, counted; readers see ids below visible_next_id only.
+  uint64_t written_seq = 0;
+  uint64_t synced_seq = 0;
+  uint64_t visible_next_id = 1;
+  bool syncing = false;
+  std::condition_variable sync_cv;
+  Status write_failure;                             // set by a failed fdatasync: no more writes until reopened
   std::unordered_map<std::string, uint64_t> marks;  // "agent/stream" -> end offset stored
   std::map<std::string, uint64_t> holds;            // retention holder -> last id it delivered
   LogStoreStats stats;

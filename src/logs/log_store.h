@@ -7,6 +7,12 @@
 //
 //   - Durability: Append returns only after the block is written and
 //     fdatasync'ed, so the server can acknowledge the batch to the agent.
+//     Group commit: appends that arrive while a sync runs write their
+//     blocks and share the next fdatasync, so many agents cost one sync
+//     per group, not one each. Readers see a record only once it is durable.
+//     A failed fdatasync leaves the page cache in an unknown state (as in
+//     PostgreSQL's "fsyncgate"): the store then refuses every further
+//     write until it is reopened, which re-reads what really is on disk.
 //   - Exactly-once storage from at-least-once delivery: per (agent, stream)
 //     the store remembers the end offset of the last stored record, and
 //     drops records that end at or before it (rebuilt from the blocks' metadata
@@ -51,6 +57,9 @@ struct LogStoreOptions {
   uint64_t retention_bytes = 10ULL << 30;               // 0 = no size limit
   int zstd_level = 3;
   bool fsync = true;  // off only for tests and benchmarks that accept losing acknowledged data
+  // How a segment is made durable: ::fdatasync unless a test replaces it
+  // (to hold a sync open, or make it fail). Returns 0 or -1 with errno set.
+  std::function<int(int fd)> sync_fd;
   // Called under the append lock for every record about to be stored (after
   // duplicates are dropped); its answer becomes the record's field
   // `annotate_field`. The server tags records with their template id
@@ -98,7 +107,7 @@ struct LogStoreStats {
   uint64_t segments = 0;
   uint64_t bytes = 0;
   uint64_t blocks = 0;
-  uint64_t next_id = 1;
+  uint64_t next_id = 1;               // the id the next durable record gets: readers see ids below it
   uint64_t first_id = 1;              // the oldest record still stored (next_id when empty)
   uint64_t records_appended = 0;      // since Open
   uint64_t duplicates_dropped = 0;    // since Open
@@ -106,6 +115,7 @@ struct LogStoreStats {
   uint64_t segments_held = 0;         // kept past retention_age by a hold, now
   uint64_t corrupt_blocks = 0;        // skipped by Open or Query
   uint64_t torn_bytes_truncated = 0;  // cut from the last segment by Open
+  uint64_t syncs = 0;                 // fdatasync calls since Open (group commit: <= appends)
 };
 
 class LogStore {

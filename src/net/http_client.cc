@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/http_token.h"
 #include "net/backoff.h"
 
 namespace kelola {
@@ -34,13 +35,6 @@ bool CurlUsesOpenSsl() {
   return info != nullptr && info->ssl_version != nullptr &&
          std::string_view(info->ssl_version).substr(0, 7) == "OpenSSL";
 }
-
-bool IsTokenChar(char c) {
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool IsToken(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar); }
 
 bool IsIdempotent(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
@@ -281,7 +275,7 @@ class HttpClient::Impl {
   }
 
   Status Validate(const ClientRequest& request) const {
-    if (!IsToken(request.method)) {
+    if (!IsHttpToken(request.method)) {
       return InvalidArgumentError("HTTP method \"" + request.method + "\" is not a valid token");
     }
     if (request.url.empty()) return InvalidArgumentError("request URL is empty");
@@ -289,7 +283,7 @@ class HttpClient::Impl {
       return InvalidArgumentError("request URL contains whitespace or a line break");
     }
     for (const auto& [name, value] : request.headers) {
-      if (!IsToken(name)) {
+      if (!IsHttpToken(name)) {
         return InvalidArgumentError("request header name \"" + name + "\" is not a valid token");
       }
       if (value.find_first_of("\r\n") != std::string::npos) {

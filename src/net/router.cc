@@ -2,33 +2,11 @@
 
 #include <set>
 
+#include "base/http_token.h"
 #include "net/http_message.h"
 
 namespace kelola {
 namespace {
-
-bool IsTokenChar(char c) {
-  // RFC 9110 tchar.
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~': return true;
-    default: return false;
-  }
-}
 
 bool IsParamNameChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -53,7 +31,7 @@ Result<size_t> Router::Add(std::string_view method, std::string_view pattern) {
   if (method.empty()) return InvalidArgumentError("route method is empty");
   if (method != "*") {
     for (char c : method) {
-      if (!IsTokenChar(c)) {
+      if (!IsHttpTokenChar(c)) {
         return InvalidArgumentError("route method \"" + std::string(method) + "\" is not an HTTP method token");
       }
     }

@@ -2,39 +2,10 @@
 
 #include <cctype>
 
+#include "base/http_token.h"
+
 namespace kelola {
 namespace {
-
-bool IsTokenChar(unsigned char c) {
-  // RFC 9110 tchar.
-  if (std::isalnum(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~': return true;
-    default: return false;
-  }
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (!IsTokenChar(c)) return false;
-  }
-  return true;
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -89,7 +60,7 @@ Result<SignableRequest> ParseSignableRequest(std::string_view text) {
   const std::string_view method = line.substr(0, first_space);
   const std::string_view target = line.substr(first_space + 1, last_space - first_space - 1);
   const std::string_view version = line.substr(last_space + 1);
-  if (!IsToken(method)) return LineError(line_number, "method is not a token");
+  if (!IsHttpToken(method)) return LineError(line_number, "method is not a token");
   if (version.substr(0, 5) != "HTTP/") return LineError(line_number, "version must start with HTTP/");
   if (target.empty() || target[0] != '/') return LineError(line_number, "target must start with '/'");
   request.method = std::string(method);
@@ -110,7 +81,7 @@ Result<SignableRequest> ParseSignableRequest(std::string_view text) {
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) return LineError(line_number, "header line has no ':'");
     const std::string_view name = line.substr(0, colon);
-    if (!IsToken(name)) return LineError(line_number, "header name is not a token");
+    if (!IsHttpToken(name)) return LineError(line_number, "header name is not a token");
     request.headers.emplace_back(std::string(name), std::string(line.substr(colon + 1)));
   }
   if (saw_blank) request.body = std::string(text.substr(pos));

@@ -1,16 +1,12 @@
 #include "integrations/notifier/receiver_auth.h"
 
 #include <cctype>
-#include <cstring>
 
 #include "base/crypto.h"
+#include "base/http_token.h"
 
 namespace kelola {
 namespace {
-
-bool IsTokenChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -30,7 +26,7 @@ Result<HeaderMap> ReceiverHeaders(const ReceiverAuth& auth) {
     }
     std::string name = item.substr(0, colon);
     for (char c : name) {
-      if (!IsTokenChar(c)) return InvalidArgumentError(where + ": \"" + name + "\" is not a header name");
+      if (!IsHttpTokenChar(c)) return InvalidArgumentError(where + ": \"" + name + "\" is not a header name");
     }
     std::string value = item.substr(colon + 1);
     size_t b = value.find_first_not_of(" \t");
