@@ -274,14 +274,16 @@ Status KubeControlPlane::CreateNamespace(const std::string& name) const {
 }
 
 Status KubeControlPlane::GrantDeployer(const std::string& ns, const std::string& user) const {
-  nlohmann::json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
-                         {"kind", "Role"},
-                         {"metadata", {{"name", "kelola-deployer"}, {"namespace", ns}}},
-                         {"rules",
-                          {{{"apiGroups", {"apps"}},
-                            {"resources", {"deployments"}},
-                            {"verbs", {"get", "list", "watch", "create", "update", "patch"}}},
-                           {{"apiGroups", {"apps"}}, {"resources", {"replicasets"}}, {"verbs", {"get", "list"}}}}}};
+  nlohmann::json role = {
+      {"apiVersion", "rbac.authorization.k8s.io/v1"},
+      {"kind", "Role"},
+      {"metadata", {{"name", "kelola-deployer"}, {"namespace", ns}}},
+      {"rules",
+       {{{"apiGroups", {"apps"}},
+         {"resources", {"deployments"}},
+         {"verbs", {"get", "list", "watch", "create", "update", "patch"}}},
+        {{"apiGroups", {"apps"}}, {"resources", {"replicasets"}}, {"verbs", {"get", "list"}}},
+        {{"apiGroups", {""}}, {"resources", {"services"}}, {"verbs", {"get", "create", "update", "patch"}}}}}};
   nlohmann::json binding = {
       {"apiVersion", "rbac.authorization.k8s.io/v1"},
       {"kind", "RoleBinding"},

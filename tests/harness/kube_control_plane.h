@@ -76,8 +76,8 @@ class KubeControlPlane {
                             const std::string& content_type = "application/json") const;
   // Creates a namespace (ok if it exists).
   Status CreateNamespace(const std::string& name) const;
-  // Lets `user` (e.g. "kelola-deployer") manage Deployments and read
-  // ReplicaSets in `ns`, and nothing else: a Role and a RoleBinding.
+  // Lets `user` (e.g. "kelola-deployer") manage Deployments and Services
+  // and read ReplicaSets in `ns`, and nothing else: a Role and a RoleBinding.
   Status GrantDeployer(const std::string& ns, const std::string& user) const;
 
  private:

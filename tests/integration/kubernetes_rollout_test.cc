@@ -4,8 +4,10 @@
 // node. Each test has a namespace of its own; the control plane is shared.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -13,6 +15,7 @@
 #include "integrations/kubernetes/deployment_rollout.h"
 #include "integrations/kubernetes/kube_client.h"
 #include "integrations/kubernetes/kube_connection.h"
+#include "integrations/kubernetes/kubernetes_rollout_strategy.h"
 #include "tests/harness/free_port.h"
 #include "tests/harness/kube_control_plane.h"
 
@@ -265,6 +268,84 @@ TEST_F(KubernetesRolloutTest, ATokenWithoutRightsSurfacesTheApis403) {
   EXPECT_NE(outcome.status().message().find("\"kelola-nobody\" cannot patch resource \"deployments\""),
             std::string::npos)
       << outcome.status().message();
+}
+
+}  // namespace
+}  // namespace kelola
+
+namespace kelola {
+namespace {
+
+// The RolloutStrategy the release controller calls, with the target's
+// credentials in Secrets.
+class KubernetesStrategyTest : public KubernetesRolloutTest {};
+
+TEST_F(KubernetesStrategyTest, RollsOutFailsOnTheDeadlineAndRollsBackThroughTheContract) {
+  ASSERT_TRUE(cp_->CreateNamespace("strategy").ok());
+  ASSERT_TRUE(cp_->GrantDeployer("strategy", "kelola-deployer").ok());
+  auto ca = harness::ReadFile(cp_->ca_file());
+  ASSERT_TRUE(ca.ok());
+  const std::map<std::string, std::string> secrets = {{"k8s-ca", *ca}, {"k8s-token", cp_->deployer_token() + "\n"}};
+
+  TargetSpec target;
+  target.name = "shop";
+  target.kind = TargetSpec::Kind::kKubernetes;
+  target.kubernetes.api_server = cp_->url();
+  target.kubernetes.ca_secret = "k8s-ca";
+  target.kubernetes.token_secret = "k8s-token";
+  target.kubernetes.namespace_name = "strategy";
+  target.kubernetes.deployment_manifest = Manifest("shop", "  progressDeadlineSeconds: 3\n");
+  target.kubernetes.service_manifest =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: shop\nspec:\n  selector: {app: shop}\n"
+      "  ports:\n  - port: 80\n";
+  target.kubernetes.rollout_timeout = std::chrono::seconds(180);
+
+  std::vector<std::string> events;
+  std::vector<ReleaseProgress> progress;
+  RolloutContext ctx;
+  ctx.target = &target;
+  ctx.secret = [&](const std::string& name, const std::string&) -> Result<std::string> {
+    auto it = secrets.find(name);
+    if (it == secrets.end()) return NotFoundError("no secret " + name);
+    return it->second;
+  };
+  ctx.on_event = [&](std::string_view kind, std::string_view unit, std::string_view) {
+    events.push_back(std::string(kind) + " " + std::string(unit));
+  };
+  ctx.on_progress = [&](const ReleaseProgress& p) { progress.push_back(p); };
+
+  KubernetesRolloutStrategy strategy;
+  ReleaseSpec v1;
+  v1.name = "shop-1";
+  v1.image_digest = "registry.kelola.invalid/shop@sha256:1111";
+  ctx.release = &v1;
+  RolloutOutcome first;
+  Status ok = strategy.Rollout(ctx, first);
+  ASSERT_TRUE(ok.ok()) << ok.ToString();
+  EXPECT_EQ(first.touched, std::vector<std::string>{"strategy/shop"});
+  EXPECT_NE(std::find(events.begin(), events.end(), "deploy.k8s.applied strategy/shop"), events.end());
+  EXPECT_EQ(events.back(), "deploy.k8s.done strategy/shop");
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back().total, 2);
+  EXPECT_EQ(progress.back().healthy, 2);
+  EXPECT_EQ(Get("/api/v1/namespaces/strategy/services/shop")["spec"]["ports"][0]["port"], 80);
+
+  ReleaseSpec v2;
+  v2.name = "shop-2";
+  v2.image_digest = KubeControlPlane::kNeverReadyImage;
+  ctx.release = &v2;
+  RolloutOutcome second;
+  Status failed = strategy.Rollout(ctx, second);
+  EXPECT_EQ(failed.code(), StatusCode::kDeadlineExceeded) << failed.ToString();
+  EXPECT_NE(failed.message().find("exceeded its progress deadline"), std::string::npos);
+  EXPECT_EQ(events.back(), "deploy.k8s.failed strategy/shop");
+
+  EXPECT_EQ(strategy.RollBack(ctx, second).code(), StatusCode::kFailedPrecondition);  // no previous release
+  ctx.previous = &v1;
+  Status back = strategy.RollBack(ctx, second);
+  ASSERT_TRUE(back.ok()) << back.ToString();
+  EXPECT_EQ(PodImages("strategy", "shop"), (std::vector<std::string>{"registry.kelola.invalid/shop@sha256:1111",
+                                                                     "registry.kelola.invalid/shop@sha256:1111"}));
 }
 
 }  // namespace
