@@ -126,6 +126,10 @@ Result<WaitResult> WaitForDeploymentRollout(KubeClient& client, const Deployment
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + options.timeout;
   std::chrono::milliseconds backoff(200);
+  // After a dropped stream, a restarting API server can refuse requests
+  // (401/403 before its authorizer has synced, 5xx) for a moment: until an
+  // event arrives again those are retried like the drop itself.
+  bool recovering = false;
   while (true) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
@@ -166,6 +170,8 @@ Result<WaitResult> WaitForDeploymentRollout(KubeClient& client, const Deployment
             event_error = AbortedError("deployment \"" + ref.name + "\" was deleted during the rollout");
             return false;
           }
+          recovering = false;
+          backoff = std::chrono::milliseconds(200);
           auto done = decide(event.object);
           if (!done.ok()) {
             event_error = done.status();
@@ -194,8 +200,13 @@ Result<WaitResult> WaitForDeploymentRollout(KubeClient& client, const Deployment
       case StatusCode::kDataLoss:
       case StatusCode::kUnknown:
       case StatusCode::kInternal: break;  // the stream dropped or the server is away: resume below
+      case StatusCode::kPermissionDenied:
+      case StatusCode::kUnauthenticated:
+        if (recovering) break;
+        return watched;
       default: return watched;
     }
+    recovering = true;
     if (watch_reconnects != nullptr) ++*watch_reconnects;
     // Backoff before resuming, so a restarting API server is not hammered.
     std::this_thread::sleep_for(backoff);
