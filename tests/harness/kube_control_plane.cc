@@ -47,8 +47,10 @@ std::string Kubeconfig(const std::string& url, const std::string& dir) {
          "current-context: test\n";
 }
 
-// kwok's pod stages: its default "fast" ready and delete stages, except that
-// pods running kNeverReadyImage are never made ready.
+// kwok's stages (with a --config it has no defaults): pods become ready as
+// with its "fast" stages, except those running kNeverReadyImage; deleted pods
+// go at once; the node turns Ready once (kwok renews its Lease, which is the
+// heartbeat the node lifecycle controller watches).
 std::string KwokStages() {
   return std::string(R"(apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
@@ -114,6 +116,41 @@ spec:
     finalizers:
       empty: true
     delete: true
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: node-ready
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Node
+  selector:
+    matchExpressions:
+    - key: '.status.phase'
+      operator: 'NotIn'
+      values:
+      - 'Running'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - type: Ready
+        status: "True"
+        reason: KubeletReady
+        message: kwok plays this node's kubelet
+        lastHeartbeatTime: {{ $now | Quote }}
+        lastTransitionTime: {{ $now | Quote }}
+      addresses:
+      - type: InternalIP
+        address: {{ NodeIP | Quote }}
+      allocatable: {cpu: "32", memory: 64Gi, pods: "110"}
+      capacity: {cpu: "32", memory: 64Gi, pods: "110"}
+      nodeInfo:
+        architecture: amd64
+        operatingSystem: linux
+        kubeletVersion: kwok
+      phase: Running
 )";
 }
 
@@ -359,7 +396,8 @@ Result<std::unique_ptr<KubeControlPlane>> KubeControlPlane::Start() {
       "kwok",
       {bin + "/kwok", "--kubeconfig=" + kubeconfig, "--config=" + cp->dir() + "/kwok-stages.yaml",
        "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-       "--server-address=127.0.0.1:" + std::to_string(kwok_port), "--cidr=10.244.0.0/16", "--node-ip=10.240.0.1"},
+       "--server-address=127.0.0.1:" + std::to_string(kwok_port), "--node-lease-duration-seconds=40",
+       "--cidr=10.244.0.0/16", "--node-ip=10.240.0.1"},
       &cp->kwok_));
   KELOLA_RETURN_IF_ERROR(cp->WaitForNodeReady());
   return cp;
