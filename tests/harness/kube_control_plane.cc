@@ -37,6 +37,23 @@ Result<std::string> RandomHex(size_t bytes) {
 // Real time on purpose: these wait for real servers.
 void Pause() { std::this_thread::sleep_for(std::chrono::milliseconds(100)); }
 
+// Polls `probe` until it answers 200, the process exits or time runs out.
+Status WaitForReady(const HttpRequestSpec& probe, ChildProcess& process) {
+  HttpRequestSpec attempt = probe;
+  attempt.timeout = std::chrono::seconds(2);
+  Clock& clock = SystemClock();
+  const MonoTime deadline = clock.Monotonic() + kReadyTimeout;
+  std::string last = "no answer";
+  while (clock.Monotonic() < deadline) {
+    auto reply = HttpCall(attempt);
+    if (reply.ok() && reply->status == 200) return OkStatus();
+    last = reply.ok() ? "status " + std::to_string(reply->status) : reply.status().ToString();
+    if (!process.Running()) return UnavailableError("it exited (" + last + ")");
+    Pause();
+  }
+  return DeadlineExceededError(probe.url + " not ready in time; last: " + last);
+}
+
 std::string Kubeconfig(const std::string& url, const std::string& dir) {
   return "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: " + url +
          "\n    certificate-authority: " + dir +
@@ -239,7 +256,7 @@ Status KubeControlPlane::StartEtcd() {
   KELOLA_ASSIGN_OR_RETURN(etcd_, ChildProcess::Spawn(spawn));
   HttpRequestSpec probe;
   probe.url = client + "/health";
-  Status ready = WaitForHttp(probe, 200, kReadyTimeout);
+  Status ready = WaitForReady(probe, *etcd_);
   if (!ready.ok())
     return UnavailableError("etcd did not come up: " + ready.ToString() + "\n" + TailOfFile(spawn.log_path));
   return OkStatus();
@@ -250,10 +267,11 @@ Status KubeControlPlane::StartApiServer() {
   SpawnOptions spawn;
   spawn.argv = {bin_ + "/kube-apiserver", "--etcd-servers=http://127.0.0.1:" + std::to_string(etcd_port_),
                 "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-                "--secure-port=" + std::to_string(api_port_), "--cert-dir=" + d + "/apiserver-certs",
-                "--tls-cert-file=" + d + "/apiserver.crt", "--tls-private-key-file=" + d + "/apiserver.key",
-                "--client-ca-file=" + d + "/ca.crt", "--token-auth-file=" + d + "/tokens.csv",
-                "--service-account-issuer=https://kubernetes.default.svc",
+                // The "kubernetes" Service's endpoints may not be loopback.
+                "--endpoint-reconciler-type=none", "--secure-port=" + std::to_string(api_port_),
+                "--cert-dir=" + d + "/apiserver-certs", "--tls-cert-file=" + d + "/apiserver.crt",
+                "--tls-private-key-file=" + d + "/apiserver.key", "--client-ca-file=" + d + "/ca.crt",
+                "--token-auth-file=" + d + "/tokens.csv", "--service-account-issuer=https://kubernetes.default.svc",
                 "--service-account-key-file=" + d + "/sa.pub", "--service-account-signing-key-file=" + d + "/sa.key",
                 "--service-cluster-ip-range=10.96.0.0/24", "--authorization-mode=RBAC",
                 // Pods get no service-account token: no kubelet would mount it.
@@ -264,7 +282,7 @@ Status KubeControlPlane::StartApiServer() {
   probe.url = url() + "/readyz";
   probe.ca_file = ca_file();
   probe.headers = {"Authorization: Bearer " + admin_token_};
-  Status ready = WaitForHttp(probe, 200, kReadyTimeout);
+  Status ready = WaitForReady(probe, *apiserver_);
   if (!ready.ok()) {
     return UnavailableError("kube-apiserver did not become ready: " + ready.ToString() + "\n" +
                             TailOfFile(spawn.log_path));
