@@ -363,6 +363,14 @@ class HttpClient::Impl {
         curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
       }
     }
+    if (!options_.client_cert_file.empty()) {
+      curl_easy_setopt(c, CURLOPT_SSLCERT, options_.client_cert_file.c_str());
+      curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (!options_.client_key_file.empty()) {
+      curl_easy_setopt(c, CURLOPT_SSLKEY, options_.client_key_file.c_str());
+      curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+    }
 
     if (request.method == "GET") {
       curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);

@@ -32,6 +32,10 @@ struct HttpClientOptions {
   std::string unix_socket;  // when set, every request goes over this socket
   bool verify_tls = true;
   std::string ca_file;  // extra CA bundle; "" = system default
+  // TLS client certificate and its key (PEM files), for servers that
+  // authenticate clients by certificate (a Kubernetes API server).
+  std::string client_cert_file;
+  std::string client_key_file;
   std::string user_agent = "kelola";
 };
 
