@@ -49,13 +49,13 @@ class ReleaseController::Run {
       KELOLA_RETURN_IF_ERROR(WriteSpec());
     }
     if (!r_.spec.rollback_of.empty()) MarkUndone();
-    if (Status s = Prepare(); !s.ok()) return Finish(ReleaseState::kFailed, s.message(), false, "failed");
     if (r_.spec.image_digest.empty()) {
       auto digest = options_.images->ResolveDigest(r_.spec.image);
       if (!digest.ok()) return Finish(ReleaseState::kFailed, digest.status().message(), false, "failed");
       r_.spec.image_digest = *digest;
       KELOLA_RETURN_IF_ERROR(WriteSpec());
     }
+    if (Status s = Prepare(); !s.ok()) return Finish(ReleaseState::kFailed, s.message(), false, "failed");
     RolloutContext ctx = Context();
     RolloutOutcome outcome;
     Status rolled = strategy_->Rollout(ctx, outcome);

@@ -12,9 +12,9 @@
 // 2. Pending releases labelled kelola.io/cancel end Failed "cancelled";
 // 3. the newest Pending release runs; older Pending ones are Superseded
 //    without starting (a newer request supersedes an older waiting one);
-// 4. running: the Target must exist and decode, the kind must have a
-//    RolloutStrategy ("no rollout strategy for kind ..."), the image's tag is
-//    resolved to a digest ("image ... not found in registry ..."), a
+// 4. running: the image's tag is resolved to a digest ("image ... not found
+//    in registry ..."), the Target must exist and decode, the kind must have
+//    a RolloutStrategy ("no rollout strategy for kind ..."), a
 //    dockerhosts target must match Ready Hosts ("no host matches ..."); any
 //    of these fails the release (Failed, not bad) with nothing touched. Then
 //    RollingOut: the strategy's Rollout with progress in the status

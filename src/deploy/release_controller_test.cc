@@ -16,6 +16,16 @@ constexpr const char* kV1 = "127.0.0.1:5000/web:v1";
 constexpr const char* kV2 = "127.0.0.1:5000/web:v2";
 constexpr const char* kV3 = "127.0.0.1:5000/web:v3";
 
+DeployRequest Req(std::string target, std::string image, std::string commit, bool force, ReleaseTrigger trigger) {
+  DeployRequest r;
+  r.target = std::move(target);
+  r.image = std::move(image);
+  r.commit = std::move(commit);
+  r.force = force;
+  r.trigger = std::move(trigger);
+  return r;
+}
+
 class ReleaseControllerTest : public ::testing::Test {
  protected:
   ReleaseControllerTest() : store_(clock_) {
@@ -52,7 +62,7 @@ class ReleaseControllerTest : public ::testing::Test {
   }
 
   std::string Deploy(const std::string& image, const std::string& commit = "", bool force = false) {
-    DeployRequest req{"web", image, commit, force, {"cli", "tester", ""}};
+    DeployRequest req = Req("web", image, commit, force, {"cli", "tester", ""});
     auto r = RequestDeploy(store_, req, "tester");
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? r->spec.name : "";
@@ -138,11 +148,11 @@ TEST_F(ReleaseControllerTest, FailureRollsBackTheTouchedHostsAndMarksTheReleaseB
   EXPECT_TRUE(Has(EventTypes(bad), "deploy.release.rolled-back"));
 
   // The bad commit is not deployed again unless forced.
-  auto again = RequestDeploy(store_, {"web", kV2, "bbbb2222", false, {"pipeline", "Pipeline/shop", "r2"}}, "p");
+  auto again = RequestDeploy(store_, Req("web", kV2, "bbbb2222", false, {"pipeline", "Pipeline/shop", "r2"}), "p");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kAborted);
   EXPECT_NE(again.status().message().find("web-2"), std::string::npos) << again.status().message();
-  EXPECT_TRUE(RequestDeploy(store_, {"web", kV2, "bbbb2222", true, {"cli", "me", ""}}, "me").ok());
+  EXPECT_TRUE(RequestDeploy(store_, Req("web", kV2, "bbbb2222", true, {"cli", "me", ""}), "me").ok());
 }
 
 TEST_F(ReleaseControllerTest, AFailedRollbackLeavesTheReleaseFailedWithBothReasons) {
@@ -316,7 +326,7 @@ TEST_F(ReleaseControllerTest, ARollbackReleaseMarksTheUndoneReleaseBad) {
   EXPECT_TRUE(undone.status.bad);
   EXPECT_EQ(undone.status.rolled_back_by, "web-3");
   // The pipeline does not bring web-2's commit back unasked.
-  auto again = RequestDeploy(store_, {"web", kV2, "bbbb2222", false, {"pipeline", "p", "r"}}, "p");
+  auto again = RequestDeploy(store_, Req("web", kV2, "bbbb2222", false, {"pipeline", "p", "r"}), "p");
   EXPECT_EQ(again.status().code(), StatusCode::kAborted);
 }
 
@@ -332,12 +342,14 @@ TEST_F(ReleaseControllerTest, RollbackRequestsAreChecked) {
 }
 
 TEST_F(ReleaseControllerTest, DeployRequestsAreChecked) {
-  EXPECT_EQ(RequestDeploy(store_, {"nope", kV1, "", false, {}}, "me").status().message(), "target \"nope\" not found");
-  EXPECT_EQ(RequestDeploy(store_, {"web", "", "", false, {}}, "me").status().message(),
+  EXPECT_EQ(RequestDeploy(store_, Req("nope", kV1, "", false, {}), "me").status().message(),
+            "target \"nope\" not found");
+  EXPECT_EQ(RequestDeploy(store_, Req("web", "", "", false, {}), "me").status().message(),
             "image: required (\"registry/repository:tag\")");
-  EXPECT_EQ(RequestDeploy(store_, {"web", "web v1", "", false, {}}, "me").status().code(),
+  EXPECT_EQ(RequestDeploy(store_, Req("web", "web v1", "", false, {}), "me").status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(RequestDeploy(store_, {"web", kV1, "XYZ!", false, {}}, "me").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RequestDeploy(store_, Req("web", kV1, "XYZ!", false, {}), "me").status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -165,6 +165,10 @@ Result<StoredRelease> RequestDeploy(Store& store, const DeployRequest& request, 
   ReleaseSpec spec;
   spec.target = request.target;
   spec.image = request.image;
+  spec.image_digest = request.image_digest;
+  if (!spec.image_digest.empty() && spec.image_digest.find("@sha256:") == std::string::npos) {
+    return InvalidArgumentError("image digest: \"" + spec.image_digest + "\" is not a reference by digest");
+  }
   spec.commit = request.commit;
   spec.force = request.force;
   spec.trigger = request.trigger;

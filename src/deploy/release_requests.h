@@ -66,6 +66,9 @@ struct DeployRequest {
   std::string commit;  // "" = unknown
   bool force = false;
   ReleaseTrigger trigger;
+  // Already known by digest ("repo@sha256:..."; a pipeline that just pushed
+  // it): the release controller does not ask the registry again.
+  std::string image_digest;
 };
 
 struct RollbackRequest {
