@@ -4,6 +4,7 @@
 
 #include "api/alert_handlers.h"
 #include "api/api_error.h"
+#include "api/deploy_handlers.h"
 #include "api/event_handlers.h"
 #include "api/execution_handlers.h"
 #include "api/file_handlers.h"
@@ -45,6 +46,7 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterRunRoutes(server, ctx);
   RegisterAlertRoutes(server, ctx);
   RegisterServerGroupRoutes(server, ctx);
+  RegisterDeployRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 
