@@ -29,6 +29,7 @@
 #include "api/secret_sealer.h"
 #include "api/sink_handlers.h"
 #include "base/metrics.h"
+#include "daemon/deploy_service.h"
 #include "daemon/fleet_service.h"
 #include "engine/controller_manager.h"
 #include "exec/execution_service.h"
@@ -210,6 +211,11 @@ class ServerDaemon::Impl {
         }());
     KELOLA_RETURN_IF_ERROR(fleet->Register(*controllers));
     ctx->fleet_providers = &fleet->providers();  // ServerGroup writes ask the provider too (before server->Start)
+    deploys = std::make_unique<DeployService>(
+        *store, clock, [this](const std::string& name) { return sealer->Resolve(name); },
+        DeployServiceOptions{
+            .data_dir = options.data_dir, .docker_socket = options.fleet.docker_socket, .stopping = &shutting_down});
+    KELOLA_RETURN_IF_ERROR(deploys->Register(*controllers));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     // A stored delivery (from this replica or, with PostgreSQL, another one)
     // wakes the inbox consumer at once; the resync catches anything missed.
@@ -358,7 +364,8 @@ class ServerDaemon::Impl {
   std::unique_ptr<SinkMetrics> sink_metrics;
   std::vector<std::unique_ptr<SinkForwarder>> forwarders;  // after `logs`: stopped and destroyed first
   std::unique_ptr<HttpServer> server;
-  std::unique_ptr<FleetService> fleet;  // before `controllers`: its reconcilers use its providers
+  std::unique_ptr<FleetService> fleet;     // before `controllers`: its reconcilers use its providers
+  std::unique_ptr<DeployService> deploys;  // before `controllers`, like `fleet`
   std::unique_ptr<ControllerManager> controllers;
   std::unique_ptr<AlertingService> alerting;
   std::unique_ptr<LogWatcher> watcher;  // after `alerting`: reports to it
