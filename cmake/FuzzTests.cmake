@@ -18,7 +18,8 @@ set(KELOLA_FUZZERS config_fuzz:config api_body_fuzz:api_body log_frame_fuzz:log_
     proc_parsers_fuzz:proc_parsers metric_samples_fuzz:metric_samples prometheus_response_fuzz:prometheus_response
     scaling_policy_fuzz:scaling_policy load_trace_fuzz:load_trace
     server_group_fuzz:server_group simulate_request_fuzz:simulate_request
-    kubeconfig_fuzz:kubeconfig)
+    kubeconfig_fuzz:kubeconfig
+    target_spec_fuzz:target_spec release_status_fuzz:release_status)
 if(KELOLA_FUZZ_DIR)
   foreach(entry ${KELOLA_FUZZERS})
     string(REPLACE ":" ";" parts ${entry})

@@ -4,6 +4,7 @@
 
 #include "api/alert_handlers.h"
 #include "api/api_error.h"
+#include "api/deploy_handlers.h"
 #include "api/event_handlers.h"
 #include "api/execution_handlers.h"
 #include "api/file_handlers.h"
@@ -49,6 +50,7 @@ void RegisterApiRoutes(HttpServer& server, ApiContext& ctx) {
   RegisterServerGroupRoutes(server, ctx);
   RegisterSimulateRoutes(server, ctx);
   RegisterScalingPolicyRoutes(server, ctx);
+  RegisterDeployRoutes(server, ctx);
   RegisterResourceRoutes(server, ctx);
 }
 

@@ -14,6 +14,8 @@
 //   GET    /v1/runs[/{id}], POST /v1/runs/{id}/cancel|retry  (run_handlers.h)
 //   POST   /v1/server-groups, PUT|DELETE /v1/server-groups/{name},
 //          POST /v1/server-groups/{name}/plan   (server_group_handlers.h)
+//   POST   /v1/targets/{name}/deploy|rollback, GET /v1/targets/{name}/releases,
+//          POST /v1/releases/{name}/cancel      (deploy_handlers.h)
 //
 // Every mutating request, allowed or not, is appended to the event log as an
 // audit event. docs/api.md is the user-facing description.

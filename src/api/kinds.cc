@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "anomaly/alert_rule.h"
+#include "deploy/target.h"
 #include "scale/scaling_policy.h"
 
 namespace kelola {
@@ -113,6 +114,7 @@ KindInfo PipelineKind() {
            {"paths", Schema::ArrayOf("changed-file globs; empty = any change", Schema::String("a glob"))},
            {"cancelPrevious", cancel},
            {"deployTarget", SecretRef("name of the Target to deploy the built image to afterwards")},
+           {"deployForce", Schema::Boolean("deploy even a commit whose earlier release was rolled back (marked bad)")},
            {"apiUrl", api_url},
            {"tokenSecret", SecretRef("Secret holding the forge API token for commit statuses and redeliveries")},
            {"hookId", Schema::Integer("GitHub: the repository webhook's id, for missed-delivery reconciliation", 0)},
@@ -355,6 +357,61 @@ KindInfo ServerGroupKind() {
       false};
 }
 
+// A deploy Target (src/deploy/target.h, docs/deploys.md): the schema names
+// the top-level fields; DecodeTargetSpec checks the kind's section and names
+// the field of any error.
+KindInfo TargetKind() {
+  auto any = [](std::string d) {
+    Schema s;
+    s.description = std::move(d);
+    return s;
+  };
+  Schema kind = Schema::String("how releases reach it");
+  kind.enum_values = {"dockerhosts", "kubernetes"};
+  KindInfo k{"Target",
+             "targets",
+             "target",
+             "Where a service is deployed: docker hosts picked from the fleet by labels (rolling, behind each "
+             "host's proxy) or a Kubernetes Deployment. Deploy with POST /v1/targets/{name}/deploy "
+             "(docs/deploys.md).",
+             Schema::Object("a deploy target",
+                            {{"kind", kind},
+                             {"service", Schema::String("the service it runs; default the target's name")},
+                             {"dockerhosts", any("{hostSelector, containerPort, proxyPort, healthCheck, env, secrets, "
+                                                 "batch, drain} (kind dockerhosts)")},
+                             {"kubernetes", any("{apiServer, caSecret, tokenSecret, clientCertSecret, clientKeySecret, "
+                                                "kubeconfigSecret, namespace, deploymentManifest, serviceManifest, "
+                                                "rolloutTimeout} (kind kubernetes)")}},
+                            {"kind"}),
+             false};
+  k.validate_spec = [](const nlohmann::json& spec) { return DecodeTargetSpec("", spec.dump()).status(); };
+  return k;
+}
+
+// A Release (src/deploy/release.h): made by POST /v1/targets/{name}/deploy
+// or /rollback only, its status written by the release controller.
+KindInfo ReleaseKind() {
+  Schema trigger = Schema::Object("who or what asked for it", {{"kind", Schema::String("cli, api, pipeline, rollback")},
+                                                               {"by", Schema::String("the token, the pipeline")},
+                                                               {"run", Schema::String("the pipeline run")}});
+  KindInfo k{"Release",
+             "releases",
+             "release",
+             "One version going out to one Target (\"<target>-<n>\"): created by POST /v1/targets/{name}/deploy "
+             "or /rollback, cancelled by POST /v1/releases/{name}/cancel; its status is the rollout's progress.",
+             Schema::Object("a release", {{"target", Schema::String("the Target")},
+                                          {"image", Schema::String("the image as asked")},
+                                          {"imageDigest", Schema::String("the image by digest, as deployed")},
+                                          {"commit", Schema::String("the git commit")},
+                                          {"trigger", trigger},
+                                          {"previous", Schema::String("the release live when it started")},
+                                          {"rollbackOf", Schema::String("the release a rollback undoes")},
+                                          {"force", Schema::Boolean("deployed although the commit was marked bad")}}),
+             false};
+  k.server_managed = true;
+  return k;
+}
+
 }  // namespace
 
 const Schema& ExecutionRequestSchema() {
@@ -426,6 +483,8 @@ KindRegistry BuiltinKinds() {
   r.Register(SilenceKind());
   r.Register(ServerGroupKind());
   r.Register(ScalingPolicyKind());
+  r.Register(TargetKind());
+  r.Register(ReleaseKind());
   return r;
 }
 

@@ -45,5 +45,7 @@ void AddAlertsCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 // fleet plan|apply|get|hosts|describe|destroy (src/cli/fleet_commands.cc, docs/fleet.md).
 void AddFleetCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 void AddScaleCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);  // scale simulate|explain
+// deploy, releases, rollback (src/cli/deploy_commands.cc, docs/deploys.md).
+void AddDeployCommands(CLI::App& app, const GlobalFlags& flags, int& exit_code);
 
 }  // namespace kelola

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   kelola::AddAlertsCommands(app, flags, exit_code);
   kelola::AddFleetCommands(app, flags, exit_code);
   kelola::AddScaleCommands(app, flags, exit_code);
+  kelola::AddDeployCommands(app, flags, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -32,6 +32,7 @@
 #include "autoscale/autoscaler_controller.h"
 #include "autoscale/metric_readers.h"
 #include "base/metrics.h"
+#include "daemon/deploy_service.h"
 #include "daemon/fleet_service.h"
 #include "engine/controller_manager.h"
 #include "engine/leader_elector.h"
@@ -224,6 +225,11 @@ class ServerDaemon::Impl {
     KELOLA_RETURN_IF_ERROR(RegisterAutoscalerController(
         *controllers,
         AutoscalerOptions{&clock, autoscaler_reader.get(), options.autoscaler_interval, options.autoscaler_dry_run}));
+    deploys = std::make_unique<DeployService>(
+        *store, clock, [this](const std::string& name) { return sealer->Resolve(name); },
+        DeployServiceOptions{
+            .data_dir = options.data_dir, .docker_socket = options.fleet.docker_socket, .stopping = &shutting_down});
+    KELOLA_RETURN_IF_ERROR(deploys->Register(*controllers));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     // A stored delivery (from this replica or, with PostgreSQL, another one)
     // wakes the inbox consumer at once; the resync catches anything missed.
@@ -405,6 +411,8 @@ class ServerDaemon::Impl {
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<FleetService> fleet;                   // before `controllers`: its reconcilers use its providers
   std::unique_ptr<SeriesStoreReader> autoscaler_reader;  // before `controllers`, like `fleet`
+  std::unique_ptr<FleetService> fleet;     // before `controllers`: its reconcilers use its providers
+  std::unique_ptr<DeployService> deploys;  // before `controllers`, like `fleet`
   std::unique_ptr<ControllerManager> controllers;
   std::unique_ptr<AlertingService> alerting;
   std::unique_ptr<LogWatcher> watcher;  // after `alerting`: reports to it

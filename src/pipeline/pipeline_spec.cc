@@ -63,6 +63,7 @@ Result<PipelineSpec> DecodePipelineSpec(const std::string& name, const std::stri
   KELOLA_ASSIGN_OR_RETURN(p.paths, Strings(doc, "paths"));
   if (auto it = doc.find("cancelPrevious"); it != doc.end() && it->is_boolean()) p.cancel_previous = it->get<bool>();
   p.deploy_target = Text(doc, "deployTarget");
+  if (auto it = doc.find("deployForce"); it != doc.end() && it->is_boolean()) p.deploy_force = it->get<bool>();
   p.api_url = Text(doc, "apiUrl");
   p.token_secret = Text(doc, "tokenSecret");
   if (auto it = doc.find("hookId"); it != doc.end() && it->is_number_integer()) p.hook_id = it->get<long long>();

@@ -26,6 +26,8 @@ struct PipelineSpec {
   std::vector<std::string> paths;                     // globs; empty = any change
   bool cancel_previous = false;
   std::string deploy_target;  // Target name to deploy to afterwards; "" = none
+  // Deploy even a commit whose earlier release was rolled back (marked bad).
+  bool deploy_force = false;
   // Commit status reporting and missed-delivery reconciliation.
   std::string api_url;       // forge API base; "" = https://api.github.com or https://gitlab.com/api/v4
   std::string token_secret;  // Secret name holding the forge API token; "" = no status reports

@@ -29,6 +29,8 @@ TEST(PipelineSpecTest, DecodesAndDefaults) {
   EXPECT_EQ(p.hook_id, 42);
   EXPECT_TRUE(p.cancel_previous);
   EXPECT_EQ(p.deploy_target, "prod");
+  EXPECT_FALSE(p.deploy_force);
+  EXPECT_TRUE(Spec(R"({"forge":"github","repository":"a/b","webhookSecret":"s","deployForce":true})").deploy_force);
   EXPECT_FALSE(DecodePipelineSpec("x", R"({"forge":"bitbucket","repository":"a/b","webhookSecret":"s"})").ok());
   EXPECT_FALSE(DecodePipelineSpec("x", R"({"forge":"github","repository":"a/b"})").ok());
   EXPECT_FALSE(

@@ -9,6 +9,7 @@
 #include "base/logging.h"
 #include "pipeline/run_queue.h"
 #include "runworker/artifacts.h"
+#include "runworker/pipeline_deploy.h"
 #include "runworker/step_condition.h"
 
 namespace kelola {
@@ -18,6 +19,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kKelolaStream = "kelola";
 constexpr const char* kCheckoutStep = "checkout";
+constexpr const char* kDeployStep = "deploy";
 
 const char* StreamName(StepStream s) { return s == StepStream::kStderr ? "stderr" : "stdout"; }
 
@@ -184,6 +186,9 @@ RunExecution::Outcome RunExecution::RunAll() {
         outcome = {std::string(kRunFailed), file.status().message(), CommitState::kError};
       } else {
         outcome = RunSteps(*file, workspace);
+        if (outcome.status == kRunSucceeded && !pipeline_.deploy_target.empty() && !cancelled() && !lost_) {
+          outcome.reason = RequestDeployment();
+        }
       }
     }
     if (outcome.status != kRunSucceeded) Log(kCheckoutStep, kKelolaStream, outcome.reason);
@@ -460,6 +465,23 @@ Status RunExecution::RunPush(const PipelineStep& step, const std::vector<std::st
     Update([&image](Run& r) { r.images.push_back(image); });
   }
   return OkStatus();
+}
+
+std::string RunExecution::RequestDeployment() {
+  Run snapshot;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    snapshot = run_;
+  }
+  auto release = DeployRunImage(env_.store, pipeline_, snapshot);
+  if (!release.ok()) {
+    Log(kDeployStep, kKelolaStream, "not deployed to " + pipeline_.deploy_target + ": " + release.status().message());
+    return "not deployed: " + release.status().message();
+  }
+  Log(kDeployStep, kKelolaStream,
+      "release " + release->spec.name + " of " + release->spec.image + " requested on target " +
+          pipeline_.deploy_target + " (follow it: kelola releases " + pipeline_.deploy_target + ")");
+  return "deploying as release " + release->spec.name;
 }
 
 void RunExecution::Finish(const Outcome& outcome) {

@@ -6,7 +6,10 @@
 //   container, host steps as a subprocess, build and push through the
 //   ImageBuilder), store its masked output (RunLog) and its status → the
 //   run's end (succeeded | failed | error | cancelled, with a reason) →
-//   commit status success | failure | error → workspace removed.
+//   commit status success | failure | error → workspace removed. A run
+//   that succeeded on a Pipeline with a deployTarget then requests a
+//   release of the image it pushed (pipeline_deploy.h; the run's reason
+//   names the release, or why none — a run is not failed by a refusal).
 //
 // A malformed or missing .kelola.yml fails the run with the parser's
 // "file:line:col: key: message" as reason, and the commit status is error.
@@ -97,6 +100,9 @@ class RunExecution {
                   StepCancel& cancel);
   Status RunPush(const PipelineStep& step, const std::vector<std::string>& secrets, StepCancel& cancel);
   void Finish(const Outcome& outcome);
+  // The Pipeline's deployTarget gets the pushed image (pipeline_deploy.h);
+  // the run's reason says which release, or why none.
+  std::string RequestDeployment();
 
   // Applies `change` to the run and stores it (merging concurrent writes).
   // False when the run was finished by someone else.
