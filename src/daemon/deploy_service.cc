@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "deploy/release_controller.h"
+#include "integrations/docker/dockerhosts_rollout.h"
 #include "integrations/docker/image_reference.h"
 #include "integrations/docker/registry_client.h"
+#include "integrations/kubernetes/kubernetes_rollout_strategy.h"
 
 namespace kelola {
 namespace {
@@ -34,16 +36,9 @@ class RegistryImageResolver final : public ImageResolver {
 
 }  // namespace
 
-void RegisterRolloutStrategies(RolloutStrategyRegistry& registry, const SecretResolver& secrets,
-                               const DeployServiceOptions& options) {
-  // The strategies land here once their branches are merged:
-  //   registry.Register(TargetSpec::Kind::kDockerHosts, docker::MakeDockerHostsRollout(...));
-  //   registry.Register(TargetSpec::Kind::kKubernetes, MakeKubernetesRollout(...));
-  // Until then a Target of either kind fails its releases with
-  // "no rollout strategy for kind ..." before anything is touched.
-  (void)registry;
-  (void)secrets;
-  (void)options;
+void RegisterRolloutStrategies(RolloutStrategyRegistry& registry) {
+  registry.Register(TargetSpec::Kind::kDockerHosts, docker::MakeDockerHostsRollout());
+  registry.Register(TargetSpec::Kind::kKubernetes, std::make_shared<KubernetesRolloutStrategy>());
 }
 
 DeployService::DeployService(Store& store, Clock& clock, SecretResolver secrets, DeployServiceOptions options)
@@ -53,7 +48,7 @@ DeployService::DeployService(Store& store, Clock& clock, SecretResolver secrets,
       options_(std::move(options)),
       strategies_(std::make_shared<RolloutStrategyRegistry>()),
       images_(std::make_unique<RegistryImageResolver>()) {
-  RegisterRolloutStrategies(*strategies_, secrets_, options_);
+  RegisterRolloutStrategies(*strategies_);
 }
 
 DeployService::~DeployService() = default;

@@ -3,9 +3,9 @@
 // and the leader-elected release controller (src/deploy/release_controller.h).
 // The one place where the deploy domain meets its integrations.
 //
-// Strategies are registered in RegisterRolloutStrategies (deploy_service.cc):
-// a Target whose kind has none fails its releases with "no rollout strategy
-// for kind ..." before anything is touched.
+// Strategies (RegisterRolloutStrategies): dockerhosts → docker::DockerHostsRollout
+// (over SSH to each host's engine, nginx switch), kubernetes →
+// KubernetesRolloutStrategy (server-side apply, kubectl's rollout status).
 //
 // Thread-safety: Register() once, before the ControllerManager starts.
 #pragma once
@@ -25,14 +25,12 @@
 namespace kelola {
 
 struct DeployServiceOptions {
-  std::string data_dir;  // known_hosts for the docker hosts
-  std::string docker_socket = "/var/run/docker.sock";
+  std::string data_dir;                         // known_hosts for the docker hosts
   const std::atomic<bool>* stopping = nullptr;  // the server's shutdown flag
 };
 
-// Fills `registry` with every strategy this build has.
-void RegisterRolloutStrategies(RolloutStrategyRegistry& registry, const SecretResolver& secrets,
-                               const DeployServiceOptions& options);
+// Fills `registry` with one strategy per Target kind.
+void RegisterRolloutStrategies(RolloutStrategyRegistry& registry);
 
 class DeployService {
  public:

@@ -17,6 +17,7 @@ FleetService::FleetService(Store& store, Clock& clock, SecretResolver resolver, 
   providers_->Add(std::make_shared<StaticProvider>(store_));
   docker::DockerFleetProviderOptions docker;
   docker.socket_path = options_.docker_socket;
+  docker.mount_engine_socket = options_.docker_mount_engine_socket;
   docker.resolve_secret = resolver_;
   providers_->Add(std::make_shared<docker::DockerFleetProvider>(docker));
   Ec2ProviderOptions aws;

@@ -22,10 +22,11 @@ namespace kelola {
 struct FleetServiceOptions {
   std::string data_dir;  // DATA_DIR: fleet/ scratch files, known_hosts
   std::string docker_socket = "/var/run/docker.sock";
-  std::string aws_endpoint;          // "" = the region's public endpoint; moto in tests
-  std::string aws_profile;           // "" = AWS_PROFILE or "default"
-  std::string aws_credentials_file;  // "" = AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials
-  std::string aws_region;            // default region for groups that name none
+  bool docker_mount_engine_socket = false;  // docker hosts get that engine (deploy tests and demos)
+  std::string aws_endpoint;                 // "" = the region's public endpoint; moto in tests
+  std::string aws_profile;                  // "" = AWS_PROFILE or "default"
+  std::string aws_credentials_file;         // "" = AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials
+  std::string aws_region;                   // default region for groups that name none
 };
 
 class FleetService {

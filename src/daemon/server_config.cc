@@ -173,6 +173,12 @@ const ConfigSchema& ServerConfigSchema() {
            .type = ConfigType::kString,
            .default_value = "/var/run/docker.sock",
            .description = "the Docker engine's unix socket the docker fleet provider creates servers through."});
+    s.Add({.name = "fleet.docker.mount_engine_socket",
+           .type = ConfigType::kBool,
+           .default_value = "false",
+           .description = "mount that engine's socket into every docker fleet host, so Targets of kind dockerhosts can "
+                          "deploy to them over SSH; anyone who logs in to such a host controls the engine: tests "
+                          "and demos only (docs/deploys-dockerhosts.md)."});
     s.Add({.name = "fleet.aws.endpoint",
            .type = ConfigType::kString,
            .default_value = "",
@@ -286,6 +292,7 @@ Result<ServerOptions> ServerOptionsFromConfig(const Config& config) {
   o.runs_max_concurrent = static_cast<int>(config.GetInt("runs.max_concurrent"));
   o.runs_stale_after = config.GetDuration("runs.stale_after");
   o.fleet.docker_socket = config.GetString("fleet.docker.socket");
+  o.fleet.docker_mount_engine_socket = config.GetBool("fleet.docker.mount_engine_socket");
   o.fleet.aws_endpoint = config.GetString("fleet.aws.endpoint");
   o.fleet.aws_profile = config.GetString("fleet.aws.profile");
   o.fleet.aws_credentials_file = config.GetString("fleet.aws.credentials_file");

@@ -227,8 +227,7 @@ class ServerDaemon::Impl {
         AutoscalerOptions{&clock, autoscaler_reader.get(), options.autoscaler_interval, options.autoscaler_dry_run}));
     deploys = std::make_unique<DeployService>(
         *store, clock, [this](const std::string& name) { return sealer->Resolve(name); },
-        DeployServiceOptions{
-            .data_dir = options.data_dir, .docker_socket = options.fleet.docker_socket, .stopping = &shutting_down});
+        DeployServiceOptions{.data_dir = options.data_dir, .stopping = &shutting_down});
     KELOLA_RETURN_IF_ERROR(deploys->Register(*controllers));
     KELOLA_RETURN_IF_ERROR(controllers->Start());
     // A stored delivery (from this replica or, with PostgreSQL, another one)
@@ -411,8 +410,7 @@ class ServerDaemon::Impl {
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<FleetService> fleet;                   // before `controllers`: its reconcilers use its providers
   std::unique_ptr<SeriesStoreReader> autoscaler_reader;  // before `controllers`, like `fleet`
-  std::unique_ptr<FleetService> fleet;     // before `controllers`: its reconcilers use its providers
-  std::unique_ptr<DeployService> deploys;  // before `controllers`, like `fleet`
+  std::unique_ptr<DeployService> deploys;                // before `controllers`, like `fleet`
   std::unique_ptr<ControllerManager> controllers;
   std::unique_ptr<AlertingService> alerting;
   std::unique_ptr<LogWatcher> watcher;  // after `alerting`: reports to it
