@@ -60,7 +60,7 @@ std::optional<BatchValue> ParseBatch(const std::string& text) {
   return b;
 }
 
-Status ValidateBatch(const std::string& batch, const std::string& path) {
+Status ValidateBatchAt(const std::string& batch, const std::string& path) {
   auto b = ParseBatch(batch);
   if (!b) return InvalidArgumentError(path + ": \"" + batch + "\" is not a host count (\"2\") or a share (\"25%\")");
   if (b->value < 1) return InvalidArgumentError(path + ": \"" + batch + "\" must be at least 1");
@@ -150,7 +150,7 @@ Status DecodeDockerHosts(const json& doc, DockerHostsTarget& d) {
     }
   }
   KELOLA_ASSIGN_OR_RETURN(d.batch, f.Text("batch", d.batch, 16));
-  KELOLA_RETURN_IF_ERROR(ValidateBatch(d.batch, f.Path("batch")));
+  KELOLA_RETURN_IF_ERROR(ValidateBatchAt(d.batch, f.Path("batch")));
   KELOLA_ASSIGN_OR_RETURN(d.drain, f.Dur("drain", d.drain, Duration::zero(), std::chrono::hours(1)));
   return OkStatus();
 }
@@ -286,6 +286,8 @@ std::string EncodeTargetSpec(const TargetSpec& spec) {
   }
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
+
+Status ValidateBatch(const std::string& batch) { return ValidateBatchAt(batch, "spec.dockerhosts.batch"); }
 
 int BatchSize(const std::string& batch, int host_count) {
   if (host_count <= 0) return 0;

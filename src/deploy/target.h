@@ -94,7 +94,12 @@ std::string_view TargetKindName(TargetSpec::Kind kind);  // "dockerhosts" | "kub
 Result<TargetSpec> DecodeTargetSpec(const std::string& name, const std::string& spec_json);
 std::string EncodeTargetSpec(const TargetSpec& spec);
 
-// Hosts in one batch for `host_count` matching hosts ("34%" of 3 = 2).
+// Hosts in one batch for `host_count` matching hosts ("34%" of 3 = 2): a
+// share rounds up, at least 1, never more than there are. For a batch that
+// passed ValidateBatch (as every decoded spec's did).
 int BatchSize(const std::string& batch, int host_count);
+// "2", "34%": InvalidArgument naming spec.dockerhosts.batch for "", "0",
+// "0%", "150%", "abc" — for strategies handed a TargetSpec built in code.
+Status ValidateBatch(const std::string& batch);
 
 }  // namespace kelola

@@ -137,5 +137,16 @@ TEST(TargetSpecTest, BatchSize) {
   EXPECT_EQ(BatchSize("garbage", 4), 1);
 }
 
+TEST(TargetSpecTest, ValidateBatchNamesTheField) {
+  EXPECT_TRUE(ValidateBatch("3").ok());
+  EXPECT_TRUE(ValidateBatch("34%").ok());
+  for (const char* bad : {"", "0", "-1", "abc", "0%", "150%", "%", "2x", "1.5"}) {
+    Status s = ValidateBatch(bad);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("spec.dockerhosts.batch"), std::string::npos) << s.message();
+  }
+}
+
 }  // namespace
 }  // namespace kelola

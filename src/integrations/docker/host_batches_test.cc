@@ -5,21 +5,9 @@
 namespace kelola::docker {
 namespace {
 
-TEST(HostBatchesTest, CountsAndSharesRoundUp) {
-  EXPECT_EQ(*HostBatchSize("1", 3), 1);
-  EXPECT_EQ(*HostBatchSize("3", 3), 3);
-  EXPECT_EQ(*HostBatchSize("5", 3), 3);    // never more than there are
-  EXPECT_EQ(*HostBatchSize("34%", 3), 2);  // 1.02 rounds up
-  EXPECT_EQ(*HostBatchSize("33%", 3), 1);  // 0.99 rounds up to 1
-  EXPECT_EQ(*HostBatchSize("1%", 3), 1);   // at least 1
-  EXPECT_EQ(*HostBatchSize("100%", 7), 7);
-  EXPECT_EQ(*HostBatchSize("50%", 7), 4);
-  EXPECT_EQ(*HostBatchSize("2", 0), 0);
-}
-
 TEST(HostBatchesTest, BadBatchesNameTheField) {
-  for (const char* bad : {"", "0", "-1", "abc", "0%", "150%", "%", "2x", "1.5", "9999999"}) {
-    auto r = HostBatchSize(bad, 3);
+  for (const char* bad : {"", "0", "-1", "abc", "0%", "150%", "%", "2x", "1.5"}) {
+    auto r = PlanHostBatches(bad, {"a", "b", "c"});
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find("spec.dockerhosts.batch"), std::string::npos) << r.status().message();
