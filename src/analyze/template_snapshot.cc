@@ -8,12 +8,29 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 namespace kelola::analyze {
 namespace {
+
+// An integer field in T's range. nlohmann's get<T>() casts a float such as
+// 2e67 to T, which is undefined behaviour; the snapshot never holds floats.
+template <typename T>
+T Integer(const nlohmann::json& j, const char* field) {
+  bool fits = false;
+  if (j.is_number_unsigned()) {
+    fits = j.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+  } else if (j.is_number_integer()) {
+    const int64_t v = j.get<int64_t>();
+    fits = std::numeric_limits<T>::is_signed ? v >= static_cast<int64_t>(std::numeric_limits<T>::min()) : v >= 0;
+  }
+  if (!fits) throw std::out_of_range(std::string(field) + ": expected an integer in range, got " + j.dump());
+  return j.get<T>();
+}
 
 using json = nlohmann::json;
 constexpr uint32_t kNone = UINT32_MAX - 1;  // as in template_miner.cc
@@ -71,14 +88,14 @@ Status TemplateMiner::LoadSnapshot(std::string_view text) {
   try {
     for (const json& t : jt) {
       Template x;
-      x.id = t.at("id").get<uint64_t>();
+      x.id = Integer<uint64_t>(t.at("id"), "id");
       if (x.id != templates.size() + 1) return InvalidArgumentError("template snapshot: template ids out of order");
       x.text = t.at("text").get<std::string>();
-      x.count = t.at("count").get<uint64_t>();
-      x.first_seen_ms = t.at("firstSeen").get<int64_t>();
-      x.last_seen_ms = t.at("lastSeen").get<int64_t>();
+      x.count = Integer<uint64_t>(t.at("count"), "count");
+      x.first_seen_ms = Integer<int64_t>(t.at("firstSeen"), "firstSeen");
+      x.last_seen_ms = Integer<int64_t>(t.at("lastSeen"), "lastSeen");
       x.example = t.at("example").get<std::string>();
-      x.alias_of = t.at("aliasOf").get<uint64_t>();
+      x.alias_of = Integer<uint64_t>(t.at("aliasOf"), "aliasOf");
       if (x.alias_of > jt.size() || x.alias_of == x.id) {
         return InvalidArgumentError("template snapshot: bad aliasOf in template " + std::to_string(x.id));
       }
@@ -91,16 +108,16 @@ Status TemplateMiner::LoadSnapshot(std::string_view text) {
     };
     for (const json& c : jc) {
       Cluster x;
-      const uint64_t tid = c.at("template").get<uint64_t>();
+      const uint64_t tid = Integer<uint64_t>(c.at("template"), "template");
       if (tid == 0 || tid > templates.size()) return InvalidArgumentError("template snapshot: cluster of no template");
       x.template_index = static_cast<uint32_t>(tid - 1);
       x.joined = c.at("joined").get<bool>();
       for (const json& tok : c.at("tokens")) x.tokens.push_back(token_id(tok));
       const json& key = c.at("key");
-      if (!key.is_array() || key.size() != 3 || key[0].get<uint32_t>() != x.tokens.size()) {
+      if (!key.is_array() || key.size() != 3 || Integer<uint32_t>(key[0], "key") != x.tokens.size()) {
         return InvalidArgumentError("template snapshot: bad cluster key");
       }
-      LeafKey k{key[0].get<uint32_t>(), token_id(key[1]), token_id(key[2])};
+      LeafKey k{Integer<uint32_t>(key[0], "key"), token_id(key[1]), token_id(key[2])};
       const auto index = static_cast<uint32_t>(clusters.size());
       leaves[k].push_back(index);
       if (k.second != kNone) leaves.try_emplace(LeafKey{k.length, k.first, kNone});
@@ -111,6 +128,8 @@ Status TemplateMiner::LoadSnapshot(std::string_view text) {
       clusters.push_back(std::move(x));
     }
   } catch (const json::exception& e) {
+    return InvalidArgumentError(std::string("template snapshot: ") + e.what());
+  } catch (const std::out_of_range& e) {
     return InvalidArgumentError(std::string("template snapshot: ") + e.what());
   }
   for (const Template& t : templates) {

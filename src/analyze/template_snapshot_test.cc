@@ -54,7 +54,12 @@ TEST(TemplateSnapshotTest, MalformedSnapshotsAreRejectedAndChangeNothing) {
                           "{\"version\":1,\"templates\":[{\"id\":1,\"text\":\"a\",\"count\":1,\"firstSeen\":0,"
                           "\"lastSeen\":0,\"example\":\"a\",\"aliasOf\":1}],\"clusters\":[]}",
                           "{\"version\":1,\"templates\":[],\"clusters\":[{\"template\":5,\"joined\":false,"
-                          "\"key\":[1,\"a\",null],\"tokens\":[\"a\"]}]}"}) {
+                          "\"key\":[1,\"a\",null],\"tokens\":[\"a\"]}]}",
+                          // Floats and negatives where integers belong (fuzz: 2e67 into uint64_t was UB).
+                          "{\"version\":1,\"templates\":[{\"id\":1,\"text\":\"a\",\"count\":2e67,\"firstSeen\":0,"
+                          "\"lastSeen\":0,\"example\":\"a\",\"aliasOf\":0}],\"clusters\":[]}",
+                          "{\"version\":1,\"templates\":[{\"id\":-1}],\"clusters\":[]}",
+                          "{\"version\":1,\"templates\":[{\"id\":1.5}],\"clusters\":[]}"}) {
     Status s = m.LoadSnapshot(bad);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
   }
