@@ -2,10 +2,9 @@
 // server and a real OCI registry (Debian's docker-registry on loopback): a
 // Target applied from YAML, bad input refused with the right exit code, an
 // image missing from the registry failing its release with nothing touched,
-// an image that exists resolved to its digest, the history newest first.
-// No rollout strategy is registered in this build's server yet, so a release
-// whose image exists ends "no rollout strategy for kind dockerhosts" — the
-// strategies' own tests cover rollouts.
+// an image that exists resolved to its digest but a target with no matching
+// host failing its release before anything changes, the history newest
+// first. The strategies' own tests cover rollouts.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -129,8 +128,7 @@ TEST_F(DeployCliTest, DeployReleasesAndRollbackAgainstARealRegistry) {
 
   auto exists = Cli({"deploy", "web", reg + "/web:v1", "--wait"});
   EXPECT_EQ(exists.exit_code, 1) << exists.out << exists.err;
-  EXPECT_NE(exists.out.find("release web-2 Failed: no rollout strategy for kind dockerhosts"), std::string::npos)
-      << exists.out;
+  EXPECT_NE(exists.out.find("release web-2 Failed: no host matches role=web"), std::string::npos) << exists.out;
 
   auto table = Cli({"releases", "web"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
