@@ -231,13 +231,8 @@ TEST_F(AutoscaleDockerE2eTest, CpuLoadGrowsTheGroupAndItsEndShrinksItWithoutFlap
       },
       seconds(180)))
       << Diagnostics();
-  Apply("kind: ScalingPolicy\nmetadata: {name: " + group_ + "-cpu}\nspec:\n  group: " + group_ +
-        "\n  minHosts: 2\n  maxHosts: 4\n"
-        "  targetTracking: {metric: cpu_busy_percent, target: 50}\n"
-        "  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: " +
-        std::to_string(kScaleDownWindowSeconds) + "\n");
-
-  // A quiet machine first: the test must be able to see the load go.
+  // A quiet machine first, before the policy exists (the autoscaler would
+  // otherwise act on other work's CPU): the test must be able to see its own load.
   double idle = -1;
   ASSERT_TRUE(WaitFor([&] { return (idle = GroupCpu()) >= 0; }, seconds(30))) << Diagnostics();
   if (!WaitFor([&] { return (idle = GroupCpu()) < 35; }, seconds(60))) {
@@ -245,6 +240,12 @@ TEST_F(AutoscaleDockerE2eTest, CpuLoadGrowsTheGroupAndItsEndShrinksItWithoutFlap
                  << " % busy before any load (other work): a test driven by the whole machine's CPU cannot "
                     "tell when its load stops";
   }
+  Apply("kind: ScalingPolicy\nmetadata: {name: " + group_ + "-cpu}\nspec:\n  group: " + group_ +
+        "\n  minHosts: 2\n  maxHosts: 4\n"
+        "  targetTracking: {metric: cpu_busy_percent, target: 50}\n"
+        "  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: " +
+        std::to_string(kScaleDownWindowSeconds) + "\n");
+
   ASSERT_EQ(Count(), 2);
 
   // Load on: 4 busy loops on a 2-core machine.
@@ -265,7 +266,9 @@ TEST_F(AutoscaleDockerE2eTest, CpuLoadGrowsTheGroupAndItsEndShrinksItWithoutFlap
   auto explain = server_->Cli({"scale", "explain", group_});
   ASSERT_TRUE(explain.ok() && explain->exit_code == 0) << (explain.ok() ? explain->err : "");
   EXPECT_NE(explain->out.find("cpu_busy_percent"), std::string::npos) << explain->out;
-  EXPECT_NE(explain->out.find("2 -> 4"), std::string::npos) << explain->out;
+  // The last decision reached 4 (in one step or two: the load shows as the
+  // agents sample it, like an HPA's).
+  EXPECT_NE(explain->out.find("-> 4"), std::string::npos) << explain->out;
 
   // Load off: back to 2 after the window, not before, and no lower.
   LoadOff();
@@ -290,7 +293,8 @@ TEST_F(AutoscaleDockerE2eTest, CpuLoadGrowsTheGroupAndItsEndShrinksItWithoutFlap
     direction = now;
   }
   EXPECT_EQ(reversals, 1) << "scale actions went up and down more than once (flapping)";
-  EXPECT_EQ(actions.size(), 2u) << "one action out, one in";
+  // Out in at most two steps (2 -> 3 -> 4) and in at most two: never more.
+  EXPECT_LE(actions.size(), 4u) << "more scale actions than 2..4 hosts need";
   EXPECT_EQ(actions.back()["data"]["desired"], 2);
 }
 
