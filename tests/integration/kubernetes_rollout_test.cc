@@ -184,8 +184,11 @@ TEST_F(KubernetesRolloutTest, AConflictingWriteIsRetriedWithAFreshRead) {
       },
       5, &writes);
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
-  EXPECT_EQ(calls, 2);
-  EXPECT_EQ(writes, 2);
+  // Our forced conflict costs one more read and write; the deployment
+  // controller's own status writes right after v1 may cost another.
+  EXPECT_GE(calls, 2);
+  EXPECT_LE(calls, 5);
+  EXPECT_EQ(writes, calls);
   Json now = Get(path);
   EXPECT_EQ(now["metadata"]["annotations"]["other-writer"], "was-here");
   EXPECT_EQ(now["metadata"]["annotations"]["kelola"], "updated");
